@@ -1,0 +1,38 @@
+#include "core/error.hpp"
+
+#include <utility>
+
+namespace recharged {
+
+std::string_view to_string(ErrorKind kind) noexcept {
+  switch (kind) {
+  case ErrorKind::invalid_input: return "invalid_input";
+  case ErrorKind::permanent: return "permanent";
+  case ErrorKind::not_found: return "not_found";
+  case ErrorKind::retryable: return "retryable";
+  case ErrorKind::rate_limited: return "rate_limited";
+  case ErrorKind::ambiguous: return "ambiguous";
+  case ErrorKind::storage: return "storage";
+  case ErrorKind::internal: return "internal";
+  }
+  return "internal";
+}
+
+Error Error::invalid(std::string field, std::string message) {
+  Error e;
+  e.kind = ErrorKind::invalid_input;
+  e.code = "validation";
+  e.field = std::move(field);
+  e.message = std::move(message);
+  return e;
+}
+
+Error Error::make(ErrorKind kind, std::string code, std::string message) {
+  Error e;
+  e.kind = kind;
+  e.code = std::move(code);
+  e.message = std::move(message);
+  return e;
+}
+
+} // namespace recharged

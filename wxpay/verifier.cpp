@@ -1,0 +1,66 @@
+#include "wxpay/verifier.hpp"
+
+#include "crypto/base64.hpp"
+#include "wxpay/signing.hpp"
+
+#include <charconv>
+
+namespace recharged::wxpay {
+
+void PlatformKeys::add_public_key(std::string key_id, crypto::PublicKey key) {
+  public_key_id_ = key_id;
+  keys_.insert_or_assign(std::move(key_id), std::move(key));
+}
+
+void PlatformKeys::add_certificate(const crypto::Certificate& cert) {
+  const std::string serial = cert.serial_hex();
+  keys_.insert_or_assign(serial, cert.public_key());
+  if (newest_cert_serial_.empty() || cert.not_after() > newest_cert_not_after_) {
+    newest_cert_serial_ = serial;
+    newest_cert_not_after_ = cert.not_after();
+  }
+}
+
+const crypto::PublicKey* PlatformKeys::find(std::string_view serial) const {
+  const auto it = keys_.find(serial);
+  return it == keys_.end() ? nullptr : &it->second;
+}
+
+std::string PlatformKeys::preferred_serial() const {
+  return public_key_id_.empty() ? newest_cert_serial_ : public_key_id_;
+}
+
+namespace {
+Error refused(std::string reason) {
+  return Error::make(ErrorKind::retryable, "signature", "The WeChat Pay signature was refused: " + reason + ".");
+}
+std::string clip(std::string_view v) { return std::string(v.substr(0, 64)); }
+} // namespace
+
+Status verify_signature(const PlatformKeys& keys, const http::Headers& headers, std::string_view body, TimePoint now) {
+  const auto timestamp = headers.get("Wechatpay-Timestamp");
+  const auto nonce = headers.get("Wechatpay-Nonce");
+  const auto signature = headers.get("Wechatpay-Signature");
+  const auto serial = headers.get("Wechatpay-Serial");
+  if (!timestamp || !nonce || !signature || !serial || timestamp->empty() || nonce->empty() || signature->empty() ||
+      serial->empty())
+    return refused("a Wechatpay-Timestamp, -Nonce, -Signature or -Serial header is missing (an unsigned answer is never data)");
+  if (signature->starts_with(k_probe_prefix))
+    return refused("the signature is a WECHATPAY/SIGNTEST/ probe, which by design never verifies");
+  std::int64_t ts = 0;
+  const auto [end, ec] = std::from_chars(timestamp->data(), timestamp->data() + timestamp->size(), ts);
+  if (ec != std::errc{} || end != timestamp->data() + timestamp->size())
+    return refused("Wechatpay-Timestamp '" + clip(*timestamp) + "' is not a number of seconds");
+  const std::int64_t skew = unix_seconds(now) - ts;
+  if (skew >= k_max_clock_skew_seconds || skew <= -k_max_clock_skew_seconds)
+    return refused("Wechatpay-Timestamp is " + std::to_string(skew) + " s from our clock (the limit is ±300 s)");
+  const crypto::PublicKey* key = keys.find(*serial);
+  if (key == nullptr) return refused("no configured key has the serial '" + clip(*serial) + "'");
+  auto raw = crypto::base64_decode(*signature);
+  if (!raw) return refused("Wechatpay-Signature is not valid Base64");
+  if (!key->verify_sha256(response_message(*timestamp, *nonce, body), *raw))
+    return refused("the signature does not match the body under the key '" + clip(*serial) + "'");
+  return {};
+}
+
+} // namespace recharged::wxpay

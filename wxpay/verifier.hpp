@@ -1,0 +1,43 @@
+#pragma once
+
+#include "core/result.hpp"
+#include "core/time.hpp"
+#include "crypto/certificate.hpp"
+#include "crypto/rsa_key.hpp"
+#include "http/message.hpp"
+
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace recharged::wxpay {
+
+inline constexpr std::int64_t k_max_clock_skew_seconds = 300;
+inline constexpr std::string_view k_probe_prefix = "WECHATPAY/SIGNTEST/";
+
+// The keys WeChat Pay signs with, by the id it puts in Wechatpay-Serial: a public key under its
+// "PUB_KEY_ID_…" id (public-key mode) and/or platform certificates under their serial (certificate mode).
+// Both may be present during a switch-over. Immutable after setup; safe to share between threads.
+class PlatformKeys {
+public:
+  void add_public_key(std::string key_id, crypto::PublicKey key);
+  void add_certificate(const crypto::Certificate& cert);
+  [[nodiscard]] const crypto::PublicKey* find(std::string_view serial) const;
+  [[nodiscard]] bool empty() const noexcept { return keys_.empty(); }
+  // The id to send in our own Wechatpay-Serial header: the public key id if there is one, else the newest cert.
+  [[nodiscard]] std::string preferred_serial() const;
+
+private:
+  std::map<std::string, crypto::PublicKey, std::less<>> keys_;
+  std::string public_key_id_;
+  std::string newest_cert_serial_;
+  TimePoint newest_cert_not_after_{};
+};
+
+// Verifies a response or notification signature over the raw body (PROTOCOL.md §3): all four Wechatpay-*
+// headers present, |now − timestamp| < 300 s, key chosen by Wechatpay-Serial, WECHATPAY/SIGNTEST/ probes
+// refused. Error kind `retryable`, code `signature`; the message says which rule failed.
+[[nodiscard]] Status verify_signature(const PlatformKeys& keys, const http::Headers& headers, std::string_view body,
+                                      TimePoint now);
+
+} // namespace recharged::wxpay
