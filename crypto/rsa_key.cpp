@@ -6,9 +6,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include <fstream>
 #include <stdexcept>
-#include <sstream>
 
 namespace recharged::crypto {
 
@@ -113,15 +111,6 @@ std::string PrivateKey::to_pem() const {
   BioPtr bio(BIO_new(BIO_s_mem()));
   PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr);
   return bio_contents(bio.get());
-}
-
-Result<std::string> read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return Error::make(ErrorKind::invalid_input, "file", "Cannot read the file '" + path.string() + "'.");
-  std::ostringstream data;
-  data << in.rdbuf();
-  return data.str();
 }
 
 } // namespace recharged::crypto

@@ -2,7 +2,6 @@
 
 #include "core/result.hpp"
 
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -47,8 +46,5 @@ public:
 private:
   std::shared_ptr<evp_pkey_st> key_;
 };
-
-// Reads a whole file as bytes, with an error that names the path.
-[[nodiscard]] Result<std::string> read_file(const std::filesystem::path& path);
 
 } // namespace recharged::crypto

@@ -1,0 +1,118 @@
+#pragma once
+
+#include "core/result.hpp"
+#include "orders/order.hpp"
+#include "storage/database.hpp"
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace recharged::storage {
+
+// A change to one order, applied atomically with its events. Only fields that are set are written.
+struct OrderUpdate {
+  std::int64_t order_id = 0;
+  // Compare-and-set guard: the update applies only if the order is in this state right now.
+  // Required whenever new_state is set; optional otherwise (then it still guards against racing writers).
+  std::optional<orders::OrderState> expect_state;
+  std::optional<orders::OrderState> new_state; // storage sets final_at = updated_at when this is terminal
+  TimePoint updated_at{};
+
+  std::optional<std::string> recharge_id, recharge_url, platform_state, platform_state_desc, recharge_channel;
+  std::optional<TimePoint> applied_at, accept_time, success_time, close_time;
+  std::optional<TimePoint> last_poll_at;
+  bool set_next_poll = false;              // when true, next_poll_at := next_poll_at (nullopt -> NULL)
+  std::optional<TimePoint> next_poll_at;
+  std::optional<std::string> next_poll_reason;
+  std::optional<TimePoint> close_after;
+  int poll_count_delta = 0;
+  std::optional<int> failure_streak;
+  std::optional<std::string> last_error;
+
+  std::vector<orders::OrderEvent> events; // appended in order; order_id is filled in by the store
+};
+
+struct InsertResult {
+  orders::Order order;
+  bool created = false; // false: the out_recharge_no already existed and nothing was changed
+};
+
+// A notification as received, kept for de-duplication and audit.
+struct NotificationRecord {
+  std::string id;             // the notification's own id (unique)
+  std::string event_type;     // kept verbatim, known or not
+  std::string out_recharge_no;
+  TimePoint received_at{};
+  TimePoint create_time{};
+  std::string summary;
+  std::string resource;       // the decrypted resource JSON (no secrets)
+  std::string outcome;        // applied | confirmed | alert | unknown_order | ignored
+};
+
+struct NotificationResult {
+  bool duplicate = false; // the id was seen before: nothing was written
+  bool applied = false;   // the attached update's guard held
+};
+
+// Filters for `recharged list` (all optional, ANDed). Results newest first.
+struct ListFilter {
+  std::vector<orders::OrderState> states;
+  std::optional<std::string> sub_mchid;
+  std::optional<TimePoint> created_since; // inclusive
+  std::optional<TimePoint> created_until; // exclusive
+  int limit = 100;
+};
+
+struct Counts {
+  std::map<orders::OrderState, std::int64_t> by_state; // every state present, zeros included
+  std::int64_t due = 0;                                  // open orders with next_poll_at <= now
+  std::optional<TimePoint> oldest_open_created_at;
+  std::optional<TimePoint> next_due_at;                  // earliest next_poll_at among open orders
+};
+
+// Every read and write of orders, events and notifications. Each write is one IMMEDIATE transaction,
+// durable (synchronous=FULL) before the call returns: nothing is acknowledged before it is on disk.
+// SQL uses bound parameters only. Thread-safe: calls are serialised on the one connection.
+class OrderStore {
+public:
+  explicit OrderStore(Database& db);
+
+  // Write-ahead: inserts the NEW row and a `created` event (source apply). If the out_recharge_no exists,
+  // returns the stored order with created=false and writes nothing.
+  [[nodiscard]] Result<InsertResult> insert_new(const orders::Order& order, TimePoint now);
+
+  // Group commit: applies every update in one transaction. Result[i] tells whether update i's guard held;
+  // an update whose guard failed writes nothing (not even its events). A storage failure rolls back all.
+  [[nodiscard]] Result<std::vector<bool>> commit(std::span<const OrderUpdate> updates);
+  [[nodiscard]] Result<bool> commit_one(const OrderUpdate& update);
+
+  // Records a notification and, in the same transaction, the update it causes (if any). A duplicate id
+  // writes nothing and reports duplicate=true.
+  [[nodiscard]] Result<NotificationResult> record_notification(const NotificationRecord& record,
+                                                               const std::optional<OrderUpdate>& update);
+
+  [[nodiscard]] Result<std::optional<orders::Order>> find(std::string_view out_recharge_no);
+  [[nodiscard]] Result<std::optional<orders::Order>> find_by_id(std::int64_t id);
+  // Oldest first.
+  [[nodiscard]] Result<std::vector<orders::OrderEvent>> events(std::int64_t order_id);
+  [[nodiscard]] Result<std::vector<NotificationRecord>> notifications(std::string_view out_recharge_no);
+
+  // Open orders (NEW, RECHARGING, CLOSING) with next_poll_at <= now, earliest next_poll_at first (the most
+  // overdue — the nearest deadline — first), at most `limit`. Uses the next-poll index; never scans all orders.
+  [[nodiscard]] Result<std::vector<orders::Order>> due(TimePoint now, int limit);
+  // Open orders without a next_poll_at, e.g. NEW rows left by a crash (recovery), at most `limit`.
+  [[nodiscard]] Result<std::vector<orders::Order>> unscheduled_open(int limit);
+  [[nodiscard]] Result<std::vector<orders::Order>> list(const ListFilter& filter);
+  [[nodiscard]] Result<Counts> counts(TimePoint now);
+
+private:
+  Database& db_;
+  std::mutex mu_;
+};
+
+} // namespace recharged::storage
