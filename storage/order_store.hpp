@@ -14,6 +14,20 @@
 
 namespace recharged::storage {
 
+// Money a bank sent back to the payer (RECHARGE.FUND_RETURNED), one row per recharge_returned_id.
+struct FundReturnRecord {
+  std::string recharge_returned_id;
+  std::string recharge_channel;
+  std::optional<Fen> amount;
+  std::string currency;
+  std::optional<TimePoint> return_time;
+  std::string return_reason;
+  std::string bank_name;
+  std::string bank_card_tail;
+  std::string bank_account_name;
+  TimePoint received_at{};
+};
+
 // A change to one order, applied atomically with its events. Only fields that are set are written.
 struct OrderUpdate {
   std::int64_t order_id = 0;
@@ -35,6 +49,7 @@ struct OrderUpdate {
   std::optional<std::string> last_error;
 
   std::vector<orders::OrderEvent> events; // appended in order; order_id is filled in by the store
+  std::optional<FundReturnRecord> fund_return; // inserted once per recharge_returned_id (a repeat is ignored)
 };
 
 struct InsertResult {
@@ -101,6 +116,7 @@ public:
   // Oldest first.
   [[nodiscard]] Result<std::vector<orders::OrderEvent>> events(std::int64_t order_id);
   [[nodiscard]] Result<std::vector<NotificationRecord>> notifications(std::string_view out_recharge_no);
+  [[nodiscard]] Result<std::vector<FundReturnRecord>> fund_returns(std::int64_t order_id);
 
   // Open orders (NEW, RECHARGING, CLOSING) with next_poll_at <= now, earliest next_poll_at first (the most
   // overdue — the nearest deadline — first), at most `limit`. Uses the next-poll index; never scans all orders.
