@@ -1,0 +1,126 @@
+#pragma once
+
+#include "core/result.hpp"
+#include "core/time.hpp"
+#include "http/url.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace recharged::config {
+
+inline constexpr std::string_view k_default_path = "/etc/recharged/recharged.toml";
+
+// Where a secret comes from: a path, or "credential:NAME" = $CREDENTIALS_DIRECTORY/NAME (systemd LoadCredential).
+struct SecretSource {
+  std::string spec; // as written in the file
+  [[nodiscard]] Result<std::filesystem::path> resolve() const;
+};
+
+struct MerchantConfig {
+  std::string mchid;                        // platform merchant id (平台商户号)
+  std::string serial_no;                    // merchant API certificate serial
+  SecretSource private_key_file;            // apiclient_key.pem
+  std::optional<std::filesystem::path> certificate_file; // apiclient_cert.pem: lets `check` match key ⇄ serial
+  SecretSource apiv3_key_file;              // the 32-byte APIv3 key
+};
+
+struct PlatformConfig {
+  http::BaseUrl base_url;                   // primary host
+  std::optional<http::BaseUrl> backup_url;  // failover host
+  std::string public_key_id;                // "PUB_KEY_ID_…" (public-key mode)
+  std::optional<std::filesystem::path> public_key_file;
+  std::vector<std::filesystem::path> certificate_files; // platform certificates (certificate mode)
+  Millis connect_timeout{5'000};
+  Millis timeout{15'000};
+  std::string proxy;
+  std::string ca_file;
+  std::size_t max_response_bytes = 1 << 20;
+};
+
+struct DatabaseConfig {
+  std::filesystem::path path = "/var/lib/recharged/recharged.db";
+  Millis busy_timeout{5'000};
+};
+
+// Defaults for `recharged apply`; each can be overridden on the command line.
+struct ApplyConfig {
+  std::optional<std::string> notify_url;
+  std::string recharge_scene = "ECOMMERCE_DEPOSIT";
+  std::string account_type = "DEPOSIT";
+  std::vector<std::string> channels; // empty = all channels
+  std::string out_recharge_no_prefix = "RC";
+};
+
+struct NotifyConfig {
+  bool enabled = true;
+  http::ListenAddress listen{"127.0.0.1", 8480};
+  std::string path = "/wxpay/recharge-notify";
+  std::size_t max_body_bytes = 64 * 1024;
+};
+
+struct MetricsConfig {
+  bool enabled = true;
+  http::ListenAddress listen{"127.0.0.1", 9480};
+};
+
+enum class LogTarget { stderr_stream, file };
+
+struct LogConfig {
+  LogTarget target = LogTarget::stderr_stream;
+  std::filesystem::path file = "/var/log/recharged/recharged.log";
+  std::string level = "info"; // trace | debug | info | warn | error
+};
+
+struct LimitsConfig {
+  int concurrency = 4;        // API calls in flight at once
+  double query_rate = 20.0;   // calls per second, per endpoint (token bucket)
+  double apply_rate = 5.0;
+  double close_rate = 5.0;
+  int burst = 10;
+  int batch_size = 256;       // due orders fetched per scheduling round
+};
+
+struct CalendarConfig {
+  std::vector<std::filesystem::path> dirs{"/usr/share/recharged/calendar", "/etc/recharged/calendar"};
+};
+
+// Shared virtual time for the sandbox demo: both processes build the same ScaledClock from these three
+// numbers. speed == 1 (the default) means real wall-clock time.
+struct ClockConfig {
+  double speed = 1.0;
+  TimePoint virtual_origin{};
+  TimePoint real_origin{};
+};
+
+// Scheduler knobs as written in [schedule]; applied onto the policy's documented defaults by
+// config/schedule_settings.hpp. Kept as (key, text) so this header does not depend on the scheduler.
+struct ScheduleEntry {
+  std::string key;
+  std::string value;
+};
+
+struct Config {
+  std::filesystem::path source;
+  MerchantConfig merchant;
+  PlatformConfig platform;
+  DatabaseConfig database;
+  ApplyConfig apply;
+  NotifyConfig notify;
+  MetricsConfig metrics;
+  LogConfig log;
+  LimitsConfig limits;
+  CalendarConfig calendar;
+  ClockConfig clock;
+  std::vector<ScheduleEntry> schedule;
+};
+
+// Loads and validates a config file. Every error names the key ("platform.base_url"), the value (secrets
+// never) and the rule. Unknown keys are errors (they are usually typos). Relative paths are resolved against
+// the config file's directory.
+[[nodiscard]] Result<Config> load(const std::filesystem::path& path);
+[[nodiscard]] Result<Config> parse(std::string_view toml, const std::filesystem::path& origin);
+
+} // namespace recharged::config
