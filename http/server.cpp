@@ -43,6 +43,13 @@ void Server::route(Method method, const std::string& pattern, Handler handler) {
     in.body = req.body;
     in.remote_addr = req.remote_addr;
     Response out = handler(in);
+    if (out.status == k_drop_connection) {
+      // A content provider that fails makes cpp-httplib close the connection mid-answer.
+      res.status = 200;
+      res.set_content_provider(
+          1, "application/json", [](std::size_t, std::size_t, httplib::DataSink&) { return false; });
+      return;
+    }
     res.status = out.status;
     std::string content_type = "application/json";
     for (const auto& [k, v] : out.headers.all()) {

@@ -24,6 +24,10 @@ struct ServerRequest {
   [[nodiscard]] std::optional<std::string_view> query_param(std::string_view name) const;
 };
 
+// A handler returning this status gets no answer: the server starts a response and closes the connection
+// before it is complete, so the client sees a reset (fault injection in the sandbox and test servers).
+inline constexpr int k_drop_connection = -1;
+
 struct ServerOptions {
   std::size_t max_body_bytes = 64 * 1024; // larger bodies get 413 before any handler runs
   int read_timeout_seconds = 5;
