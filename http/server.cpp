@@ -42,6 +42,7 @@ void Server::route(Method method, const std::string& pattern, Handler handler) {
     for (const auto& [k, v] : req.headers) in.headers.add(k, v);
     in.body = req.body;
     in.remote_addr = req.remote_addr;
+    in.remote_port = req.remote_port;
     Response out = handler(in);
     if (out.status == k_drop_connection) {
       // A content provider that fails makes cpp-httplib close the connection mid-answer.

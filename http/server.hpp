@@ -20,6 +20,7 @@ struct ServerRequest {
   Headers headers;
   std::string body;
   std::string remote_addr;
+  int remote_port = 0; // with remote_addr, identifies the TCP connection (keep-alive reuse shows as one port)
 
   [[nodiscard]] std::optional<std::string_view> query_param(std::string_view name) const;
 };
