@@ -1,0 +1,224 @@
+#include "engine/order_recorder.hpp"
+
+#include "orders/lifecycle.hpp"
+
+namespace recharged::engine {
+
+using orders::EventKind;
+using orders::Order;
+using orders::OrderEvent;
+using orders::OrderState;
+using storage::OrderUpdate;
+
+namespace {
+
+OrderEvent event_for(const Order& order, EventKind kind, const CallMeta& meta, TimePoint now, std::string message) {
+  OrderEvent e;
+  e.order_id = order.id;
+  e.at = now;
+  e.source = meta.source;
+  e.kind = kind;
+  e.endpoint = std::string(wxpay::to_string(meta.endpoint));
+  e.http_status = meta.http_status;
+  e.request_id = meta.request_id;
+  e.message = std::move(message);
+  e.latency_ms = meta.latency.count();
+  return e;
+}
+
+OrderUpdate base_update(const Order& order, const CallMeta& meta, TimePoint now) {
+  OrderUpdate u;
+  u.order_id = order.id;
+  u.expect_state = order.state;
+  u.updated_at = now;
+  if (meta.endpoint == wxpay::Endpoint::query) {
+    u.poll_count_delta = 1;
+    u.last_poll_at = now;
+  }
+  return u;
+}
+
+// Plans the next visit on the order as `u` leaves it, and writes it into `u`.
+void schedule(OrderUpdate& u, const Order& before, const Planner& planner, TimePoint now) {
+  const Order after = apply_update(before, u);
+  u.set_next_poll = true;
+  if (!orders::is_open(after.state)) {
+    u.next_poll_at.reset();
+    u.next_poll_reason = after.state == OrderState::suspect ? "held: SUSPECT, needs a human" : "final";
+    return;
+  }
+  const Plan plan = planner.next(after, now);
+  if (plan.at == TimePoint::max()) u.next_poll_at.reset();
+  else u.next_poll_at = plan.at;
+  u.next_poll_reason = plan.reason;
+}
+
+void copy_platform_fields(OrderUpdate& u, const Order& order, const wxpay::MchDeposit& v) {
+  if (order.recharge_id.empty() && !v.recharge_id.empty()) u.recharge_id = v.recharge_id;
+  u.platform_state = v.recharge_state.text;
+  u.platform_state_desc = v.recharge_state_desc.value_or("");
+  if (v.recharge_channel) u.recharge_channel = v.recharge_channel->text;
+  if (v.accept_time) u.accept_time = v.accept_time;
+  if (v.success_time && v.recharge_state.value == wxpay::RechargeState::success) u.success_time = v.success_time;
+  if (v.close_time && v.recharge_state.value == wxpay::RechargeState::closed) u.close_time = v.close_time;
+}
+
+} // namespace
+
+Order apply_update(Order o, const OrderUpdate& u) {
+  if (u.new_state) {
+    o.state = *u.new_state;
+    if (orders::is_terminal(o.state)) o.final_at = u.updated_at;
+  }
+  o.updated_at = u.updated_at;
+  if (u.recharge_id) o.recharge_id = *u.recharge_id;
+  if (u.recharge_url) o.recharge_url = *u.recharge_url;
+  if (u.platform_state) o.platform_state = *u.platform_state;
+  if (u.platform_state_desc) o.platform_state_desc = *u.platform_state_desc;
+  if (u.recharge_channel) o.recharge_channel = *u.recharge_channel;
+  if (u.applied_at) o.applied_at = u.applied_at;
+  if (u.accept_time) o.accept_time = u.accept_time;
+  if (u.success_time) o.success_time = u.success_time;
+  if (u.close_time) o.close_time = u.close_time;
+  if (u.last_poll_at) o.last_poll_at = u.last_poll_at;
+  if (u.set_next_poll) o.next_poll_at = u.next_poll_at;
+  if (u.next_poll_reason) o.next_poll_reason = *u.next_poll_reason;
+  if (u.close_after) o.close_after = *u.close_after;
+  o.poll_count += u.poll_count_delta;
+  if (u.failure_streak) o.failure_streak = *u.failure_streak;
+  if (u.last_error) o.last_error = *u.last_error;
+  return o;
+}
+
+std::vector<OrderUpdate> record_view(const Order& order, const wxpay::MchDeposit& view, const CallMeta& meta,
+                                     const Planner& planner, TimePoint now) {
+  const orders::Decision d = orders::reconcile(order, view);
+  OrderUpdate first = base_update(order, meta, now);
+  first.failure_streak = 0;
+  first.last_error = "";
+  if (d.verdict == orders::Verdict::alert) {
+    OrderEvent e = event_for(order, EventKind::alert, meta, now, d.reason);
+    e.evidence = meta.body;
+    first.events.push_back(std::move(e));
+    if (orders::is_open(order.state)) schedule(first, order, planner, now);
+    return {std::move(first)};
+  }
+  if (d.verdict == orders::Verdict::none) {
+    if (order.state != OrderState::suspect) copy_platform_fields(first, order, view);
+    first.events.push_back(event_for(order, EventKind::api_call, meta, now, d.reason));
+    schedule(first, order, planner, now);
+    return {std::move(first)};
+  }
+  // A move: one guarded update per step, all committed together.
+  std::vector<OrderUpdate> steps;
+  Order current = order;
+  for (std::size_t i = 0; i < d.path.size(); ++i) {
+    OrderUpdate u = i == 0 ? std::move(first) : OrderUpdate{};
+    u.order_id = order.id;
+    u.expect_state = current.state;
+    u.new_state = d.path[i];
+    u.updated_at = now;
+    if (i == 0 && d.path.back() != OrderState::suspect) copy_platform_fields(u, order, view);
+    OrderEvent e = event_for(order, EventKind::state_changed, meta, now, d.reason);
+    e.old_state = current.state;
+    e.new_state = d.path[i];
+    if (i + 1 == d.path.size()) e.evidence = meta.body;
+    u.events.push_back(std::move(e));
+    const Order next = apply_update(current, u);
+    if (i + 1 == d.path.size()) schedule(u, current, planner, now);
+    current = next;
+    steps.push_back(std::move(u));
+  }
+  return steps;
+}
+
+std::vector<OrderUpdate> record_applied(const Order& order, const wxpay::ApplyResponse& answer, const CallMeta& meta,
+                                        const Planner& planner, TimePoint now) {
+  OrderUpdate u = base_update(order, meta, now);
+  u.new_state = OrderState::recharging;
+  u.recharge_id = answer.recharge_id;
+  u.recharge_url = answer.recharge_url;
+  u.platform_state = "RECHARGING";
+  u.applied_at = now;
+  u.failure_streak = 0;
+  u.last_error = "";
+  Order accepted = order;
+  accepted.applied_at = now;
+  u.close_after = planner.close_deadline(accepted);
+  OrderEvent e = event_for(order, EventKind::state_changed, meta, now, "the platform accepted the order");
+  e.old_state = OrderState::new_order;
+  e.new_state = OrderState::recharging;
+  e.evidence = meta.body;
+  u.events.push_back(std::move(e));
+  schedule(u, order, planner, now);
+  return {std::move(u)};
+}
+
+OrderUpdate record_rejected(const Order& order, const Error& error, const CallMeta& meta, TimePoint now) {
+  OrderUpdate u = base_update(order, meta, now);
+  u.new_state = OrderState::rejected;
+  u.last_error = error.message;
+  u.set_next_poll = true;
+  u.next_poll_reason = "final";
+  OrderEvent e = event_for(order, EventKind::state_changed, meta, now, error.message);
+  e.old_state = order.state;
+  e.new_state = OrderState::rejected;
+  e.error_code = error.code;
+  e.http_status = error.http_status;
+  e.request_id = error.request_id;
+  u.events.push_back(std::move(e));
+  return u;
+}
+
+OrderUpdate record_failure(const Order& order, const Error& error, const CallMeta& meta, const Planner& planner,
+                           TimePoint now) {
+  OrderUpdate u = base_update(order, meta, now);
+  u.failure_streak = order.failure_streak + 1;
+  u.last_error = error.message;
+  OrderEvent e = event_for(order, EventKind::api_call, meta, now, error.message);
+  e.error_code = error.code.empty() ? std::string(to_string(error.kind)) : error.code;
+  e.http_status = error.http_status;
+  e.request_id = error.request_id;
+  u.events.push_back(std::move(e));
+  schedule(u, order, planner, now);
+  return u;
+}
+
+OrderUpdate record_decision(const Order& order, OrderState to, orders::EventSource source, std::string message,
+                            const Planner& planner, TimePoint now) {
+  CallMeta meta;
+  meta.source = source;
+  OrderUpdate u = base_update(order, meta, now);
+  u.poll_count_delta = 0;
+  u.last_poll_at.reset();
+  u.new_state = to;
+  OrderEvent e = event_for(order, EventKind::state_changed, meta, now, std::move(message));
+  e.endpoint.clear();
+  e.old_state = order.state;
+  e.new_state = to;
+  u.events.push_back(std::move(e));
+  schedule(u, order, planner, now);
+  return u;
+}
+
+OrderUpdate record_alert(const Order& order, std::string message, const CallMeta& meta, const Planner& planner,
+                         TimePoint now) {
+  OrderUpdate u = base_update(order, meta, now);
+  OrderEvent e = event_for(order, EventKind::alert, meta, now, std::move(message));
+  e.evidence = meta.body;
+  u.events.push_back(std::move(e));
+  if (orders::is_open(order.state)) schedule(u, order, planner, now);
+  return u;
+}
+
+OrderUpdate record_note(const Order& order, std::string message, const CallMeta& meta, const Planner& planner,
+                        TimePoint now) {
+  OrderUpdate u = base_update(order, meta, now);
+  OrderEvent e = event_for(order, EventKind::api_call, meta, now, std::move(message));
+  e.http_status = meta.http_status;
+  u.events.push_back(std::move(e));
+  if (orders::is_open(order.state)) schedule(u, order, planner, now);
+  return u;
+}
+
+} // namespace recharged::engine

@@ -1,0 +1,58 @@
+#pragma once
+
+#include "core/error.hpp"
+#include "engine/planner.hpp"
+#include "orders/order.hpp"
+#include "storage/order_store.hpp"
+#include "wxpay/api_client.hpp"
+#include "wxpay/models.hpp"
+
+#include <string>
+#include <vector>
+
+namespace recharged::engine {
+
+// How one API call went, for the event row.
+struct CallMeta {
+  wxpay::Endpoint endpoint = wxpay::Endpoint::query;
+  orders::EventSource source = orders::EventSource::poll;
+  int http_status = 0;
+  std::string request_id;
+  std::string body; // verified answer JSON (evidence); empty for failures
+  Millis latency{0};
+};
+
+// Pure builders of the storage updates that record what happened to an order. Each returns the updates
+// to commit together (several when an order walks more than one state, e.g. NEW → RECHARGING → SUCCESS),
+// each guarded by the state it expects, with the next poll planned on the order as it will then stand.
+// `now` stamps every row. None of them performs I/O.
+
+// A verified query/close answer, judged by orders::reconcile (funds-safety gate, lifecycle, alerts).
+[[nodiscard]] std::vector<storage::OrderUpdate> record_view(const orders::Order& order, const wxpay::MchDeposit& view,
+                                                            const CallMeta& meta, const Planner& planner, TimePoint now);
+// A successful apply: NEW → RECHARGING with recharge_id and recharge_url.
+[[nodiscard]] std::vector<storage::OrderUpdate> record_applied(const orders::Order& order,
+                                                               const wxpay::ApplyResponse& answer, const CallMeta& meta,
+                                                               const Planner& planner, TimePoint now);
+// A permanent refusal of the apply: NEW → REJECTED with the platform's code and message.
+[[nodiscard]] storage::OrderUpdate record_rejected(const orders::Order& order, const Error& error, const CallMeta& meta,
+                                                   TimePoint now);
+// A failed call that changes no state: event, failure streak + 1, backoff via the planner.
+[[nodiscard]] storage::OrderUpdate record_failure(const orders::Order& order, const Error& error, const CallMeta& meta,
+                                                  const Planner& planner, TimePoint now);
+// A state change we decide ourselves (RECHARGING → CLOSING before a close call).
+[[nodiscard]] storage::OrderUpdate record_decision(const orders::Order& order, orders::OrderState to,
+                                                   orders::EventSource source, std::string message,
+                                                   const Planner& planner, TimePoint now);
+// An alert with no state change (e.g. the platform does not know an order we hold as RECHARGING).
+[[nodiscard]] storage::OrderUpdate record_alert(const orders::Order& order, std::string message, const CallMeta& meta,
+                                                const Planner& planner, TimePoint now);
+
+// A call outcome worth a row that changes nothing and is not a failure (e.g. "not known to the platform yet").
+[[nodiscard]] storage::OrderUpdate record_note(const orders::Order& order, std::string message, const CallMeta& meta,
+                                               const Planner& planner, TimePoint now);
+
+// `order` with `update`'s fields applied, as the store will hold it (used to plan and to report).
+[[nodiscard]] orders::Order apply_update(orders::Order order, const storage::OrderUpdate& update);
+
+} // namespace recharged::engine

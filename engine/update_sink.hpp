@@ -1,0 +1,29 @@
+#pragma once
+
+#include "storage/order_store.hpp"
+
+#include <vector>
+
+namespace recharged::engine {
+
+// Where the engine's decisions become durable. commit() returns only after the updates are on disk;
+// result[i] says whether update i's compare-and-set guard held. Thread-safe.
+class UpdateSink {
+public:
+  virtual ~UpdateSink() = default;
+  [[nodiscard]] virtual Result<std::vector<bool>> commit(std::vector<storage::OrderUpdate> updates) = 0;
+};
+
+// Commits straight to the store, one transaction per call (CLI commands).
+class StoreSink final : public UpdateSink {
+public:
+  explicit StoreSink(storage::OrderStore& store) : store_(store) {}
+  [[nodiscard]] Result<std::vector<bool>> commit(std::vector<storage::OrderUpdate> updates) override {
+    return store_.commit(updates);
+  }
+
+private:
+  storage::OrderStore& store_;
+};
+
+} // namespace recharged::engine
