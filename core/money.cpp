@@ -52,6 +52,7 @@ Result<Fen> parse_amount(std::string_view text, std::string_view field) {
     }
     if (value > k_max_fen / 100) return bad("it is far above any platform limit");
     value = value * 100 + cents;
+    if (value > k_max_fen) return bad("it is far above any platform limit");
   }
   if (value <= 0) return bad("it must be greater than zero");
   return value;

@@ -130,7 +130,7 @@ Result<Millis> parse_duration(std::string_view text) {
     else if (unit.starts_with("h")) { scale = hours{1}; pos += 1; }
     else if (unit.starts_with("d")) { scale = days{1}; pos += 1; }
     else return bad("each number needs a unit: ms, s, m, h or d");
-    if (n > (std::int64_t{1} << 40)) return bad("it is too large");
+    if (n > (std::int64_t{1} << 40) || n > (Millis::max() - total) / scale) return bad("it is too large");
     total += scale * n;
   }
   return total;
