@@ -1,0 +1,105 @@
+// `recharged apply`: create an order — recorded locally first, then applied — and print its recharge_url.
+
+#include "cli/command.hpp"
+#include "cli/context.hpp"
+#include "cli/output.hpp"
+#include "core/money.hpp"
+#include "engine/order_request.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+namespace recharged::cli {
+namespace {
+
+struct ApplyArgs {
+  std::string sub_mchid;
+  std::string amount;
+  std::string out_recharge_no;
+  std::string scene;
+  std::string account_type;
+  std::vector<std::string> channels;
+  std::string notify_url;
+  std::string remark;
+};
+
+Result<wxpay::ApplyRequest> build_request(const ApplyArgs& a, const config::ApplyConfig& defaults, const Clock& clock) {
+  wxpay::ApplyRequest r;
+  r.sub_mchid = a.sub_mchid;
+  RECHARGED_TRY(r.recharge_amount.amount, parse_amount(a.amount, "--amount"));
+  r.recharge_amount.currency = "CNY";
+  r.out_recharge_no = a.out_recharge_no.empty()
+                          ? engine::generate_out_recharge_no(defaults.out_recharge_no_prefix, clock.now())
+                          : a.out_recharge_no;
+  r.recharge_scene = wxpay::Known<wxpay::RechargeScene>::from_text(a.scene.empty() ? defaults.recharge_scene : a.scene);
+  r.account_type =
+      wxpay::Known<wxpay::AccountType>::from_text(a.account_type.empty() ? defaults.account_type : a.account_type);
+  for (const auto& c : a.channels.empty() ? defaults.channels : a.channels)
+    r.available_recharge_channels.push_back(wxpay::Known<wxpay::RechargeChannel>::from_text(c));
+  if (!a.notify_url.empty()) r.notify_url = a.notify_url;
+  else if (defaults.notify_url) r.notify_url = defaults.notify_url;
+  if (!a.remark.empty()) r.remark = a.remark;
+  return r;
+}
+
+int print_result(const Context& ctx, const orders::Order& order) {
+  const bool json = ctx.options.json;
+  if (json) std::cout << order_json(order) << "\n";
+  switch (order.state) {
+  case orders::OrderState::rejected:
+    std::cerr << "recharged: error: WeChat Pay refused the order " << order.out_recharge_no << ": " << order.last_error
+              << "\n";
+    return k_exit_refused;
+  case orders::OrderState::suspect:
+    std::cerr << "recharged: error: the order " << order.out_recharge_no << " is SUSPECT: " << order.last_error << "\n";
+    return k_exit_attention;
+  default: break;
+  }
+  if (order.recharge_url.empty() && order.state != orders::OrderState::new_order) {
+    std::cerr << "recharged: the order " << order.out_recharge_no << " is " << orders::to_string(order.state)
+              << " at WeChat Pay, but its recharge_url was never recorded (the platform returns it only once, to the "
+                 "first apply); see `recharged show "
+              << order.out_recharge_no << "`.\n";
+    return json ? k_exit_ok : k_exit_attention;
+  }
+  if (!json) std::cout << order.recharge_url << "\n";
+  if (order.state != orders::OrderState::recharging)
+    std::cerr << "recharged: note: the order " << order.out_recharge_no << " already exists and is "
+              << orders::to_string(order.state) << ".\n";
+  return k_exit_ok;
+}
+
+int run_apply(const GlobalOptions& global, const ApplyArgs& args) {
+  if (auto amount = parse_amount(args.amount, "--amount"); !amount) return report(amount.error());
+  return with_context(global, Needs::platform, [&](Context& ctx) {
+    auto request = build_request(args, ctx.config.apply, *ctx.clock);
+    if (!request) return report(request.error());
+    auto order = ctx.service->apply(*request);
+    if (!order) return report(order.error());
+    return print_result(ctx, *order);
+  });
+}
+
+} // namespace
+
+void register_apply_command(CLI::App& app, GlobalOptions& global, Action& selected) {
+  auto args = std::make_shared<ApplyArgs>();
+  auto* cmd = app.add_subcommand("apply", "Create a recharge order: record it, apply to WeChat Pay, print its recharge_url");
+  cmd->add_option("--sub-mchid", args->sub_mchid, "Secondary merchant id (二级商户号), 1-32 digits")->required();
+  cmd->add_option("--amount", args->amount, "Amount: yuan with a decimal point (500.00) or fen with a unit (50000fen)")
+      ->required();
+  cmd->add_option("--out-recharge-no", args->out_recharge_no,
+                  "Your order number, 1-64 of [0-9A-Za-z]; generated as <prefix><yyyyMMddHHmmss><8 random> if omitted. "
+                  "Re-running with the same number is safe and returns the same order");
+  cmd->add_option("--scene", args->scene, "ECOMMERCE_DEPOSIT or ECOMMERCE_PAYMENT (default from [apply])");
+  cmd->add_option("--account-type", args->account_type, "DEPOSIT or OPERATION (default from [apply])");
+  cmd->add_option("--channel", args->channels, "Allowed channel, repeatable: BANK_TRANSFER, QR_RECHARGE, ONLINE_BANK "
+                                              "(default: [apply] channels, else all)");
+  cmd->add_option("--notify-url", args->notify_url, "https URL for result notifications (default from [apply])");
+  cmd->add_option("--remark", args->remark, "Shown on the recharge page; at most 20 characters, no emoji");
+  cmd->add_flag("--json", global.json, "Print the order as JSON instead of the URL");
+  cmd->callback([&selected, &global, args] { selected = [&global, args] { return run_apply(global, *args); }; });
+}
+
+} // namespace recharged::cli

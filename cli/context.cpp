@@ -1,0 +1,74 @@
+#include "cli/context.hpp"
+
+#include "engine/policy_planner.hpp"
+
+namespace recharged::cli {
+
+std::unique_ptr<Clock> make_clock(const config::ClockConfig& c) {
+  if (c.speed == 1.0) return std::make_unique<SystemClock>();
+  return std::make_unique<ScaledClock>(c.virtual_origin, c.real_origin, c.speed);
+}
+
+std::string user_agent() { return std::string("recharged/") + RECHARGED_VERSION + " (Linux)"; }
+
+namespace {
+
+Status open_database(Context& ctx, storage::MigrationMode migration) {
+  storage::DatabaseOptions db;
+  db.path = ctx.config.database.path;
+  db.busy_timeout = ctx.config.database.busy_timeout;
+  RECHARGED_TRY(ctx.database, storage::Database::open(db, migration));
+  ctx.store = std::make_unique<storage::OrderStore>(*ctx.database);
+  ctx.sink = std::make_unique<engine::StoreSink>(*ctx.store);
+  return {};
+}
+
+Status open_platform(Context& ctx) {
+  RECHARGED_TRY(config::Secrets secrets, config::load_secrets(ctx.config));
+  ctx.secrets = std::make_unique<config::Secrets>(std::move(secrets));
+  RECHARGED_TRY(schedule::SettlementCalendar cal, schedule::SettlementCalendar::load(ctx.config.calendar.dirs));
+  ctx.calendar = std::make_unique<schedule::SettlementCalendar>(std::move(cal));
+  RECHARGED_TRY(ctx.planner, engine::make_policy_planner(ctx.config.schedule, *ctx.calendar));
+
+  const auto& p = ctx.config.platform;
+  http::CurlOptions curl;
+  curl.hosts.push_back(p.base_url);
+  if (p.backup_url) curl.hosts.push_back(*p.backup_url);
+  curl.connect_timeout = p.connect_timeout;
+  curl.timeout = p.timeout;
+  curl.proxy = p.proxy;
+  curl.ca_file = p.ca_file;
+  curl.max_response_bytes = p.max_response_bytes;
+  ctx.transport = std::make_unique<http::CurlTransport>(curl, *ctx.clock);
+
+  wxpay::RequestSigner signer(ctx.config.merchant.mchid, ctx.config.merchant.serial_no, ctx.secrets->merchant_key);
+  ctx.api = std::make_unique<wxpay::ApiClient>(std::move(signer), ctx.secrets->platform_keys, *ctx.transport,
+                                               *ctx.clock, user_agent());
+  ctx.call_log = std::make_unique<engine::ApiCallLog>(ctx.logging->get("api"));
+  ctx.api->set_observer(ctx.call_log.get());
+  ctx.service = std::make_unique<engine::OrderService>(engine::ServiceContext{
+      *ctx.store, *ctx.sink, *ctx.api, ctx.gate, *ctx.planner, *ctx.clock, ctx.logging->get("engine")});
+  return {};
+}
+
+} // namespace
+
+Result<std::unique_ptr<Context>> Context::open(const GlobalOptions& options, Needs needs,
+                                               storage::MigrationMode migration) {
+  auto ctx = std::make_unique<Context>();
+  ctx->options = options;
+  RECHARGED_TRY(ctx->config, config::load(options.config_path));
+  logging::LogOptions log;
+  log.to_file = ctx->config.log.target == config::LogTarget::file;
+  log.file = ctx->config.log.file;
+  log.level = ctx->config.log.level;
+  RECHARGED_TRY(ctx->logging, logging::Logging::create(log));
+  ctx->clock = make_clock(ctx->config.clock);
+  if (needs == Needs::config) return ctx;
+  RECHARGED_CHECK(open_database(*ctx, migration));
+  if (needs == Needs::database) return ctx;
+  RECHARGED_CHECK(open_platform(*ctx));
+  return ctx;
+}
+
+} // namespace recharged::cli

@@ -1,0 +1,141 @@
+// `recharged show | list | sync | close`: look at orders and act on one.
+
+#include "cli/command.hpp"
+#include "cli/context.hpp"
+#include "cli/output.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+namespace recharged::cli {
+namespace {
+
+int show(Context& ctx, const std::string& no) {
+  auto order = ctx.store->find(no);
+  if (!order) return report(order.error());
+  if (!*order) return report(Error::make(ErrorKind::not_found, "unknown_order", "There is no order '" + no + "' in the database."));
+  auto events = ctx.store->events((*order)->id);
+  auto notes = ctx.store->notifications(no);
+  auto returns = ctx.store->fund_returns((*order)->id);
+  if (!events) return report(events.error());
+  if (!notes) return report(notes.error());
+  if (!returns) return report(returns.error());
+  if (ctx.options.json) {
+    std::cout << order_detail_json(**order, *events, *notes, *returns) << "\n";
+  } else {
+    std::cout << order_text(**order) << "\ntimeline\n" << timeline_text(*events);
+    if (!returns->empty()) {
+      std::cout << "\nfund returns\n";
+      for (const auto& r : *returns)
+        std::cout << "  " << (r.return_time ? format_rfc3339(*r.return_time) : "-") << "  "
+                  << (r.amount ? format_yuan(*r.amount) : "?") << " " << r.currency << "  " << r.recharge_channel
+                  << "  " << r.return_reason << "\n";
+    }
+    if (!notes->empty()) {
+      std::cout << "\nnotifications\n";
+      for (const auto& n : *notes)
+        std::cout << "  " << format_rfc3339(n.received_at) << "  " << n.event_type << "  " << n.outcome << "  " << n.id
+                  << "\n";
+    }
+  }
+  return (*order)->state == orders::OrderState::suspect ? k_exit_attention : k_exit_ok;
+}
+
+struct ListArgs {
+  std::vector<std::string> states;
+  std::string sub_mchid;
+  std::string since;
+  std::string until;
+  int limit = 100;
+};
+
+// "2026-11-23T00:00:00+08:00" or an age such as "24h" (meaning that long before now).
+Result<TimePoint> parse_when(const std::string& text, const std::string& option, TimePoint now) {
+  if (auto t = parse_rfc3339(text)) return *t;
+  if (auto d = parse_duration(text)) return now - *d;
+  return Error::invalid(option, "The " + option + " '" + text +
+                                    "' is neither an RFC 3339 time (2026-11-23T00:00:00+08:00) nor an age (24h, 7d).");
+}
+
+int list(Context& ctx, const ListArgs& a) {
+  storage::ListFilter f;
+  for (const auto& s : a.states) {
+    auto st = orders::parse_order_state(s);
+    if (!st) return report(Error::invalid("--state", "The --state '" + s + "' is unknown; use NEW, RECHARGING, CLOSING, "
+                                                                         "SUCCESS, CLOSED, REJECTED or SUSPECT."));
+    f.states.push_back(*st);
+  }
+  if (!a.sub_mchid.empty()) f.sub_mchid = a.sub_mchid;
+  const TimePoint now = ctx.clock->now();
+  if (!a.since.empty()) {
+    auto t = parse_when(a.since, "--since", now);
+    if (!t) return report(t.error());
+    f.created_since = *t;
+  }
+  if (!a.until.empty()) {
+    auto t = parse_when(a.until, "--until", now);
+    if (!t) return report(t.error());
+    f.created_until = *t;
+  }
+  if (a.limit < 1 || a.limit > 100000) return report(Error::invalid("--limit", "The --limit must be from 1 to 100000."));
+  f.limit = a.limit;
+  auto found = ctx.store->list(f);
+  if (!found) return report(found.error());
+  std::cout << (ctx.options.json ? orders_json(*found) + "\n" : orders_table(*found));
+  return k_exit_ok;
+}
+
+int act(Context& ctx, const std::string& no, bool close) {
+  auto order = close ? ctx.service->close(no, orders::EventSource::operator_action)
+                     : ctx.service->sync(no, orders::EventSource::operator_action);
+  if (!order) return report(order.error());
+  std::cout << (ctx.options.json ? order_json(*order) + "\n" : order_text(*order));
+  if (order->state == orders::OrderState::suspect) return k_exit_attention;
+  if (close && order->state == orders::OrderState::closing) {
+    std::cerr << "recharged: the close is not confirmed yet; the order stays CLOSING and will be confirmed by query.\n";
+    return k_exit_retry;
+  }
+  return k_exit_ok;
+}
+
+} // namespace
+
+void register_order_commands(CLI::App& app, GlobalOptions& global, Action& selected) {
+  auto no = std::make_shared<std::string>();
+  auto* show_cmd = app.add_subcommand("show", "Show an order, its full event timeline, and its next poll and why");
+  show_cmd->add_option("out_recharge_no", *no, "The order number")->required();
+  show_cmd->add_flag("--json", global.json, "Print JSON");
+  show_cmd->callback([&, no] {
+    selected = [&global, no] { return with_context(global, Needs::database, [&](Context& c) { return show(c, *no); }); };
+  });
+
+  auto args = std::make_shared<ListArgs>();
+  auto* list_cmd = app.add_subcommand("list", "List orders, newest first");
+  list_cmd->add_option("--state", args->states, "Only these states (repeatable): NEW, RECHARGING, CLOSING, SUCCESS, "
+                                                "CLOSED, REJECTED, SUSPECT");
+  list_cmd->add_option("--sub-mchid", args->sub_mchid, "Only this secondary merchant");
+  list_cmd->add_option("--since", args->since, "Created at or after: RFC 3339 time, or an age like 24h");
+  list_cmd->add_option("--until", args->until, "Created before: RFC 3339 time, or an age like 1h");
+  list_cmd->add_option("--limit", args->limit, "At most this many (default 100)");
+  list_cmd->add_flag("--json", global.json, "Print JSON");
+  list_cmd->callback([&, args] {
+    selected = [&global, args] { return with_context(global, Needs::database, [&](Context& c) { return list(c, *args); }); };
+  });
+
+  for (const bool close : {false, true}) {
+    auto* cmd = app.add_subcommand(close ? "close" : "sync",
+                                   close ? "Close an order now (final query, close, confirming query); a payment that "
+                                           "lands meanwhile is recorded SUCCESS"
+                                         : "Query an order now and record the answer");
+    cmd->add_option("out_recharge_no", *no, "The order number")->required();
+    cmd->add_flag("--json", global.json, "Print JSON");
+    cmd->callback([&, no, close] {
+      selected = [&global, no, close] {
+        return with_context(global, Needs::platform, [&](Context& c) { return act(c, *no, close); });
+      };
+    });
+  }
+}
+
+} // namespace recharged::cli

@@ -1,0 +1,196 @@
+#include "cli/output.hpp"
+
+#include "core/money.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+namespace recharged::cli {
+
+using nlohmann::json;
+
+int exit_code_for(const Error& e) noexcept {
+  switch (e.kind) {
+  case ErrorKind::invalid_input: return k_exit_usage;
+  case ErrorKind::permanent: return e.code == "suspect" ? k_exit_attention : k_exit_refused;
+  case ErrorKind::not_found: return k_exit_not_found;
+  case ErrorKind::retryable:
+  case ErrorKind::rate_limited:
+  case ErrorKind::ambiguous: return k_exit_retry;
+  case ErrorKind::storage: return k_exit_storage;
+  case ErrorKind::internal: return k_exit_internal;
+  }
+  return k_exit_internal;
+}
+
+int exit_code_for_setup(const Error& e) noexcept {
+  return e.kind == ErrorKind::storage ? k_exit_storage : k_exit_config;
+}
+
+int report(const Error& e) {
+  std::cerr << "recharged: error: " << e.message << "\n";
+  return exit_code_for(e);
+}
+
+namespace {
+
+json time_or_null(const std::optional<TimePoint>& t) { return t ? json(format_rfc3339(*t)) : json(nullptr); }
+
+std::string shown(const std::optional<TimePoint>& t) { return t ? format_rfc3339(*t) : "-"; }
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
+  return out.empty() ? "all" : out;
+}
+
+json order_object(const orders::Order& o) {
+  return json{{"out_recharge_no", o.out_recharge_no},
+              {"sub_mchid", o.sub_mchid},
+              {"state", orders::to_string(o.state)},
+              {"amount_fen", o.amount},
+              {"amount", format_yuan(o.amount)},
+              {"currency", o.currency},
+              {"recharge_scene", o.recharge_scene},
+              {"account_type", o.account_type},
+              {"channels", o.channels},
+              {"notify_url", o.notify_url},
+              {"remark", o.remark},
+              {"recharge_id", o.recharge_id},
+              {"recharge_url", o.recharge_url},
+              {"platform_state", o.platform_state},
+              {"platform_state_desc", o.platform_state_desc},
+              {"recharge_channel", o.recharge_channel},
+              {"created_at", format_rfc3339(o.created_at)},
+              {"updated_at", format_rfc3339(o.updated_at)},
+              {"applied_at", time_or_null(o.applied_at)},
+              {"final_at", time_or_null(o.final_at)},
+              {"accept_time", time_or_null(o.accept_time)},
+              {"success_time", time_or_null(o.success_time)},
+              {"close_time", time_or_null(o.close_time)},
+              {"poll_count", o.poll_count},
+              {"failure_streak", o.failure_streak},
+              {"last_poll_at", time_or_null(o.last_poll_at)},
+              {"next_poll_at", time_or_null(o.next_poll_at)},
+              {"next_poll_reason", o.next_poll_reason},
+              {"close_after", format_rfc3339(o.close_after)},
+              {"last_error", o.last_error}};
+}
+
+json event_object(const orders::OrderEvent& e) {
+  json j{{"at", format_rfc3339(e.at)},
+         {"source", orders::to_string(e.source)},
+         {"kind", orders::to_string(e.kind)},
+         {"old_state", e.old_state ? json(orders::to_string(*e.old_state)) : json(nullptr)},
+         {"new_state", e.new_state ? json(orders::to_string(*e.new_state)) : json(nullptr)},
+         {"endpoint", e.endpoint},
+         {"http_status", e.http_status},
+         {"request_id", e.request_id},
+         {"error_code", e.error_code},
+         {"message", e.message},
+         {"latency_ms", e.latency_ms}};
+  if (!e.evidence.empty()) {
+    json parsed = json::parse(e.evidence, nullptr, false);
+    j["evidence"] = parsed.is_discarded() ? json(e.evidence) : parsed;
+  }
+  return j;
+}
+
+std::string dump(const json& j, int indent) { return j.dump(indent, ' ', false, json::error_handler_t::replace); }
+
+} // namespace
+
+std::string order_json(const orders::Order& o, int indent) { return dump(order_object(o), indent); }
+
+std::string orders_json(const std::vector<orders::Order>& list) {
+  json arr = json::array();
+  for (const auto& o : list) arr.push_back(order_object(o));
+  return dump(arr, 2);
+}
+
+std::string order_detail_json(const orders::Order& o, const std::vector<orders::OrderEvent>& events,
+                              const std::vector<storage::NotificationRecord>& notifications,
+                              const std::vector<storage::FundReturnRecord>& returns) {
+  json j = order_object(o);
+  json ev = json::array();
+  for (const auto& e : events) ev.push_back(event_object(e));
+  j["events"] = ev;
+  json nt = json::array();
+  for (const auto& n : notifications)
+    nt.push_back({{"id", n.id}, {"event_type", n.event_type}, {"received_at", format_rfc3339(n.received_at)},
+                  {"summary", n.summary}, {"outcome", n.outcome}});
+  j["notifications"] = nt;
+  json fr = json::array();
+  for (const auto& r : returns)
+    fr.push_back({{"recharge_returned_id", r.recharge_returned_id}, {"recharge_channel", r.recharge_channel},
+                  {"amount_fen", r.amount ? json(*r.amount) : json(nullptr)}, {"currency", r.currency},
+                  {"return_time", time_or_null(r.return_time)}, {"return_reason", r.return_reason},
+                  {"bank_name", r.bank_name}, {"bank_card_tail", r.bank_card_tail},
+                  {"received_at", format_rfc3339(r.received_at)}});
+  j["fund_returns"] = fr;
+  return dump(j, 2);
+}
+
+std::string order_text(const orders::Order& o) {
+  std::ostringstream out;
+  out << "order        " << o.out_recharge_no << "  (sub-merchant " << o.sub_mchid << ")\n";
+  out << "state        " << orders::to_string(o.state);
+  if (!o.platform_state.empty()) out << "  (platform: " << o.platform_state << ")";
+  out << "\n";
+  if (!o.platform_state_desc.empty()) out << "platform says " << o.platform_state_desc << "\n";
+  out << "amount       " << format_yuan(o.amount) << " " << o.currency << "  account " << o.account_type << "  scene "
+      << o.recharge_scene << "\n";
+  out << "channels     " << join(o.channels);
+  if (!o.recharge_channel.empty()) out << "  (paid by " << o.recharge_channel << ")";
+  out << "\n";
+  if (!o.recharge_id.empty()) out << "recharge_id  " << o.recharge_id << "\n";
+  if (!o.recharge_url.empty()) out << "recharge_url " << o.recharge_url << "\n";
+  out << "created      " << format_rfc3339(o.created_at) << "   accepted " << shown(o.applied_at) << "\n";
+  if (o.success_time || o.close_time) out << "platform     success " << shown(o.success_time) << "   closed " << shown(o.close_time) << "\n";
+  if (o.final_at) out << "final        " << shown(o.final_at) << "\n";
+  out << "polls        " << o.poll_count << " (last " << shown(o.last_poll_at) << ")  failure streak " << o.failure_streak
+      << "\n";
+  out << "next poll    " << shown(o.next_poll_at) << (o.next_poll_reason.empty() ? "" : "  — " + o.next_poll_reason) << "\n";
+  if (orders::is_open(o.state)) out << "close after  " << format_rfc3339(o.close_after) << "\n";
+  if (!o.last_error.empty()) out << "last error   " << o.last_error << "\n";
+  return out.str();
+}
+
+std::string timeline_text(const std::vector<orders::OrderEvent>& events) {
+  std::ostringstream out;
+  for (const auto& e : events) {
+    out << format_rfc3339(e.at) << "  " << orders::to_string(e.source) << "  ";
+    if (e.old_state && e.new_state)
+      out << orders::to_string(*e.old_state) << " → " << orders::to_string(*e.new_state);
+    else
+      out << orders::to_string(e.kind);
+    if (!e.endpoint.empty()) out << "  " << e.endpoint;
+    if (e.http_status != 0) out << " HTTP " << e.http_status;
+    if (!e.error_code.empty()) out << " " << e.error_code;
+    if (!e.request_id.empty()) out << "  request " << e.request_id;
+    if (e.latency_ms > 0) out << "  " << e.latency_ms << "ms";
+    if (!e.message.empty()) out << "\n    " << e.message;
+    out << "\n";
+  }
+  return out.str();
+}
+
+std::string orders_table(const std::vector<orders::Order>& list) {
+  std::ostringstream out;
+  char line[256];
+  std::snprintf(line, sizeof line, "%-32s %-12s %-10s %14s  %-25s %s\n", "OUT_RECHARGE_NO", "SUB_MCHID", "STATE",
+                "AMOUNT", "CREATED", "NEXT POLL");
+  out << line;
+  for (const auto& o : list) {
+    std::snprintf(line, sizeof line, "%-32s %-12s %-10s %14s  %-25s %s\n", o.out_recharge_no.c_str(), o.sub_mchid.c_str(),
+                  std::string(orders::to_string(o.state)).c_str(), format_yuan(o.amount).c_str(),
+                  format_rfc3339(o.created_at).c_str(), shown(o.next_poll_at).c_str());
+    out << line;
+  }
+  return out.str();
+}
+
+} // namespace recharged::cli

@@ -1,0 +1,32 @@
+#pragma once
+
+#include "cli/exit_codes.hpp"
+#include "core/error.hpp"
+#include "orders/order.hpp"
+#include "storage/order_store.hpp"
+
+#include <string>
+#include <vector>
+
+namespace recharged::cli {
+
+// The exit code for a failed command (README "Exit codes").
+[[nodiscard]] int exit_code_for(const Error& error) noexcept;
+// The exit code for a failure to build the Context (config, keys, calendar → 3; database → 6).
+[[nodiscard]] int exit_code_for_setup(const Error& error) noexcept;
+// "recharged: error: <message>" on stderr; returns exit_code_for(error).
+int report(const Error& error);
+
+// JSON for --json output (never contains secrets). One object per order.
+[[nodiscard]] std::string order_json(const orders::Order& order, int indent = 2);
+[[nodiscard]] std::string orders_json(const std::vector<orders::Order>& orders);
+[[nodiscard]] std::string order_detail_json(const orders::Order& order, const std::vector<orders::OrderEvent>& events,
+                                            const std::vector<storage::NotificationRecord>& notifications,
+                                            const std::vector<storage::FundReturnRecord>& returns);
+
+// Human-readable text, times in Shanghai time (+08:00).
+[[nodiscard]] std::string order_text(const orders::Order& order);
+[[nodiscard]] std::string timeline_text(const std::vector<orders::OrderEvent>& events);
+[[nodiscard]] std::string orders_table(const std::vector<orders::Order>& orders);
+
+} // namespace recharged::cli
