@@ -18,7 +18,8 @@ public:
   [[nodiscard]] static Certificate self_signed(const PrivateKey& key, std::string_view common_name,
                                                std::string_view serial_hex, TimePoint not_before, TimePoint not_after);
 
-  // Serial number as upper-case hex without leading zeros, as WeChat Pay writes serial_no.
+  // Serial number as upper-case hex in whole bytes, exactly as `openssl x509 -noout -serial` prints it (the
+  // documented way to find serial_no); a serial with an odd number of digits therefore starts with "0".
   [[nodiscard]] std::string serial_hex() const;
   [[nodiscard]] PublicKey public_key() const;
   [[nodiscard]] TimePoint not_before() const;

@@ -24,6 +24,9 @@ Status require_rsa(EVP_PKEY* key, std::string_view what) {
   return {};
 }
 
+// A passphrase callback that supplies none: without it OpenSSL prompts on the terminal or reads stdin.
+int no_passphrase(char*, int, int, void*) { return 0; }
+
 } // namespace
 
 Result<PublicKey> PublicKey::from_pem(std::string_view pem) {
@@ -70,7 +73,7 @@ int PublicKey::bits() const { return EVP_PKEY_get_bits(key_.get()); }
 
 Result<PrivateKey> PrivateKey::from_pem(std::string_view pem) {
   auto bio = memory_bio(pem);
-  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr);
   if (key == nullptr)
     return crypto_error("The private key PEM could not be read (expected BEGIN PRIVATE KEY, unencrypted)");
   auto shared = share(key);
