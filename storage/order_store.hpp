@@ -5,6 +5,7 @@
 #include "storage/database.hpp"
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -13,6 +14,8 @@
 #include <vector>
 
 namespace recharged::storage {
+
+class StatementCache; // storage/order_sql.hpp
 
 // Money a bank sent back to the payer (RECHARGE.FUND_RETURNED), one row per recharge_returned_id.
 struct FundReturnRecord {
@@ -95,7 +98,8 @@ struct Counts {
 // SQL uses bound parameters only. Thread-safe: calls are serialised on the one connection.
 class OrderStore {
 public:
-  explicit OrderStore(Database& db);
+  explicit OrderStore(Database& db); // `db` must outlive the store
+  ~OrderStore();
 
   // Write-ahead: inserts the NEW row and a `created` event (source apply). If the out_recharge_no exists,
   // returns the stored order with created=false and writes nothing.
@@ -129,6 +133,7 @@ public:
 private:
   Database& db_;
   std::mutex mu_;
+  std::unique_ptr<StatementCache> statements_; // prepared once per connection; guarded by mu_
 };
 
 } // namespace recharged::storage

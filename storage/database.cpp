@@ -1,0 +1,145 @@
+#include "storage/database.hpp"
+
+#include "storage/migrations.hpp"
+#include "storage/sqlite_error.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <climits>
+
+namespace recharged::storage {
+namespace {
+
+Error schema_error(std::string code, const std::filesystem::path& path, const std::string& problem) {
+  return Error::make(ErrorKind::storage, std::move(code), "The database '" + path.string() + "' " + problem);
+}
+
+Error too_new(const std::filesystem::path& path, int version) {
+  return schema_error("schema_too_new", path,
+                      "has schema version " + std::to_string(version) + ", newer than the version " +
+                          std::to_string(Database::latest_version()) +
+                          " this recharged knows; refusing to touch it. Run the recharged release that "
+                          "wrote it (or a newer one).");
+}
+
+int clamp_ms(Millis timeout) {
+  return static_cast<int>(std::clamp<Millis::rep>(timeout.count(), 0, INT_MAX));
+}
+
+// WAL (so auditors' readers never block the daemon), synchronous=FULL (nothing acknowledged before it is
+// on disk), foreign keys on. Each is read back: a setting SQLite silently ignored would be a lie.
+Status apply_pragmas(SQLite::Database& db, bool read_only, const std::filesystem::path& path) {
+  if (!read_only) {
+    const std::string mode = db.execAndGet("PRAGMA journal_mode = WAL").getString();
+    if (mode != "wal")
+      return schema_error("wal", path,
+                          "stays in journal_mode '" + mode +
+                              "' instead of WAL; WAL needs a local filesystem with shared memory.");
+  } else {
+    db.exec("PRAGMA query_only = ON");
+  }
+  db.exec("PRAGMA synchronous = FULL");
+  db.exec("PRAGMA foreign_keys = ON");
+  if (db.execAndGet("PRAGMA synchronous").getInt() != 2 || db.execAndGet("PRAGMA foreign_keys").getInt() != 1)
+    return schema_error("sqlite", path, "did not accept synchronous=FULL and foreign_keys=ON.");
+  return {};
+}
+
+bool has_foreign_tables(SQLite::Database& db) {
+  return db.execAndGet("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+             .getInt() > 0;
+}
+
+} // namespace
+
+Database::Database(std::unique_ptr<SQLite::Database> db, std::filesystem::path path)
+    : db_(std::move(db)), path_(std::move(path)) {}
+
+Database::~Database() = default;
+
+int Database::latest_version() noexcept {
+  const auto all = embedded_migrations();
+  return all.empty() ? 0 : all.back().version;
+}
+
+Result<std::unique_ptr<Database>> Database::open(const DatabaseOptions& options, MigrationMode mode) {
+  auto opened = guarded("open the database", options.path, [&]() -> Result<std::unique_ptr<Database>> {
+    const int flags = options.read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
+    auto native = std::make_unique<SQLite::Database>(options.path, flags, clamp_ms(options.busy_timeout));
+    RECHARGED_CHECK(apply_pragmas(*native, options.read_only, options.path));
+    return std::unique_ptr<Database>(new Database(std::move(native), options.path));
+  });
+  if (!opened) return opened;
+  Database& db = **opened;
+  if (mode == MigrationMode::apply && !options.read_only) {
+    RECHARGED_TRY(const auto applied, db.migrate());
+    static_cast<void>(applied);
+    return opened;
+  }
+  RECHARGED_TRY(const int version, db.schema_version());
+  if (version > latest_version()) return too_new(options.path, version);
+  if (version < latest_version())
+    return schema_error("schema_outdated", options.path,
+                        "has schema version " + std::to_string(version) + " but this recharged needs version " +
+                            std::to_string(latest_version()) + "; run `recharged migrate` first.");
+  return opened;
+}
+
+Result<int> Database::schema_version() {
+  return guarded("read the schema version", path_, [&]() -> Result<int> {
+    if (db_->execAndGet("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+            .getInt() == 0)
+      return 0;
+    return db_->execAndGet("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").getInt();
+  });
+}
+
+Result<std::vector<int>> Database::migrate() {
+  const auto all = embedded_migrations();
+  RECHARGED_CHECK(validate_sequence(all));
+  RECHARGED_TRY(const int start, schema_version());
+  if (start > latest_version()) return too_new(path_, start);
+  std::vector<int> applied;
+  if (start == latest_version()) return applied;
+  return guarded("apply the schema migrations", path_, [&]() -> Result<std::vector<int>> {
+    if (sqlite3_db_readonly(db_->getHandle(), "main") == 1)
+      return schema_error("readonly", path_,
+                          "needs schema migrations but is open read-only; run `recharged migrate` first.");
+    for (const Migration& m : all) {
+      if (m.version <= start) continue;
+      SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+      RECHARGED_TRY(const int current, schema_version());
+      if (current >= m.version) continue; // another process applied it while we waited for the lock
+      if (current == 0 && has_foreign_tables(*db_))
+        return schema_error("foreign_schema", path_,
+                            "already holds tables but no schema_migrations: it is not a recharged database.");
+      db_->exec(std::string(m.sql));
+      SQLite::Statement record(*db_, "INSERT INTO schema_migrations (version, name, applied_at) "
+                                     "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))");
+      record.bind(1, m.version);
+      record.bind(2, std::string(m.name));
+      record.exec();
+      tx.commit();
+      applied.push_back(m.version);
+    }
+    return applied;
+  });
+}
+
+Result<std::string> Database::integrity_check(bool quick) {
+  return guarded("check the database's integrity", path_, [&]() -> Result<std::string> {
+    SQLite::Statement check(*db_, quick ? "PRAGMA quick_check" : "PRAGMA integrity_check");
+    std::string report;
+    while (check.executeStep()) {
+      if (!report.empty()) report += '\n';
+      report += check.getColumn(0).getString();
+    }
+    return report;
+  });
+}
+
+} // namespace recharged::storage

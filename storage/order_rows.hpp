@@ -1,0 +1,45 @@
+#pragma once
+
+#include "core/result.hpp"
+#include "orders/order.hpp"
+#include "storage/order_store.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace SQLite {
+class Statement;
+}
+
+namespace recharged::storage {
+
+// Rows to values, for the column lists of order_sql.cpp. A value that does not parse back (a time, a state,
+// an event source) is Error{kind=storage, code="corrupt"} naming the table, the column and the value.
+[[nodiscard]] Result<orders::Order> read_order(const SQLite::Statement& row);
+[[nodiscard]] Result<orders::OrderEvent> read_event(const SQLite::Statement& row);
+[[nodiscard]] Result<NotificationRecord> read_notification(const SQLite::Statement& row);
+[[nodiscard]] Result<FundReturnRecord> read_fund_return(const SQLite::Statement& row);
+
+// Step `query` once (the _optional variant) or to its end, reading every row.
+[[nodiscard]] Result<std::optional<orders::Order>> read_optional_order(SQLite::Statement& query);
+[[nodiscard]] Result<std::vector<orders::Order>> read_orders(SQLite::Statement& query);
+[[nodiscard]] Result<std::vector<orders::OrderEvent>> read_events(SQLite::Statement& query);
+[[nodiscard]] Result<std::vector<NotificationRecord>> read_notifications(SQLite::Statement& query);
+[[nodiscard]] Result<std::vector<FundReturnRecord>> read_fund_returns(SQLite::Statement& query);
+
+// Values to the named parameters of order_sql.cpp. Times are bound as format_utc text, enums as their text,
+// unset optionals as NULL. These throw SQLite::Exception on a binding error (callers run inside `guarded`).
+void bind_new_order(SQLite::Statement& insert, const orders::Order& order, TimePoint now);
+void bind_update(SQLite::Statement& update, const OrderUpdate& update_values);
+void bind_event(SQLite::Statement& insert, std::int64_t order_id, const orders::OrderEvent& event);
+void bind_fund_return(SQLite::Statement& insert, std::int64_t order_id, const FundReturnRecord& record);
+void bind_notification(SQLite::Statement& insert, const NotificationRecord& record);
+
+// available_recharge_channels as stored: "BANK_TRANSFER,QR_RECHARGE"; "" = all channels.
+[[nodiscard]] std::string join_channels(const std::vector<std::string>& channels);
+[[nodiscard]] std::vector<std::string> split_channels(std::string_view text);
+
+} // namespace recharged::storage

@@ -1,0 +1,162 @@
+#include "storage/order_store.hpp"
+
+#include "orders/lifecycle.hpp"
+#include "storage/order_rows.hpp"
+#include "storage/order_sql.hpp"
+#include "storage/sqlite_error.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+namespace recharged::storage {
+namespace {
+
+using orders::OrderState;
+
+std::string order_label(std::int64_t id) { return "order " + std::to_string(id); }
+
+std::string why_forbidden(OrderState from) {
+  if (orders::is_terminal(from)) return "SUCCESS, CLOSED and REJECTED orders never change state";
+  if (from == OrderState::suspect) return "a SUSPECT order is held for a human";
+  return "the order lifecycle does not allow it";
+}
+
+// Defence in depth: orders::reconcile decides, but no caller may ask for a move the lifecycle forbids,
+// nor for a state change without its compare-and-set guard. Such an update is a bug: the whole call fails.
+Status check_update(const OrderUpdate& u) {
+  if (!u.new_state) return {};
+  const std::string to{orders::to_string(*u.new_state)};
+  if (!u.expect_state)
+    return Error::make(ErrorKind::internal, "missing_guard",
+                       "The update of " + order_label(u.order_id) + " sets the state " + to +
+                           " without expect_state, the compare-and-set guard every state change needs.");
+  if (!orders::transition_allowed(*u.expect_state, *u.new_state))
+    return Error::make(ErrorKind::internal, "forbidden_transition",
+                       "The update of " + order_label(u.order_id) + " would move it from " +
+                           std::string(orders::to_string(*u.expect_state)) + " to " + to + ", but " +
+                           why_forbidden(*u.expect_state) + "; nothing was written.");
+  return {};
+}
+
+Status check_updates(std::span<const OrderUpdate> updates) {
+  for (const auto& u : updates) RECHARGED_CHECK(check_update(u));
+  return {};
+}
+
+void insert_events(StatementCache& sql, std::int64_t order_id, const std::vector<orders::OrderEvent>& events) {
+  for (const auto& e : events) {
+    auto insert = sql.get(Sql::insert_event);
+    bind_event(*insert, order_id, e);
+    insert->exec();
+  }
+}
+
+// Inside the caller's transaction: the compare-and-set UPDATE, then (only if it matched) the events and
+// the fund return. Returns whether the guard held.
+bool apply_update(StatementCache& sql, const OrderUpdate& u) {
+  {
+    auto update = sql.get(Sql::update_order);
+    bind_update(*update, u);
+    if (update->exec() != 1) return false;
+  }
+  insert_events(sql, u.order_id, u.events);
+  if (u.fund_return) {
+    auto insert = sql.get(Sql::insert_fund_return);
+    bind_fund_return(*insert, u.order_id, *u.fund_return);
+    insert->exec();
+  }
+  return true;
+}
+
+orders::OrderEvent created_event(TimePoint now) {
+  orders::OrderEvent e;
+  e.at = now;
+  e.source = orders::EventSource::apply;
+  e.kind = orders::EventKind::created;
+  e.new_state = OrderState::new_order;
+  e.message = "recorded before the apply call";
+  return e;
+}
+
+std::string clip(std::string_view text) { return std::string(text.substr(0, 64)); }
+
+} // namespace
+
+OrderStore::OrderStore(Database& db) : db_(db), statements_(std::make_unique<StatementCache>(db.native())) {}
+
+OrderStore::~OrderStore() = default;
+
+Result<InsertResult> OrderStore::insert_new(const orders::Order& order, TimePoint now) {
+  if (order.state != OrderState::new_order)
+    return Error::invalid("state", "Only NEW orders can be recorded; order '" + clip(order.out_recharge_no) +
+                                       "' is " + std::string(orders::to_string(order.state)) + ".");
+  std::lock_guard lock(mu_);
+  return guarded("record the new order '" + clip(order.out_recharge_no) + "'", db_.path(),
+                 [&]() -> Result<InsertResult> {
+                   SQLite::Transaction tx(db_.native(), SQLite::TransactionBehavior::IMMEDIATE);
+                   {
+                     auto find = statements_->get(Sql::find_by_out_recharge_no);
+                     find->bind(":out_recharge_no", order.out_recharge_no);
+                     RECHARGED_TRY(auto existing, read_optional_order(*find));
+                     if (existing) return InsertResult{std::move(*existing), false};
+                   }
+                   {
+                     auto insert = statements_->get(Sql::insert_order);
+                     bind_new_order(*insert, order, now);
+                     insert->exec();
+                   }
+                   const std::int64_t id = db_.native().getLastInsertRowid();
+                   insert_events(*statements_, id, {created_event(now)});
+                   std::optional<orders::Order> stored;
+                   {
+                     auto find = statements_->get(Sql::find_by_id);
+                     find->bind(":id", id);
+                     RECHARGED_TRY(stored, read_optional_order(*find));
+                   }
+                   if (!stored) return Error::make(ErrorKind::internal, "lost_row", "The new order vanished.");
+                   tx.commit();
+                   return InsertResult{std::move(*stored), true};
+                 });
+}
+
+Result<std::vector<bool>> OrderStore::commit(std::span<const OrderUpdate> updates) {
+  RECHARGED_CHECK(check_updates(updates));
+  std::lock_guard lock(mu_);
+  return guarded("commit " + std::to_string(updates.size()) + " order update(s)", db_.path(),
+                 [&]() -> Result<std::vector<bool>> {
+                   std::vector<bool> held;
+                   if (updates.empty()) return held;
+                   held.reserve(updates.size());
+                   SQLite::Transaction tx(db_.native(), SQLite::TransactionBehavior::IMMEDIATE);
+                   for (const auto& u : updates) held.push_back(apply_update(*statements_, u));
+                   tx.commit(); // one fsync for the whole batch: the group commit
+                   return held;
+                 });
+}
+
+Result<bool> OrderStore::commit_one(const OrderUpdate& update) {
+  RECHARGED_TRY(const auto held, commit(std::span<const OrderUpdate>(&update, 1)));
+  return bool{held.front()};
+}
+
+Result<NotificationResult> OrderStore::record_notification(const NotificationRecord& record,
+                                                           const std::optional<OrderUpdate>& update) {
+  if (update) RECHARGED_CHECK(check_update(*update));
+  std::lock_guard lock(mu_);
+  return guarded("record the notification '" + clip(record.id) + "'", db_.path(),
+                 [&]() -> Result<NotificationResult> {
+                   SQLite::Transaction tx(db_.native(), SQLite::TransactionBehavior::IMMEDIATE);
+                   {
+                     auto insert = statements_->get(Sql::insert_notification);
+                     bind_notification(*insert, record);
+                     if (insert->exec() == 0) return NotificationResult{true, false}; // seen before
+                   }
+                   NotificationResult result;
+                   if (update) result.applied = apply_update(*statements_, *update);
+                   tx.commit();
+                   return result;
+                 });
+}
+
+} // namespace recharged::storage

@@ -1,0 +1,150 @@
+#pragma once
+
+// Shared helpers for the storage tests: a fresh database file per test, sample orders, and the walk of an
+// order through the lifecycle. Header-only because tests/unit/<module> compiles only *_test.cpp files.
+
+#include "orders/lifecycle.hpp"
+#include "storage/order_store.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <doctest/doctest.h>
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace recharged::test {
+
+using orders::OrderState;
+
+inline TimePoint utc(const char* text) { return parse_rfc3339(text).value(); }
+
+inline const TimePoint k_t0 = utc("2026-11-23T01:00:00.000Z");
+
+inline constexpr std::array k_all_states{OrderState::new_order, OrderState::recharging, OrderState::closing,
+                                         OrderState::success,   OrderState::closed,     OrderState::rejected,
+                                         OrderState::suspect};
+
+inline orders::Order sample_order(const std::string& out_recharge_no, const std::string& sub_mchid = "1900000109",
+                                  Fen amount = 100'000) {
+  orders::Order o;
+  o.out_recharge_no = out_recharge_no;
+  o.sub_mchid = sub_mchid;
+  o.recharge_scene = "ECOMMERCE_DEPOSIT";
+  o.account_type = "DEPOSIT";
+  o.amount = amount;
+  o.currency = "CNY";
+  o.notify_url = "https://merchant.example.com/recharged/notify";
+  o.channels = {"BANK_TRANSFER", "QR_RECHARGE"};
+  o.remark = "deposit";
+  o.close_after = k_t0 + std::chrono::days{6};
+  return o;
+}
+
+inline std::unique_ptr<storage::Database> open_database(const std::filesystem::path& path,
+                                                        Millis busy_timeout = Millis{5'000}) {
+  auto db = storage::Database::open({path, busy_timeout, false}, storage::MigrationMode::apply);
+  REQUIRE_MESSAGE(db.ok(), (db.ok() ? "" : db.error().message));
+  return std::move(*db);
+}
+
+// One state_changed event with its HTTP outcome, as the engine would write it.
+inline orders::OrderEvent state_event(OrderState from, OrderState to, TimePoint at,
+                                      orders::EventSource source = orders::EventSource::poll) {
+  orders::OrderEvent e;
+  e.at = at;
+  e.source = source;
+  e.kind = orders::EventKind::state_changed;
+  e.old_state = from;
+  e.new_state = to;
+  e.endpoint = "query";
+  e.http_status = 200;
+  e.request_id = "08F4A8C2060010A6";
+  e.message = "the platform reports " + std::string(orders::to_string(to));
+  e.evidence = R"({"recharge_state":")" + std::string(orders::to_string(to)) + R"("})";
+  e.latency_ms = 42;
+  return e;
+}
+
+inline storage::OrderUpdate transition(std::int64_t id, OrderState from, OrderState to, TimePoint at) {
+  storage::OrderUpdate u;
+  u.order_id = id;
+  u.expect_state = from;
+  u.new_state = to;
+  u.updated_at = at;
+  u.events.push_back(state_event(from, to, at));
+  return u;
+}
+
+// The shortest lifecycle path from NEW to `target`.
+inline std::vector<OrderState> path_to(OrderState target) {
+  switch (target) {
+  case OrderState::new_order: return {};
+  case OrderState::recharging: return {OrderState::recharging};
+  case OrderState::closing: return {OrderState::recharging, OrderState::closing};
+  case OrderState::success: return {OrderState::recharging, OrderState::success};
+  case OrderState::closed: return {OrderState::recharging, OrderState::closed};
+  case OrderState::rejected: return {OrderState::rejected};
+  case OrderState::suspect: return {OrderState::suspect};
+  }
+  return {};
+}
+
+// A database in a fresh temporary directory, with its store and a helper to walk orders around.
+struct StoreFixture {
+  TempDir dir;
+  std::filesystem::path path = dir / "recharged.db";
+  std::unique_ptr<storage::Database> db = open_database(path);
+  storage::OrderStore store{*db};
+
+  orders::Order insert(const std::string& out_recharge_no, TimePoint now = k_t0,
+                       const std::string& sub_mchid = "1900000109") {
+    auto inserted = store.insert_new(sample_order(out_recharge_no, sub_mchid), now);
+    REQUIRE_MESSAGE(inserted.ok(), (inserted.ok() ? "" : inserted.error().message));
+    REQUIRE(inserted->created);
+    return inserted->order;
+  }
+
+  // Walks order `id` from NEW to `target` through allowed transitions, one commit per step.
+  void reach(std::int64_t id, OrderState target, TimePoint at = k_t0 + std::chrono::minutes{1}) {
+    OrderState here = OrderState::new_order;
+    for (const OrderState next : path_to(target)) {
+      auto held = store.commit_one(transition(id, here, next, at));
+      REQUIRE_MESSAGE(held.ok(), (held.ok() ? "" : held.error().message));
+      REQUIRE(*held);
+      here = next;
+    }
+  }
+
+  orders::Order reload(std::int64_t id) {
+    auto found = store.find_by_id(id);
+    REQUIRE(found.ok());
+    REQUIRE(found->has_value());
+    return **found;
+  }
+
+  std::size_t event_count(std::int64_t id) {
+    auto events = store.events(id);
+    REQUIRE(events.ok());
+    return events->size();
+  }
+
+  // A second, independent connection for raw SQL (as an operator's sqlite3 would be).
+  [[nodiscard]] SQLite::Database raw(int flags = SQLite::OPEN_READWRITE) const {
+    SQLite::Database conn(path, flags, 2'000);
+    conn.exec("PRAGMA foreign_keys = ON");
+    return conn;
+  }
+};
+
+// The text of the single value a query returns, via a fresh connection.
+inline std::string scalar(const SQLite::Database& conn, const std::string& sql) {
+  SQLite::Statement q(conn, sql);
+  REQUIRE(q.executeStep());
+  return q.getColumn(0).getString();
+}
+
+} // namespace recharged::test
