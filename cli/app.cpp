@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
     app.add_option("-c,--config", global.config_path, "Config file (default /etc/recharged/recharged.toml)")
         ->envname("RECHARGED_CONFIG");
     cli::Action selected;
+    cli::register_run_command(app, global, selected);
     cli::register_apply_command(app, global, selected);
     cli::register_order_commands(app, global, selected);
     cli::register_admin_commands(app, global, selected);

@@ -39,6 +39,11 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   return n;
 }
 
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* stop = static_cast<const StopSignal*>(user);
+  return stop != nullptr && stop->stop_requested() ? 1 : 0;
+}
+
 struct SlistFree {
   void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
 };
@@ -57,6 +62,7 @@ Error transport_error(CURLcode code, bool sent, const std::string& where, const 
   case CURLE_SEND_ERROR:
   case CURLE_GOT_NOTHING:
   case CURLE_PARTIAL_FILE: kind = "reset"; break;
+  case CURLE_ABORTED_BY_CALLBACK: kind = "aborted"; break;
   default: break;
   }
   std::string message = "The request to " + where + " failed (" + kind + "): " + (detail[0] ? detail : curl_easy_strerror(code));
@@ -152,6 +158,11 @@ Result<Response> CurlTransport::perform(Handle& handle, const BaseUrl& host, con
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &ex);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_text);
+  if (abort_on_ != nullptr) {
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, abort_on_);
+  }
   if (request.method == Method::post) {
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));

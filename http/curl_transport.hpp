@@ -32,6 +32,9 @@ public:
   CurlTransport& operator=(const CurlTransport&) = delete;
 
   [[nodiscard]] Result<Response> send(const Request& request) override;
+  // Once `stop` is requested, transfers in progress are abandoned (error kind per Transport's contract, code
+  // "aborted") so shutdown never waits for a slow platform. `stop` must outlive the transport.
+  void abort_on(const StopSignal* stop) noexcept { abort_on_ = stop; }
   // Index into options.hosts of the host the next request goes to first.
   [[nodiscard]] std::size_t preferred_host() const;
 
@@ -46,6 +49,7 @@ private:
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<Handle>> idle_;
   TimePoint primary_down_until_{};
+  const StopSignal* abort_on_ = nullptr;
 };
 
 } // namespace recharged::http

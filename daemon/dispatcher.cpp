@@ -1,0 +1,92 @@
+#include "daemon/dispatcher.hpp"
+
+#include "logging/event_line.hpp"
+
+#include <spdlog/logger.h>
+
+#include <algorithm>
+
+namespace recharged::daemon {
+namespace {
+constexpr Millis k_idle_look{std::chrono::seconds{60}};
+constexpr Millis k_storage_backoff_max{std::chrono::seconds{30}};
+constexpr Millis k_order_cooldown{std::chrono::seconds{30}};
+} // namespace
+
+Dispatcher::Dispatcher(storage::OrderStore& store, engine::OrderService& service, WorkerPool& pool, Clock& clock,
+                       StopSignal& wake, std::shared_ptr<spdlog::logger> log)
+    : store_(store), service_(service), pool_(pool), clock_(clock), wake_(wake), log_(std::move(log)) {}
+
+std::size_t Dispatcher::in_flight() const {
+  std::lock_guard lock(mu_);
+  return in_flight_.size();
+}
+
+TimePoint Dispatcher::storage_trouble(const Error& error, TimePoint now) {
+  storage_backoff_ = std::clamp(storage_backoff_ * 2, Millis{1000}, k_storage_backoff_max);
+  log_->error(logging::EventLine("storage_unavailable")
+                  .kv("code", error.code)
+                  .kv("retry_in_ms", static_cast<std::int64_t>(storage_backoff_.count()))
+                  .kv("error", error.message)
+                  .str());
+  return now + storage_backoff_;
+}
+
+TimePoint Dispatcher::dispatch_once() {
+  const TimePoint now = clock_.now();
+  const std::size_t idle = pool_.size() > pool_.busy() ? pool_.size() - pool_.busy() : 0;
+  if (idle == 0) return now + k_idle_look;
+  std::size_t skip = 0;
+  {
+    std::lock_guard lock(mu_);
+    std::erase_if(cooldown_, [&](const auto& kv) { return kv.second <= now; });
+    skip = in_flight_.size() + cooldown_.size();
+  }
+  auto due = store_.due(now, static_cast<int>(idle + skip));
+  if (!due) return storage_trouble(due.error(), now);
+  storage_backoff_ = Millis{0};
+  std::size_t handed = 0;
+  for (const auto& order : *due) {
+    {
+      std::lock_guard lock(mu_);
+      if (in_flight_.contains(order.id) || cooldown_.contains(order.id)) continue;
+      in_flight_.insert(order.id);
+    }
+    pool_.submit([this, order] { visit(order); });
+    if (++handed == idle) return now + k_idle_look; // woken when a worker frees up
+  }
+  // Nothing more is due now: sleep until the earliest scheduled order that is not already in hand.
+  auto upcoming = store_.due(TimePoint::max(), static_cast<int>(skip + handed + 1));
+  if (!upcoming) return storage_trouble(upcoming.error(), now);
+  std::lock_guard lock(mu_);
+  for (const auto& o : *upcoming) {
+    if (in_flight_.contains(o.id) || cooldown_.contains(o.id) || !o.next_poll_at) continue;
+    return std::min(std::max(*o.next_poll_at, now), now + k_idle_look);
+  }
+  return now + k_idle_look;
+}
+
+void Dispatcher::visit(const orders::Order& order) {
+  auto result = service_.work(order);
+  if (!result) {
+    const Error& e = result.error();
+    if (e.kind == ErrorKind::storage) {
+      std::lock_guard lock(mu_);
+      cooldown_[order.id] = clock_.now() + k_order_cooldown;
+    }
+    if (e.code != "stopping")
+      log_->debug(logging::EventLine("visit_unsettled")
+                      .kv("out_recharge_no", order.out_recharge_no)
+                      .kv("kind", to_string(e.kind))
+                      .kv("error", e.message)
+                      .str());
+  }
+  ++visits_;
+  {
+    std::lock_guard lock(mu_);
+    in_flight_.erase(order.id);
+  }
+  wake_.wake();
+}
+
+} // namespace recharged::daemon

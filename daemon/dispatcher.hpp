@@ -1,0 +1,52 @@
+#pragma once
+
+#include "core/clock.hpp"
+#include "daemon/worker_pool.hpp"
+#include "engine/order_service.hpp"
+#include "storage/order_store.hpp"
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <unordered_set>
+
+namespace spdlog {
+class logger;
+}
+
+namespace recharged::daemon {
+
+// Feeds due orders to the worker pool: picks them by the next-poll index (most overdue first), never hands
+// the same order to two workers, keeps at most one task per idle worker, and backs off when the database
+// fails (an order whose visit could not be recorded cools down before it is tried again).
+class Dispatcher {
+public:
+  Dispatcher(storage::OrderStore& store, engine::OrderService& service, WorkerPool& pool, Clock& clock,
+             StopSignal& wake, std::shared_ptr<spdlog::logger> log);
+
+  // One round: hands due orders to idle workers. Returns when the next round should run at the latest
+  // (completions and notifications wake the loop earlier through `wake`).
+  TimePoint dispatch_once();
+  [[nodiscard]] std::size_t in_flight() const;
+  // Visits completed since start (for STATUS and metrics).
+  [[nodiscard]] std::uint64_t visits() const noexcept { return visits_.load(); }
+
+private:
+  void visit(const orders::Order& order);
+  TimePoint storage_trouble(const Error& error, TimePoint now);
+
+  storage::OrderStore& store_;
+  engine::OrderService& service_;
+  WorkerPool& pool_;
+  Clock& clock_;
+  StopSignal& wake_;
+  std::shared_ptr<spdlog::logger> log_;
+  mutable std::mutex mu_;
+  std::unordered_set<std::int64_t> in_flight_;
+  std::map<std::int64_t, TimePoint> cooldown_;
+  Millis storage_backoff_{0};
+  std::atomic<std::uint64_t> visits_{0};
+};
+
+} // namespace recharged::daemon

@@ -1,0 +1,84 @@
+#include "daemon/group_committer.hpp"
+
+namespace recharged::daemon {
+
+struct GroupCommitter::Pending {
+  std::vector<storage::OrderUpdate> updates;
+  std::optional<Result<std::vector<bool>>> result;
+};
+
+GroupCommitter::GroupCommitter(storage::OrderStore& store, std::size_t max_batch_updates)
+    : store_(store), max_batch_(max_batch_updates), writer_([this] { writer_loop(); }) {}
+
+GroupCommitter::~GroupCommitter() { shutdown(); }
+
+void GroupCommitter::shutdown() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+GroupCommitter::Stats GroupCommitter::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+Result<std::vector<bool>> GroupCommitter::commit(std::vector<storage::OrderUpdate> updates) {
+  auto pending = std::make_shared<Pending>();
+  pending->updates = std::move(updates);
+  std::unique_lock lock(mu_);
+  if (stopping_) {
+    lock.unlock();
+    return store_.commit(pending->updates);
+  }
+  queue_.push_back(pending);
+  cv_.notify_all();
+  cv_.wait(lock, [&] { return pending->result.has_value(); });
+  return std::move(*pending->result);
+}
+
+void GroupCommitter::writer_loop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return; // stopping and drained
+    std::vector<std::shared_ptr<Pending>> batch;
+    std::vector<storage::OrderUpdate> all;
+    while (!queue_.empty() && (batch.empty() || all.size() + queue_.front()->updates.size() <= max_batch_)) {
+      batch.push_back(queue_.front());
+      queue_.pop_front();
+      const auto& u = batch.back()->updates;
+      all.insert(all.end(), u.begin(), u.end());
+    }
+    lock.unlock();
+    auto committed = store_.commit(all);
+    if (!committed && batch.size() > 1) {
+      // One bad update must not fail its neighbours: retry each caller's updates on their own.
+      for (auto& p : batch) p->result = store_.commit(p->updates);
+    }
+    lock.lock();
+    ++stats_.transactions;
+    stats_.updates += all.size();
+    if (!committed && batch.size() > 1) {
+      cv_.notify_all();
+      continue;
+    }
+    std::size_t offset = 0;
+    for (auto& p : batch) {
+      if (!committed) {
+        p->result = committed.error();
+      } else {
+        const auto begin = committed->begin() + static_cast<std::ptrdiff_t>(offset);
+        p->result = std::vector<bool>(begin, begin + static_cast<std::ptrdiff_t>(p->updates.size()));
+      }
+      offset += p->updates.size();
+    }
+    cv_.notify_all();
+  }
+}
+
+} // namespace recharged::daemon
