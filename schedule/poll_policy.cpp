@@ -1,0 +1,316 @@
+#include "schedule/poll_policy.hpp"
+
+#include "schedule/backoff.hpp"
+#include "schedule/interbank_timing.hpp"
+#include "schedule/jitter.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <cstdint>
+#include <utility>
+
+namespace recharged::schedule {
+
+using namespace std::chrono;
+using orders::Order;
+using orders::OrderState;
+
+namespace {
+
+// Salts that keep the jitter of different rules independent for the same (order, poll_count).
+enum class Salt : std::uint64_t { cadence = 1, bank = 2, reopen = 3, deadline = 4 };
+
+constexpr std::array<std::pair<PollRule, std::string_view>, 11> k_rule_names{{
+    {PollRule::recovery, "new"},
+    {PollRule::qr_window, "qr window"},
+    {PollRule::decay, "decay"},
+    {PollRule::bank_open, "bank open"},
+    {PollRule::bank_preclose, "bank preclose"},
+    {PollRule::bank_reopen, "bank"},
+    {PollRule::backoff, "backoff"},
+    {PollRule::stale_close, "stale"},
+    {PollRule::closing, "closing"},
+    {PollRule::terminal, "terminal"},
+    {PollRule::suspect, "suspect"},
+}};
+
+// A proposed poll: when, by which rule, why, and the spacing it was planned with (0 when not cadence-like).
+struct Candidate {
+  TimePoint at;
+  PollRule rule;
+  std::string why;
+  Millis spacing{0};
+};
+
+// Everything one planning step needs, computed once.
+struct Context {
+  const Order& order;
+  TimePoint now;
+  const SettlementCalendar& cal;
+  const PollPolicyConfig& cfg;
+  ChannelProfile channels;
+  TimePoint anchor;   // the payer's clock starts here
+  TimePoint deadline; // the stale close
+  std::uint64_t seed; // this poll's jitter seed
+};
+
+Millis scaled(Millis d, double factor) {
+  return Millis{std::llround(static_cast<double>(d.count()) * factor)};
+}
+
+// Durations for humans: whole hours past a day, whole minutes past an hour, whole seconds otherwise.
+std::string short_duration(Millis d) {
+  if (d >= days{1}) return format_duration(round<hours>(d));
+  if (d >= hours{1}) return format_duration(round<minutes>(d));
+  if (d >= seconds{1}) return format_duration(round<seconds>(d));
+  return format_duration(d);
+}
+
+// "Mon 20:30", Shanghai time.
+std::string shanghai_clock(TimePoint t) {
+  static constexpr std::array<const char*, 7> k_days{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  const auto local = t + k_shanghai_offset;
+  const auto day = floor<days>(local);
+  const hh_mm_ss hms{floor<minutes>(local - day)};
+  const unsigned wd = weekday{day}.c_encoding();
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%s %02d:%02d", k_days[wd], static_cast<int>(hms.hours().count()),
+                static_cast<int>(hms.minutes().count()));
+  return buf;
+}
+
+std::string with_prefix(PollRule rule, const std::string& why) {
+  return std::string(to_string(rule)) + ": " + why;
+}
+
+// Deterministic ±jitter_ratio·spacing, at most jitter_max either way.
+Millis signed_jitter(Millis spacing, const PollPolicyConfig& cfg, std::uint64_t seed) {
+  const double u = unit_interval(seed) * 2.0 - 1.0;
+  const Millis j = scaled(spacing, cfg.jitter_ratio * u);
+  return std::clamp(j, -cfg.jitter_max, cfg.jitter_max);
+}
+
+std::uint64_t salted(const Context& ctx, Salt salt) { return mix_seed(ctx.seed, static_cast<std::uint64_t>(salt)); }
+
+TimePoint anchor_of(const Order& order) { return order.applied_at.value_or(order.created_at); }
+
+Millis age_at(const Context& ctx, TimePoint t) { return std::max(Millis{0}, t - ctx.anchor); }
+
+// Spacing that stays at `floor` until `phase_end`, then grows by decay_ratio of the time since, up to max.
+Millis decayed(Millis floor, Millis age, Millis phase_end, const PollPolicyConfig& cfg) {
+  if (age < phase_end) return floor;
+  return std::clamp(floor + scaled(age - phase_end, cfg.decay_ratio), floor, std::max(floor, cfg.max_interval));
+}
+
+Candidate instant_cadence(const Context& ctx, TimePoint base) {
+  const auto& cfg = ctx.cfg;
+  const Millis age = age_at(ctx, base);
+  const Millis dense_end = cfg.dense_window + cfg.instant_settle_delay;
+  const Millis spacing = decayed(cfg.dense_interval, age, dense_end, cfg);
+  const TimePoint at = base + spacing + signed_jitter(spacing, cfg, salted(ctx, Salt::cadence));
+  if (age < dense_end)
+    return {at, PollRule::qr_window,
+            "every " + short_duration(spacing) + " for " + short_duration(dense_end) + " after acceptance", spacing};
+  return {at, PollRule::decay, "every " + short_duration(spacing) + " at age " + short_duration(age), spacing};
+}
+
+// A bank-transfer poll during open hours; none inside a closed window or before its held transfers could land.
+std::optional<Candidate> bank_cadence(const Context& ctx, TimePoint base) {
+  const auto& cfg = ctx.cfg;
+  const Millis age = age_at(ctx, base);
+  const Millis spacing = decayed(cfg.bank_interval, age, cfg.bank_window, cfg);
+  const TimePoint at = base + spacing + signed_jitter(spacing, cfg, salted(ctx, Salt::bank));
+  if (transfers_settled_at(ctx.cal, at, cfg.bank_settle_delay)) {
+    const std::string why = age < cfg.bank_window
+                                ? "every " + short_duration(spacing) + " for " + short_duration(cfg.bank_window)
+                                : "every " + short_duration(spacing) + " at age " + short_duration(age);
+    return Candidate{at, PollRule::bank_open, why, spacing};
+  }
+  if (!ctx.cal.interbank_open(base)) return std::nullopt;
+  const TimePoint closes = ctx.cal.next_interbank_close(base);
+  const TimePoint last_look = closes - cfg.bank_preclose_lead;
+  if (closes > at || last_look < base + std::max(cfg.min_spacing, spacing / 2)) return std::nullopt;
+  return Candidate{last_look, PollRule::bank_preclose, "last look before interbank closes " + shanghai_clock(closes),
+                   spacing};
+}
+
+Candidate reopen_poll(const Context& ctx, TimePoint base) {
+  const auto& cfg = ctx.cfg;
+  const TimePoint reopens = next_reopening(ctx.cal, base, cfg.bank_settle_delay);
+  const Millis spread = scaled(cfg.bank_reopen_spread, unit_interval(salted(ctx, Salt::reopen)));
+  return {reopens + cfg.bank_settle_delay + spread, PollRule::bank_reopen,
+          "interbank reopens " + shanghai_clock(reopens) + " +" + short_duration(cfg.bank_settle_delay) +
+              " settlement",
+          cfg.bank_settle_delay};
+}
+
+Candidate backoff_poll(const Context& ctx, std::string_view what) {
+  const int streak = ctx.order.failure_streak;
+  const Millis delay = retry_delay(streak, ctx.cfg.backoff, ctx.seed);
+  const TimePoint base = ctx.order.last_poll_at.value_or(ctx.now);
+  return {base + delay, PollRule::backoff,
+          std::string(what) + "after " + std::to_string(streak) + (streak == 1 ? " failure" : " failures") +
+              ", retry in " + short_duration(delay),
+          Millis{0}};
+}
+
+PlannedPoll close_now_or_at_deadline(const Context& ctx) {
+  const Millis age = ctx.deadline - ctx.anchor;
+  std::string why = "close at age " + short_duration(age);
+  if (ctx.channels.bank && age > ctx.cfg.stale_close_age + ctx.cfg.jitter_max) why += ", after held bank transfers land";
+  if (ctx.now < ctx.deadline) return {ctx.deadline, PollAction::close, with_prefix(PollRule::stale_close, why),
+                                      PollRule::stale_close};
+  if (ctx.order.failure_streak > 0) {
+    const Candidate retry = backoff_poll(ctx, "stale close ");
+    return {std::max(ctx.now, retry.at), PollAction::close, with_prefix(PollRule::backoff, retry.why), PollRule::backoff};
+  }
+  return {ctx.now, PollAction::close, with_prefix(PollRule::stale_close, why + " (due now)"), PollRule::stale_close};
+}
+
+// Applies the rules every query obeys: min spacing, the stale deadline, never in the past.
+PlannedPoll finish(const Context& ctx, Candidate c) {
+  if (ctx.order.last_poll_at) c.at = std::max(c.at, *ctx.order.last_poll_at + ctx.cfg.min_spacing);
+  if (c.at + c.spacing / 2 >= ctx.deadline) return close_now_or_at_deadline(ctx); // the close queries first
+  std::string reason = with_prefix(c.rule, c.why);
+  if (c.at < ctx.now) {
+    c.at = ctx.now;
+    reason += " (overdue)";
+  }
+  return {c.at, PollAction::query, std::move(reason), c.rule};
+}
+
+PlannedPoll plan_recharging(const Context& ctx) {
+  if (ctx.now >= ctx.deadline) return close_now_or_at_deadline(ctx);
+  if (ctx.order.failure_streak > 0) return finish(ctx, backoff_poll(ctx, ""));
+  const TimePoint base = ctx.order.last_poll_at.value_or(ctx.anchor);
+  std::optional<Candidate> best;
+  const auto consider = [&best](std::optional<Candidate> c) {
+    if (c && (!best || c->at < best->at)) best = std::move(c);
+  };
+  if (ctx.channels.instant) consider(instant_cadence(ctx, base));
+  if (ctx.channels.bank) {
+    consider(bank_cadence(ctx, base));
+    Candidate reopen = reopen_poll(ctx, base);
+    // A cadence poll shortly before a reopen poll waits for it: one call sees both.
+    if (best && reopen.at - best->at <= best->spacing / 4) best.reset();
+    consider(std::move(reopen));
+  }
+  return finish(ctx, std::move(*best)); // every profile yields at least one candidate
+}
+
+PlannedPoll plan_new(const Context& ctx) {
+  if (ctx.now >= ctx.deadline) return close_now_or_at_deadline(ctx);
+  if (ctx.order.failure_streak > 0) return finish(ctx, backoff_poll(ctx, "recovery query "));
+  const TimePoint base = std::max(ctx.order.created_at, ctx.order.last_poll_at.value_or(ctx.order.created_at));
+  return finish(ctx, {base + ctx.cfg.new_recovery_delay, PollRule::recovery,
+                      "recovery query, apply outcome unknown", Millis{0}});
+}
+
+PlannedPoll plan_closing(const Context& ctx) {
+  const auto& order = ctx.order;
+  Candidate c = order.failure_streak > 0
+                    ? backoff_poll(ctx, "close confirmation ")
+                    : Candidate{order.last_poll_at.value_or(order.updated_at) + ctx.cfg.closing_confirm_delay,
+                                PollRule::closing, "confirm the requested close", Millis{0}};
+  if (order.last_poll_at) c.at = std::max(c.at, *order.last_poll_at + ctx.cfg.min_spacing);
+  std::string reason = with_prefix(c.rule, c.why);
+  if (c.at < ctx.now) c.at = ctx.now;
+  return {c.at, PollAction::close, std::move(reason), c.rule};
+}
+
+TimePoint close_deadline_of(const Order& order, const SettlementCalendar& cal, const PollPolicyConfig& cfg) {
+  return order.close_after != TimePoint{} ? order.close_after : stale_close_deadline(order, cal, cfg);
+}
+
+} // namespace
+
+std::string_view to_string(PollAction a) noexcept { return a == PollAction::close ? "close" : "query"; }
+
+std::optional<PollAction> parse_poll_action(std::string_view text) noexcept {
+  if (text == "query") return PollAction::query;
+  if (text == "close") return PollAction::close;
+  return std::nullopt;
+}
+
+std::string_view to_string(PollRule r) noexcept {
+  for (const auto& [rule, name] : k_rule_names)
+    if (rule == r) return name;
+  return "terminal";
+}
+
+bool is_scheduled(const PlannedPoll& p) noexcept { return p.at != TimePoint::max(); }
+
+ChannelProfile channel_profile(const Order& order) noexcept {
+  if (order.channels.empty()) return {true, true};
+  ChannelProfile p;
+  for (const auto& c : order.channels) {
+    if (c == "BANK_TRANSFER") p.bank = true;
+    else p.instant = true; // QR_RECHARGE, ONLINE_BANK, or a channel we do not know: assume it lands any time
+  }
+  return p;
+}
+
+TimePoint stale_close_deadline(const Order& order, const SettlementCalendar& cal, const PollPolicyConfig& cfg) {
+  const TimePoint anchor = anchor_of(order);
+  const std::uint64_t seed = mix_seed(jitter_seed(order.out_recharge_no, 0), static_cast<std::uint64_t>(Salt::deadline));
+  const Millis early = std::min(cfg.jitter_max, cfg.stale_close_age / 100);
+  const TimePoint nominal = anchor + cfg.stale_close_age - scaled(early, unit_interval(seed));
+  if (!channel_profile(order).bank) return nominal;
+  if (transfers_settled_at(cal, nominal, cfg.bank_settle_delay)) return nominal;
+  // Wait for the reopening and its settlement; if the link's last allowed close comes first, close then,
+  // which still sees whatever landed after the reopening.
+  const TimePoint reopens = next_reopening(cal, nominal, cfg.bank_settle_delay);
+  const TimePoint latest = anchor + cfg.close_latest_age;
+  if (reopens >= latest) return nominal;
+  const TimePoint settled = reopens + cfg.bank_settle_delay + scaled(cfg.bank_reopen_spread, unit_interval(mix_seed(seed, 1)));
+  return std::min(settled, latest);
+}
+
+PlannedPoll plan_next_poll(const Order& order, TimePoint now, const SettlementCalendar& cal,
+                           const PollPolicyConfig& cfg) {
+  switch (order.state) {
+  case OrderState::success:
+  case OrderState::closed:
+  case OrderState::rejected:
+    return {TimePoint::max(), PollAction::query,
+            with_prefix(PollRule::terminal, std::string(orders::to_string(order.state)) + " never changes"),
+            PollRule::terminal};
+  case OrderState::suspect:
+    return {TimePoint::max(), PollAction::query,
+            with_prefix(PollRule::suspect, "quarantined for an operator, automation never polls it"),
+            PollRule::suspect};
+  default: break;
+  }
+  const Context ctx{order, now, cal, cfg, channel_profile(order), anchor_of(order), close_deadline_of(order, cal, cfg),
+                    jitter_seed(order.out_recharge_no, order.poll_count)};
+  if (order.state == OrderState::closing) return plan_closing(ctx);
+  if (order.state == OrderState::new_order) return plan_new(ctx);
+  return plan_recharging(ctx);
+}
+
+std::vector<PlannedPoll> plan_until_close(const Order& order, TimePoint from, const SettlementCalendar& cal,
+                                          const PollPolicyConfig& cfg, std::size_t max_polls) {
+  Order o = order;
+  if (o.close_after == TimePoint{}) o.close_after = stale_close_deadline(o, cal, cfg);
+  std::vector<PlannedPoll> plan;
+  TimePoint now = from;
+  while (plan.size() < max_polls) {
+    PlannedPoll p = plan_next_poll(o, now, cal, cfg);
+    const bool last = !is_scheduled(p) || p.action == PollAction::close;
+    now = p.at;
+    plan.push_back(std::move(p));
+    if (last) break;
+    o.last_poll_at = now;
+    ++o.poll_count;
+    o.failure_streak = 0;
+    if (o.state == OrderState::new_order) {
+      o.state = OrderState::recharging; // assume the recovery query finds the order accepted
+      if (!o.applied_at) o.applied_at = o.created_at;
+    }
+  }
+  return plan;
+}
+
+} // namespace recharged::schedule

@@ -1,0 +1,82 @@
+#pragma once
+
+#include "core/time.hpp"
+#include "orders/order.hpp"
+#include "schedule/poll_policy_config.hpp"
+#include "schedule/settlement_calendar.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace recharged::schedule {
+
+// What the daemon does when a planned poll is due.
+//   query: one query by out_recharge_no.
+//   close: the stale-order procedure: a final query, then (if still RECHARGING) the close call, then a
+//          confirming query; an order paid meanwhile is recorded SUCCESS, never closed.
+enum class PollAction { query, close };
+[[nodiscard]] std::string_view to_string(PollAction a) noexcept; // "query", "close"
+[[nodiscard]] std::optional<PollAction> parse_poll_action(std::string_view text) noexcept;
+
+// Which rule chose a poll; its to_string is the stable prefix of PlannedPoll::reason.
+enum class PollRule {
+  recovery,      // "new": NEW order, apply outcome unknown: query before ever applying again
+  qr_window,     // "qr window": dense polls while a QR / online-bank payer may be on the page
+  decay,         // "decay": after the dense window, spacing grows with age (capped by max_interval)
+  bank_open,     // "bank open": bank-transfer polls during open interbank hours
+  bank_preclose, // "bank preclose": last look before a closed window (bank-only orders)
+  bank_reopen,   // "bank": just after the interbank system reopens + settlement delay
+  backoff,       // "backoff": retry after consecutive failures
+  stale_close,   // "stale": the stale-order close
+  closing,       // "closing": confirm a requested close
+  terminal,      // "terminal": SUCCESS, CLOSED or REJECTED: never polled again
+  suspect,       // "suspect": quarantined for an operator: automation never polls it
+};
+[[nodiscard]] std::string_view to_string(PollRule r) noexcept;
+
+// The next thing to do for an order. `reason` starts with to_string(rule) and a colon, then says why in
+// words an operator understands at 3 a.m. ("bank: interbank reopens Mon 20:30 +10m settlement").
+struct PlannedPoll {
+  TimePoint at;
+  PollAction action = PollAction::query;
+  std::string reason;
+  PollRule rule = PollRule::terminal;
+};
+
+// False for terminal and SUSPECT orders, whose plan has at == TimePoint::max() (store next_poll_at NULL).
+[[nodiscard]] bool is_scheduled(const PlannedPoll& p) noexcept;
+
+// Which payment channels an order allows (available_recharge_channels; empty = all three).
+struct ChannelProfile {
+  bool instant = false; // QR_RECHARGE or ONLINE_BANK (or an unknown channel: assume it can land any time)
+  bool bank = false;    // BANK_TRANSFER
+};
+[[nodiscard]] ChannelProfile channel_profile(const orders::Order& order) noexcept;
+
+// The instant the stale-order close starts, to store in Order::close_after when the platform accepts the
+// order: age stale_close_age (minus a deterministic jitter of up to jitter_max, so orders created together do
+// not close together); for orders that allow BANK_TRANSFER, deferred while transfers may be held by a closed
+// interbank window, up to close_latest_age. Age counts from applied_at, else created_at. Pure.
+[[nodiscard]] TimePoint stale_close_deadline(const orders::Order& order, const SettlementCalendar& cal,
+                                             const PollPolicyConfig& cfg);
+
+// When to query `order` next and why. Pure: the same inputs give the same answer. Uses state, created_at,
+// applied_at, channels, out_recharge_no, poll_count, last_poll_at (the last call attempt, failed or not),
+// failure_streak and close_after (stale_close_deadline when unset). The result is never before `now` (an
+// overdue poll is due at `now`), never within min_spacing of last_poll_at (except the close at its
+// deadline), and never after close_after: from close_after on, the action is `close`.
+[[nodiscard]] PlannedPoll plan_next_poll(const orders::Order& order, TimePoint now, const SettlementCalendar& cal,
+                                         const PollPolicyConfig& cfg);
+
+// The polls the policy would make from `from` until the order would be closed, assuming nothing changes (no
+// payment, no failure after the first poll; a NEW order is found accepted at its recovery query). Ends with
+// the close, or with the single unscheduled entry of a terminal/SUSPECT order, or after max_polls entries.
+// For `recharged schedule explain|simulate`.
+[[nodiscard]] std::vector<PlannedPoll> plan_until_close(const orders::Order& order, TimePoint from,
+                                                        const SettlementCalendar& cal, const PollPolicyConfig& cfg,
+                                                        std::size_t max_polls = 1000);
+
+} // namespace recharged::schedule

@@ -1,0 +1,80 @@
+#pragma once
+
+#include "core/result.hpp"
+#include "core/time.hpp"
+#include "schedule/backoff.hpp"
+
+#include <chrono>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace recharged::schedule {
+
+// The platform closes an unpaid order this long after it accepted it (seed: "充值链接有效期为7天").
+inline constexpr Millis k_link_lifetime{std::chrono::days{7}};
+// Our own close must be planned at least this long before the link expires (room for retries of the close).
+inline constexpr Millis k_close_margin{std::chrono::hours{1}};
+
+// Every knob of the polling policy, with the defaults tuned by tests/unit/schedule/simulation (see its
+// report). The TOML [schedule] key of each field is its name; durations are written "90s", "10m", "6d".
+// "Age" is the time since the platform accepted the order (Order::applied_at, else created_at).
+struct PollPolicyConfig {
+  // new_recovery_delay: a NEW order (apply outcome unknown) is queried this long after it was created.
+  Millis new_recovery_delay{std::chrono::seconds{30}};
+  // dense_window: how long after acceptance a QR / online-bank payer is likely still on the payment page.
+  Millis dense_window{std::chrono::minutes{30}};
+  // dense_interval: query spacing while a QR / online-bank payer may be on the page.
+  Millis dense_interval{std::chrono::seconds{90}};
+  // instant_settle_delay: QR and online-bank payments land within this; it extends the dense window.
+  Millis instant_settle_delay{std::chrono::minutes{3}};
+  // decay_ratio: past a dense phase, the spacing grows by this fraction of the time since the phase ended.
+  double decay_ratio = 0.5;
+  // max_interval: the longest gap between two queries of an open order, whatever its age.
+  Millis max_interval{std::chrono::hours{8}};
+  // bank_window: how long after acceptance bank-transfer payers are polled at bank_interval (open hours only).
+  Millis bank_window{std::chrono::hours{12}};
+  // bank_interval: query spacing for orders that allow BANK_TRANSFER during bank_window.
+  Millis bank_interval{std::chrono::minutes{8}};
+  // bank_settle_delay: a bank transfer lands within this once the interbank system is open; reopen polls
+  // come this long after each reopening.
+  Millis bank_settle_delay{std::chrono::minutes{10}};
+  // bank_reopen_spread: reopen polls of many orders are spread over this much time after the settle delay.
+  Millis bank_reopen_spread{std::chrono::minutes{1}};
+  // bank_preclose_lead: a bank-only order's poll that would fall in a closed window is pulled back to this
+  // long before the window closes (when that is not too close to the previous poll).
+  Millis bank_preclose_lead{std::chrono::minutes{1}};
+  // min_spacing: an order is never queried twice within this (except the stale close at its deadline).
+  Millis min_spacing{std::chrono::seconds{10}};
+  // jitter_ratio: each planned gap moves by a deterministic ±(this fraction) so orders never poll in lock-step.
+  double jitter_ratio = 0.1;
+  // jitter_max: the largest jitter of any one poll and of the stale-close deadline (which only moves earlier).
+  Millis jitter_max{std::chrono::minutes{5}};
+  // stale_close_age: age at which an unpaid order is closed (final query, close, confirming query).
+  Millis stale_close_age{std::chrono::days{6}};
+  // close_latest_age: for orders that allow BANK_TRANSFER, the close is deferred past stale_close_age (up to
+  // this age) until transfers held by a closed interbank window have landed; must stay under 7d - 1h.
+  Millis close_latest_age{std::chrono::days{6} + std::chrono::hours{22}};
+  // closing_confirm_delay: a CLOSING order (close requested, outcome unconfirmed) is re-checked this soon.
+  Millis closing_confirm_delay{std::chrono::seconds{30}};
+  // backoff_base, backoff_cap, backoff_jitter: retries after failed calls (see backoff.hpp).
+  BackoffConfig backoff;
+};
+
+// Checks every knob and their relations; the error names the key, the value and the rule.
+[[nodiscard]] Status validate(const PollPolicyConfig& cfg);
+
+// One [schedule] key: its name and a one-line meaning, for the example config and `--help` texts.
+struct PollPolicyOption {
+  std::string_view key;
+  std::string_view meaning;
+};
+[[nodiscard]] std::span<const PollPolicyOption> poll_policy_options() noexcept;
+
+// Sets the knob `key` from its config text ("90s", "0.25", "decorrelated"). Unknown keys and unparsable
+// values are refused with a sentence naming both; `cfg` is unchanged then. Call validate() after the last key.
+[[nodiscard]] Status set_poll_policy_option(PollPolicyConfig& cfg, std::string_view key, std::string_view value);
+// The knob's current value in the same text form ("1m30s", "0.25", "decorrelated"); "" for an unknown key.
+[[nodiscard]] std::string poll_policy_option_value(const PollPolicyConfig& cfg, std::string_view key);
+
+} // namespace recharged::schedule
