@@ -1,0 +1,40 @@
+#pragma once
+
+#include "core/time.hpp"
+#include "crypto/rsa_key.hpp"
+#include "http/message.hpp"
+#include "sandbox/faults.hpp"
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace recharged::sandbox {
+
+// What the simulated platform signs and encrypts with. Never printed.
+struct PlatformIdentity {
+  std::string sp_mchid;      // the platform merchant (平台商户) it serves
+  std::string public_key_id; // "PUB_KEY_ID_" + 32 digits, sent in Wechatpay-Serial
+  crypto::PrivateKey private_key;
+  std::string apiv3_key;     // 32 characters of [0-9A-Za-z]
+};
+
+// The one merchant whose requests it accepts.
+struct MerchantIdentity {
+  std::string mchid;
+  std::string serial_no;     // merchant API certificate serial, upper-case hex
+  crypto::PublicKey public_key;
+};
+
+// One line of the sandbox's event log ("event=… key=value …"); may be empty (no logging). Must be thread-safe.
+using LogSink = std::function<void(const std::string& line)>;
+
+// Adds the Wechatpay-* signature headers for `body` at `now`, spoiled as `fault` asks: bad_signature changes
+// one character of a valid signature; probe_signature prefixes it with WECHATPAY/SIGNTEST/.
+void sign_answer(const PlatformIdentity& identity, std::string_view body, TimePoint now, FaultKind fault,
+                 http::Headers& out);
+
+// A Request-ID (40 upper-case letters and digits), unique per call.
+[[nodiscard]] std::string new_request_id();
+
+} // namespace recharged::sandbox

@@ -1,0 +1,69 @@
+#pragma once
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "core/stop_signal.hpp"
+#include "http/server.hpp"
+#include "sandbox/faults.hpp"
+#include "sandbox/identity.hpp"
+#include "sandbox/platform.hpp"
+#include "wxpay/api_client.hpp"
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace recharged::sandbox {
+
+class Notifier;
+
+// What the HTTP front has answered: calls by endpoint ("apply", "query", "close") and HTTP status (0 = the
+// connection was dropped), and faults injected by kind.
+struct CallStats {
+  std::map<std::string, std::map<int, std::uint64_t>> calls;
+  std::map<std::string, std::uint64_t> faults;
+};
+
+// The simulated platform's HTTP front on loopback: the three recharge endpoints exactly as the seed pages
+// describe them (every request authenticated by check_request(), every answer — errors too — signed with
+// the platform key under PUB_KEY_ID_… and carrying a Request-ID), faults applied per request, and the
+// unsigned JSON control endpoints under /sandbox/ (see control.hpp). Thread-safe; everything passed in must
+// outlive it.
+class Server {
+public:
+  Server(Platform& platform, FaultInjector& faults, PlatformIdentity platform_identity, MerchantIdentity merchant,
+         const Notifier* notifier, LogSink log = {}, std::size_t threads = 8);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds host:port (0 = any free port) and serves in the background; returns the bound port.
+  [[nodiscard]] Result<int> start(const std::string& host, int port);
+  // Ends held requests (timeout faults) at once, then stops the listener. Idempotent.
+  void stop();
+  [[nodiscard]] int port() const noexcept { return http_.port(); }
+  [[nodiscard]] CallStats stats() const;
+
+private:
+  using Body = std::function<http::Response()>;
+  http::Response serve(wxpay::Endpoint endpoint, const http::ServerRequest& request, const Body& body);
+  http::Response apply(const http::ServerRequest& request);
+  http::Response order_call(const http::ServerRequest& request, wxpay::Endpoint endpoint);
+  void finish(wxpay::Endpoint endpoint, http::Response& response, FaultKind fault);
+
+  Platform& platform_;
+  FaultInjector& faults_;
+  PlatformIdentity identity_;
+  MerchantIdentity merchant_;
+  LogSink log_;
+  StopSignal stop_;
+  mutable std::mutex mu_;
+  CallStats stats_;
+  http::Server http_;
+};
+
+// A JSON answer with the platform's error body.
+[[nodiscard]] http::Response error_response(const PlatformError& error);
+
+} // namespace recharged::sandbox
