@@ -2,13 +2,17 @@
 
 #include "daemon/dispatcher.hpp"
 #include "daemon/group_committer.hpp"
+#include "daemon/listeners.hpp"
+#include "daemon/metrics.hpp"
 #include "daemon/rate_gate.hpp"
 #include "daemon/swappable_planner.hpp"
 #include "daemon/systemd_notifier.hpp"
 #include "daemon/worker_pool.hpp"
+#include "engine/api_call_log.hpp"
 #include "engine/order_service.hpp"
 #include "engine/policy_planner.hpp"
 #include "logging/event_line.hpp"
+#include "notify/notification_handler.hpp"
 
 #include <spdlog/logger.h>
 
@@ -30,11 +34,17 @@ struct Daemon::Impl {
         service(engine::ServiceContext{parts.store, committer, parts.api, gate, planner, parts.clock,
                                        parts.logging->get("engine")}),
         pool(static_cast<std::size_t>(parts.config.limits.concurrency)),
-        dispatcher(parts.store, service, pool, parts.clock, stop, log) {}
+        dispatcher(parts.store, service, pool, parts.clock, stop, log) {
+    call_observers.add(&call_log);
+    call_observers.add(&metrics);
+  }
 
   std::string status_line();
   void reload();
   void heartbeat();
+  std::vector<Gauge> gauges();
+  HealthReport health();
+  Status start_listeners();
 
   DaemonParts parts;
   StopSignal& stop;
@@ -46,6 +56,12 @@ struct Daemon::Impl {
   WorkerPool pool;
   Dispatcher dispatcher;
   SystemdNotifier systemd;
+  Metrics metrics;
+  engine::ApiCallLog call_log{parts.logging->get("api")};
+  engine::CallObservers call_observers;
+  std::unique_ptr<notify::NotificationHandler> notifications;
+  std::unique_ptr<Listeners> listeners;
+  std::atomic<std::int64_t> loop_heartbeat_ms{0}; // steady clock, for /healthz
   std::atomic<bool> reload_requested{false};
   std::chrono::steady_clock::time_point last_status{};
   std::chrono::steady_clock::time_point last_watchdog{};
@@ -64,6 +80,7 @@ std::string Daemon::Impl::status_line() {
 
 void Daemon::Impl::heartbeat() {
   const auto now = std::chrono::steady_clock::now();
+  loop_heartbeat_ms.store(std::chrono::duration_cast<Millis>(now.time_since_epoch()).count());
   const auto every = std::max<std::chrono::steady_clock::duration>(systemd.watchdog_interval(), k_watchdog_floor);
   if (systemd.watchdog_interval() > Millis{0} && now - last_watchdog >= std::min(every, std::chrono::steady_clock::duration{k_watchdog_floor * 5})) {
     systemd.watchdog();
@@ -121,12 +138,96 @@ void Daemon::Impl::reload() {
   systemd.ready(status_line());
 }
 
+std::vector<Gauge> Daemon::Impl::gauges() {
+  std::vector<Gauge> g;
+  const TimePoint now = parts.clock.now();
+  g.push_back({"recharged_up", "gauge", "1 while the daemon runs.", {}, 1});
+  if (auto c = parts.store.counts(now)) {
+    for (const auto& [state, n] : c->by_state)
+      g.push_back({"recharged_orders", "gauge", "Orders by local state.", {{"state", std::string(orders::to_string(state))}},
+                   static_cast<double>(n)});
+    g.push_back({"recharged_due_orders", "gauge", "Open orders whose next poll time has passed (the backlog).", {},
+                 static_cast<double>(c->due)});
+    const double oldest = c->oldest_open_created_at ? std::chrono::duration<double>(now - *c->oldest_open_created_at).count() : 0;
+    g.push_back({"recharged_oldest_open_order_age_seconds", "gauge", "Age of the oldest open order.", {}, oldest});
+    const double overdue = c->next_due_at && *c->next_due_at < now ? std::chrono::duration<double>(now - *c->next_due_at).count() : 0;
+    g.push_back({"recharged_poll_overdue_seconds", "gauge", "How late the most overdue poll is.", {}, overdue});
+  }
+  if (auto lag = parts.store.settlement_lag(now, parts.calendar.interbank_open(now))) {
+    g.push_back({"recharged_settlement_overdue_orders", "gauge",
+                 "RECHARGING orders past their settlement window (QR/online bank 3 min after acceptance; bank transfer "
+                 "10 min of open interbank hours) not queried since: the detection SLA signal.",
+                 {{"channel", "qr"}}, static_cast<double>(lag->qr)});
+    g.push_back({"recharged_settlement_overdue_orders", "gauge", "", {{"channel", "bank_transfer"}},
+                 static_cast<double>(lag->bank_transfer)});
+  }
+  g.push_back({"recharged_in_flight_visits", "gauge", "Order visits being worked on now.", {},
+               static_cast<double>(dispatcher.in_flight())});
+  g.push_back({"recharged_visits_total", "counter", "Order visits completed since start.", {},
+               static_cast<double>(dispatcher.visits())});
+  const auto rate = gate.stats();
+  g.push_back({"recharged_rate_limit_waits_total", "counter", "API calls that waited for a rate-limit token.", {},
+               static_cast<double>(rate.waits)});
+  g.push_back({"recharged_rate_limited_total", "counter", "429 / FREQUENCY_LIMITED answers (each slows the daemon).",
+               {}, static_cast<double>(rate.rate_limited)});
+  g.push_back({"recharged_api_rate_per_second", "gauge", "Current per-endpoint call rate limit (lowered after 429s).",
+               {{"endpoint", "query"}}, rate.query_rate});
+  g.push_back({"recharged_api_rate_per_second", "gauge", "", {{"endpoint", "apply"}}, rate.apply_rate});
+  g.push_back({"recharged_api_rate_per_second", "gauge", "", {{"endpoint", "close"}}, rate.close_rate});
+  const auto commits = committer.stats();
+  g.push_back({"recharged_commit_transactions_total", "counter", "Group-commit transactions written.", {},
+               static_cast<double>(commits.transactions)});
+  g.push_back({"recharged_commit_updates_total", "counter", "Order updates written by group commit.", {},
+               static_cast<double>(commits.updates)});
+  return g;
+}
+
+HealthReport Daemon::Impl::health() {
+  HealthReport h;
+  const auto now = std::chrono::steady_clock::now();
+  const auto beat = std::chrono::steady_clock::time_point{Millis{loop_heartbeat_ms.load()}};
+  h.loop_age_seconds = std::chrono::duration<double>(now - beat).count();
+  if (auto c = parts.store.counts(parts.clock.now())) {
+    h.database_ok = true;
+    for (const auto s : {orders::OrderState::new_order, orders::OrderState::recharging, orders::OrderState::closing})
+      h.open_orders += c->by_state[s];
+  } else {
+    h.database_error = c.error().message;
+  }
+  if (auto last = metrics.last_api_success()) h.last_api_success_seconds = std::chrono::duration<double>(now - *last).count();
+  return h;
+}
+
+Status Daemon::Impl::start_listeners() {
+  const auto& cfg = parts.config;
+  if (cfg.notify.enabled) {
+    notifications = std::make_unique<notify::NotificationHandler>(notify::HandlerContext{
+        parts.store, planner, parts.clock, parts.secrets.platform_keys, parts.secrets.apiv3_key, cfg.merchant.mchid,
+        parts.logging->get("notify"), [this](const std::string& no) { dispatcher.confirm(no); }});
+  }
+  Listeners::Sources sources;
+  sources.handler = notifications.get();
+  sources.metrics = &metrics;
+  sources.gauges = [this] { return gauges(); };
+  sources.health = [this] { return health(); };
+  RECHARGED_TRY(listeners, Listeners::start(cfg.notify, cfg.metrics, std::move(sources)));
+  EventLine line("listening");
+  if (listeners->notify_port() != 0)
+    line.kv("notify", cfg.notify.listen.host + ":" + std::to_string(listeners->notify_port()) + cfg.notify.path);
+  if (listeners->metrics_port() != 0)
+    line.kv("metrics", cfg.metrics.listen.host + ":" + std::to_string(listeners->metrics_port()));
+  log->info(line.str());
+  return {};
+}
+
 Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Daemon::~Daemon() = default;
 
 Result<std::unique_ptr<Daemon>> Daemon::create(DaemonParts parts, StopSignal& stop) {
   RECHARGED_TRY(std::unique_ptr<engine::Planner> policy, engine::make_policy_planner(parts.config.schedule, parts.calendar));
   auto impl = std::make_unique<Impl>(std::move(parts), stop, std::shared_ptr<const engine::Planner>(std::move(policy)));
+  impl->parts.api.set_observer(&impl->call_observers);
+  RECHARGED_CHECK(impl->start_listeners());
   if (auto gap = impl->parts.calendar.first_uncovered(impl->parts.clock.now(), 30)) {
     impl->log->warn(EventLine("calendar_gap")
                         .kv("first_uncovered_day", format_utc(TimePoint{std::chrono::sys_days{*gap}}).substr(0, 10))
@@ -156,6 +257,7 @@ int Daemon::run() {
   }
   d.log->info(EventLine("daemon_stopping").kv("in_flight", static_cast<std::int64_t>(d.dispatcher.in_flight())).str());
   d.systemd.stopping("stopping: finishing " + std::to_string(d.dispatcher.in_flight()) + " visits");
+  if (d.listeners) d.listeners->stop();
   d.pool.join();
   d.committer.shutdown();
   const auto stats = d.committer.stats();

@@ -66,6 +66,26 @@ TimePoint Dispatcher::dispatch_once() {
   return now + k_idle_look;
 }
 
+void Dispatcher::confirm(const std::string& out_recharge_no) {
+  auto found = store_.find(out_recharge_no);
+  if (!found || !*found) return;
+  const std::int64_t id = (*found)->id;
+  {
+    std::lock_guard lock(mu_);
+    if (!in_flight_.insert(id).second) return;
+  }
+  pool_.submit([this, id, no = out_recharge_no] {
+    auto result = service_.sync(no, orders::EventSource::notify);
+    if (!result && result.error().code != "stopping")
+      log_->debug(logging::EventLine("confirm_unsettled").kv("out_recharge_no", no).kv("error", result.error().message).str());
+    {
+      std::lock_guard lock(mu_);
+      in_flight_.erase(id);
+    }
+    wake_.wake();
+  });
+}
+
 void Dispatcher::visit(const orders::Order& order) {
   auto result = service_.work(order);
   if (!result) {

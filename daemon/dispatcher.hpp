@@ -29,6 +29,8 @@ public:
   // (completions and notifications wake the loop earlier through `wake`).
   TimePoint dispatch_once();
   [[nodiscard]] std::size_t in_flight() const;
+  // Queries `out_recharge_no` now on a worker (after a notification), unless a visit is already under way.
+  void confirm(const std::string& out_recharge_no);
   // Visits completed since start (for STATUS and metrics).
   [[nodiscard]] std::uint64_t visits() const noexcept { return visits_.load(); }
 

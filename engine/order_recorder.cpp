@@ -18,7 +18,7 @@ OrderEvent event_for(const Order& order, EventKind kind, const CallMeta& meta, T
   e.at = now;
   e.source = meta.source;
   e.kind = kind;
-  e.endpoint = std::string(wxpay::to_string(meta.endpoint));
+  if (meta.endpoint) e.endpoint = std::string(wxpay::to_string(*meta.endpoint));
   e.http_status = meta.http_status;
   e.request_id = meta.request_id;
   e.message = std::move(message);
@@ -188,6 +188,7 @@ OrderUpdate record_decision(const Order& order, OrderState to, orders::EventSour
                             const Planner& planner, TimePoint now) {
   CallMeta meta;
   meta.source = source;
+  meta.endpoint.reset();
   OrderUpdate u = base_update(order, meta, now);
   u.poll_count_delta = 0;
   u.last_poll_at.reset();

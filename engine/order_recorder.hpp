@@ -14,7 +14,7 @@ namespace recharged::engine {
 
 // How one API call went, for the event row.
 struct CallMeta {
-  wxpay::Endpoint endpoint = wxpay::Endpoint::query;
+  std::optional<wxpay::Endpoint> endpoint = wxpay::Endpoint::query; // nullopt: no call (a notification)
   orders::EventSource source = orders::EventSource::poll;
   int http_status = 0;
   std::string request_id;

@@ -93,6 +93,12 @@ struct Counts {
   std::optional<TimePoint> next_due_at;                  // earliest next_poll_at among open orders
 };
 
+// RECHARGING orders not queried since their settlement window passed: the detection-SLA signal.
+struct SettlementLag {
+  std::int64_t qr = 0;            // QR/online-bank capable, accepted > 3 min ago, no query since then
+  std::int64_t bank_transfer = 0; // bank capable, accepted > 10 min ago, no query since; counted while interbank is open
+};
+
 // Every read and write of orders, events and notifications. Each write is one IMMEDIATE transaction,
 // durable (synchronous=FULL) before the call returns: nothing is acknowledged before it is on disk.
 // SQL uses bound parameters only. Thread-safe: calls are serialised on the one connection.
@@ -129,6 +135,7 @@ public:
   [[nodiscard]] Result<std::vector<orders::Order>> unscheduled_open(int limit);
   [[nodiscard]] Result<std::vector<orders::Order>> list(const ListFilter& filter);
   [[nodiscard]] Result<Counts> counts(TimePoint now);
+  [[nodiscard]] Result<SettlementLag> settlement_lag(TimePoint now, bool interbank_open);
 
 private:
   Database& db_;

@@ -31,8 +31,12 @@ std::string PlatformKeys::preferred_serial() const {
 }
 
 namespace {
-Error refused(std::string reason) {
-  return Error::make(ErrorKind::retryable, "signature", "The WeChat Pay signature was refused: " + reason + ".");
+// `rule` (in Error::field) tells callers which check failed: missing_header, probe, timestamp, clock_skew,
+// unknown_serial, base64, mismatch.
+Error refused(std::string rule, std::string reason) {
+  Error e = Error::make(ErrorKind::retryable, "signature", "The WeChat Pay signature was refused: " + reason + ".");
+  e.field = std::move(rule);
+  return e;
 }
 std::string clip(std::string_view v) { return std::string(v.substr(0, 64)); }
 } // namespace
@@ -44,22 +48,22 @@ Status verify_signature(const PlatformKeys& keys, const http::Headers& headers, 
   const auto serial = headers.get("Wechatpay-Serial");
   if (!timestamp || !nonce || !signature || !serial || timestamp->empty() || nonce->empty() || signature->empty() ||
       serial->empty())
-    return refused("a Wechatpay-Timestamp, -Nonce, -Signature or -Serial header is missing (an unsigned answer is never data)");
+    return refused("missing_header", "a Wechatpay-Timestamp, -Nonce, -Signature or -Serial header is missing (an unsigned answer is never data)");
   if (signature->starts_with(k_probe_prefix))
-    return refused("the signature is a WECHATPAY/SIGNTEST/ probe, which by design never verifies");
+    return refused("probe", "the signature is a WECHATPAY/SIGNTEST/ probe, which by design never verifies");
   std::int64_t ts = 0;
   const auto [end, ec] = std::from_chars(timestamp->data(), timestamp->data() + timestamp->size(), ts);
   if (ec != std::errc{} || end != timestamp->data() + timestamp->size())
-    return refused("Wechatpay-Timestamp '" + clip(*timestamp) + "' is not a number of seconds");
+    return refused("timestamp", "Wechatpay-Timestamp '" + clip(*timestamp) + "' is not a number of seconds");
   const std::int64_t skew = unix_seconds(now) - ts;
   if (skew >= k_max_clock_skew_seconds || skew <= -k_max_clock_skew_seconds)
-    return refused("Wechatpay-Timestamp is " + std::to_string(skew) + " s from our clock (the limit is ±300 s)");
+    return refused("clock_skew", "Wechatpay-Timestamp is " + std::to_string(skew) + " s from our clock (the limit is ±300 s)");
   const crypto::PublicKey* key = keys.find(*serial);
-  if (key == nullptr) return refused("no configured key has the serial '" + clip(*serial) + "'");
+  if (key == nullptr) return refused("unknown_serial", "no configured key has the serial '" + clip(*serial) + "'");
   auto raw = crypto::base64_decode(*signature);
-  if (!raw) return refused("Wechatpay-Signature is not valid Base64");
+  if (!raw) return refused("base64", "Wechatpay-Signature is not valid Base64");
   if (!key->verify_sha256(response_message(*timestamp, *nonce, body), *raw))
-    return refused("the signature does not match the body under the key '" + clip(*serial) + "'");
+    return refused("mismatch", "the signature does not match the body under the key '" + clip(*serial) + "'");
   return {};
 }
 

@@ -36,7 +36,8 @@ private:
 
 // Verifies a response or notification signature over the raw body (PROTOCOL.md §3): all four Wechatpay-*
 // headers present, |now − timestamp| < 300 s, key chosen by Wechatpay-Serial, WECHATPAY/SIGNTEST/ probes
-// refused. Error kind `retryable`, code `signature`; the message says which rule failed.
+// refused. Error kind `retryable`, code `signature`; the message says which rule failed and Error::field names
+// it: missing_header, probe, timestamp, clock_skew, unknown_serial, base64 or mismatch.
 [[nodiscard]] Status verify_signature(const PlatformKeys& keys, const http::Headers& headers, std::string_view body,
                                       TimePoint now);
 

@@ -1,0 +1,193 @@
+#include "notify/notification_handler.hpp"
+
+#include "core/money.hpp"
+#include "engine/order_recorder.hpp"
+#include "logging/event_line.hpp"
+#include "wxpay/codec.hpp"
+#include "wxpay/notification.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/logger.h>
+
+namespace recharged::notify {
+
+using logging::EventLine;
+
+namespace {
+
+Reply fail(int status, std::string outcome, const std::string& message) {
+  Reply r;
+  r.status = status;
+  r.outcome = std::move(outcome);
+  r.body = nlohmann::json{{"code", "FAIL"}, {"message", message}}.dump();
+  return r;
+}
+
+Reply ok(std::string outcome) {
+  Reply r;
+  r.outcome = std::move(outcome);
+  return r;
+}
+
+std::string rejection_outcome(const Error& e) {
+  if (e.code == "signature") {
+    if (e.field == "probe") return "probe";
+    if (e.field == "clock_skew" || e.field == "timestamp") return "stale";
+    return "bad_signature";
+  }
+  if (e.code == "decrypt" || e.code == "algorithm") return "decrypt";
+  return "malformed";
+}
+
+storage::NotificationRecord record_of(const std::string& id, const std::string& event_type, const std::string& no,
+                                      const std::string& summary, std::optional<TimePoint> created,
+                                      const std::string& plaintext, TimePoint now) {
+  storage::NotificationRecord r;
+  r.id = id;
+  r.event_type = event_type;
+  r.out_recharge_no = no;
+  r.received_at = now;
+  r.create_time = created.value_or(now);
+  r.summary = summary;
+  r.resource = plaintext;
+  return r;
+}
+
+} // namespace
+
+NotificationHandler::NotificationHandler(HandlerContext ctx) : ctx_(std::move(ctx)) {}
+
+Reply NotificationHandler::handle(const http::Headers& headers, std::string_view body) {
+  std::string event_type = "unverified";
+  Reply reply = judge(headers, body, event_type);
+  reply.event_type = std::move(event_type);
+  return reply;
+}
+
+Reply NotificationHandler::judge(const http::Headers& headers, std::string_view body, std::string& event_type) {
+  auto opened = wxpay::open_notification(ctx_.keys, ctx_.apiv3_key, headers, body, ctx_.clock.now());
+  if (!opened) {
+    const Error& e = opened.error();
+    const std::string outcome = rejection_outcome(e);
+    ctx_.log->warn(EventLine("notify_rejected").kv("reason", outcome).kv("error", e.message).str());
+    return fail(e.code == "signature" ? 401 : 400, outcome, e.message);
+  }
+  const wxpay::Notification& n = opened->envelope;
+  const std::string& event = n.event_type;
+  event_type = event.substr(0, 64);
+  if (event == wxpay::k_event_success || event == wxpay::k_event_closed)
+    return order_event(n.id, event, n.summary, n.create_time, opened->plaintext);
+  if (event == wxpay::k_event_fund_returned) return fund_returned(n.id, n.summary, n.create_time, opened->plaintext);
+  // A genuine notification of a kind this build does not know: keep it, change nothing, do not ask for retries.
+  auto rec = record_of(n.id, event, "", n.summary, n.create_time, opened->plaintext, ctx_.clock.now());
+  rec.outcome = "ignored";
+  ctx_.log->warn(EventLine("notify_ignored").kv("id", n.id).kv("event_type", event).str());
+  return store(rec, std::nullopt, false);
+}
+
+Reply NotificationHandler::order_event(const std::string& id, const std::string& event_type, const std::string& summary,
+                                       std::optional<TimePoint> created, const std::string& plaintext) {
+  auto view = wxpay::decode_mch_deposit(plaintext);
+  if (!view) {
+    ctx_.log->warn(EventLine("notify_rejected").kv("reason", "malformed").kv("error", view.error().message).str());
+    return fail(400, "malformed", view.error().message);
+  }
+  const TimePoint now = ctx_.clock.now();
+  auto rec = record_of(id, event_type, view->out_recharge_no, summary, created, plaintext, now);
+  auto order = ctx_.store.find(view->out_recharge_no);
+  if (!order) return fail(500, "storage_error", "storage unavailable");
+  if (!*order || view->sp_mchid != ctx_.sp_mchid) {
+    rec.outcome = "unknown_order";
+    ctx_.log->warn(EventLine("notify_rejected").kv("reason", "unknown_order").kv("id", id)
+                       .kv("out_recharge_no", view->out_recharge_no).kv("sp_mchid", view->sp_mchid).str());
+    Reply r = store(rec, std::nullopt, false);
+    if (r.status != 204 && r.outcome == "storage_error") return r;
+    return fail(404, "unknown_order", "unknown order");
+  }
+  engine::CallMeta meta;
+  meta.endpoint.reset();
+  meta.source = orders::EventSource::notify;
+  meta.body = plaintext;
+  auto updates = engine::record_view(**order, *view, meta, ctx_.planner, now);
+  if (updates.size() != 1) {
+    // A NEW order (apply still in flight or interrupted): let a query walk it through its states.
+    rec.outcome = "queued_for_query";
+    return store(rec, std::nullopt, true);
+  }
+  storage::OrderUpdate& u = updates.front();
+  const bool moves = u.new_state.has_value();
+  const bool alert = !u.events.empty() && u.events.front().kind == orders::EventKind::alert;
+  rec.outcome = moves ? "applied" : alert ? "alert" : "confirmed";
+  u.poll_count_delta = 0;
+  u.last_poll_at.reset();
+  for (auto& e : u.events) {
+    e.message = "notification " + event_type + ": " + e.message;
+    if (e.kind == orders::EventKind::api_call) e.kind = orders::EventKind::notification;
+  }
+  return store(rec, u, true);
+}
+
+Reply NotificationHandler::fund_returned(const std::string& id, const std::string& summary,
+                                         std::optional<TimePoint> created, const std::string& plaintext) {
+  auto fr = wxpay::decode_fund_returned(plaintext);
+  if (!fr) return fail(400, "malformed", fr.error().message);
+  const TimePoint now = ctx_.clock.now();
+  auto rec = record_of(id, std::string(wxpay::k_event_fund_returned), fr->out_recharge_no, summary, created, plaintext, now);
+  auto order = ctx_.store.find(fr->out_recharge_no);
+  if (!order) return fail(500, "storage_error", "storage unavailable");
+  if (!*order || fr->sp_mchid != ctx_.sp_mchid) {
+    rec.outcome = "unknown_order";
+    Reply r = store(rec, std::nullopt, false);
+    if (r.outcome == "storage_error") return r;
+    return fail(404, "unknown_order", "unknown order");
+  }
+  storage::OrderUpdate u;
+  u.order_id = (*order)->id;
+  u.updated_at = now;
+  storage::FundReturnRecord ret;
+  ret.recharge_returned_id = fr->recharge_returned_id;
+  ret.recharge_channel = fr->recharge_channel.text;
+  if (fr->amount) {
+    ret.amount = fr->amount->amount;
+    ret.currency = fr->amount->currency;
+  }
+  ret.return_time = fr->return_time;
+  ret.return_reason = fr->return_reason.value_or("");
+  ret.bank_name = fr->bank_name.value_or("");
+  ret.bank_card_tail = fr->bank_card_tail.value_or("");
+  ret.bank_account_name = fr->bank_account_name.value_or("");
+  ret.received_at = now;
+  u.fund_return = ret;
+  orders::OrderEvent e;
+  e.order_id = (*order)->id;
+  e.at = now;
+  e.source = orders::EventSource::notify;
+  e.kind = orders::EventKind::fund_returned;
+  e.message = "funds returned to the payer" + (ret.amount ? ": " + format_yuan(*ret.amount) + " " + ret.currency : "") +
+              (ret.return_reason.empty() ? "" : " (" + ret.return_reason + ")");
+  e.evidence = plaintext;
+  u.events.push_back(std::move(e));
+  rec.outcome = "fund_returned";
+  ctx_.log->warn(EventLine("fund_returned").kv("out_recharge_no", fr->out_recharge_no).kv("sub_mchid", fr->sub_mchid)
+                     .kv("amount_fen", ret.amount.value_or(0)).kv("reason", ret.return_reason).str());
+  return store(rec, u, false);
+}
+
+Reply NotificationHandler::store(const storage::NotificationRecord& record,
+                                 const std::optional<storage::OrderUpdate>& update, bool confirm_after) {
+  auto saved = ctx_.store.record_notification(record, update);
+  if (!saved) {
+    ctx_.log->error(EventLine("notify_store_failed").kv("id", record.id).kv("error", saved.error().message).str());
+    return fail(500, "storage_error", "temporarily unable to record the notification");
+  }
+  if (saved->duplicate) {
+    ctx_.log->info(EventLine("notify_duplicate").kv("id", record.id).kv("out_recharge_no", record.out_recharge_no).str());
+    return ok("duplicate");
+  }
+  ctx_.log->info(EventLine("notify_received").kv("id", record.id).kv("event_type", record.event_type)
+                     .kv("out_recharge_no", record.out_recharge_no).kv("outcome", record.outcome).str());
+  if (confirm_after && ctx_.confirm) ctx_.confirm(record.out_recharge_no);
+  return ok(record.outcome);
+}
+
+} // namespace recharged::notify

@@ -1,0 +1,64 @@
+#pragma once
+
+#include "core/clock.hpp"
+#include "engine/planner.hpp"
+#include "engine/update_sink.hpp"
+#include "http/message.hpp"
+#include "storage/order_store.hpp"
+#include "wxpay/verifier.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace spdlog {
+class logger;
+}
+
+namespace recharged::notify {
+
+struct HandlerContext {
+  storage::OrderStore& store;
+  const engine::Planner& planner;
+  const Clock& clock;
+  const wxpay::PlatformKeys& keys;
+  std::string apiv3_key;  // 32 bytes; never logged
+  std::string sp_mchid;   // our platform merchant id
+  std::shared_ptr<spdlog::logger> log;
+  // Asks for an immediate confirming query of an order (the daemon runs it on a worker).
+  std::function<void(const std::string& out_recharge_no)> confirm;
+};
+
+// What to answer WeChat Pay, and how the notification was judged (the metrics label).
+struct Reply {
+  int status = 204;
+  std::string body;    // empty for 204; {"code":"FAIL","message":…} otherwise
+  std::string event_type; // as received ("unverified" when the signature or decryption failed)
+  std::string outcome; // applied | confirmed | alert | duplicate | fund_returned | queued_for_query | ignored |
+                       // bad_signature | probe | stale | malformed | decrypt | unknown_order | storage_error
+};
+
+// Handles one POST to notify_url (PRODUCT.md §2, PROTOCOL.md §5): verifies the signature over the raw body
+// (±300 s, probes refused), decrypts the resource with the APIv3 key, de-duplicates by notification id, and
+// records the notification and its effect in one transaction before answering 204. RECHARGE.SUCCESS and
+// RECHARGE.CLOSED go through the same funds-safety gate and lifecycle rules as a poll and are followed by a
+// confirming query; RECHARGE.FUND_RETURNED is recorded (amount, reason, time) without a state change. Anything
+// that fails answers 4xx/5xx with {"code":"FAIL"} and changes nothing. Thread-safe.
+class NotificationHandler {
+public:
+  explicit NotificationHandler(HandlerContext ctx);
+  [[nodiscard]] Reply handle(const http::Headers& headers, std::string_view body);
+
+private:
+  Reply judge(const http::Headers& headers, std::string_view body, std::string& event_type);
+  Reply order_event(const std::string& id, const std::string& event_type, const std::string& summary,
+                    std::optional<TimePoint> created, const std::string& plaintext);
+  Reply fund_returned(const std::string& id, const std::string& summary, std::optional<TimePoint> created,
+                      const std::string& plaintext);
+  Reply store(const storage::NotificationRecord& record, const std::optional<storage::OrderUpdate>& update,
+              bool confirm_after);
+
+  HandlerContext ctx_;
+};
+
+} // namespace recharged::notify
