@@ -117,6 +117,7 @@ http::Transport* Notifier::transport_for(const std::string& base) {
   options.timeout = config_.timeout;
   options.connect_timeout = std::min(config_.timeout, Millis{5'000});
   auto transport = std::make_unique<http::CurlTransport>(std::move(options), clock_);
+  transport->abort_on(&stop_); // stop() ends a delivery in flight
   return transports_.emplace(base, std::move(transport)).first->second.get();
 }
 

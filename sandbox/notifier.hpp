@@ -88,9 +88,9 @@ private:
   std::vector<Delivery> deliveries_;
   Rng rng_;
   std::uint64_t sequence_ = 0;
+  StopSignal stop_; // before transports_, which hold a pointer to it
   std::mutex deliver_mu_; // one deliverer at a time; guards transports_
   std::map<std::string, std::unique_ptr<http::CurlTransport>> transports_;
-  StopSignal stop_;
   std::thread thread_;
 };
 
