@@ -25,6 +25,7 @@ TimePoint sh(const char* local) { return parse_rfc3339(std::string(local) + "+08
 // National Day with the make-up Sunday 09-20 and Saturday 10-10.
 SimulationSetup standard_setup(PayerMix mix, std::uint64_t seed) {
   SimulationSetup s;
+  s.orders = 10000;
   s.seed = seed;
   s.mix = mix;
   s.apply_periods = {
@@ -81,9 +82,8 @@ TEST_CASE("tuning run: the policy from RECHARGED_SIM_OPTS over both mixes" * doc
   const auto cal = shipped();
   const auto cfg = config_from_env();
   for (const std::uint64_t seed : {1u, 2u, 3u}) {
-    auto brief = standard_setup(brief_mix(), seed);
-    auto sandbox = standard_setup(sandbox_like_mix(), seed);
-    brief.orders = sandbox.orders = 10000;
+    const auto brief = standard_setup(brief_mix(), seed);
+    const auto sandbox = standard_setup(sandbox_like_mix(), seed);
     MESSAGE("brief mix, seed " << seed << "\n" << describe(run_simulation(brief, cal, cfg)));
     MESSAGE("sandbox-like mix, seed " << seed << "\n" << describe(run_simulation(sandbox, cal, cfg)));
   }

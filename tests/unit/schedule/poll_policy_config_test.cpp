@@ -1,0 +1,105 @@
+#include "schedule/poll_policy_config.hpp"
+
+#include <doctest/doctest.h>
+
+#include <set>
+#include <string>
+
+using namespace recharged;
+using namespace recharged::schedule;
+using namespace std::chrono;
+
+TEST_CASE("the default policy is valid and closes well before the 7-day link expiry") {
+  const PollPolicyConfig cfg;
+  CHECK(validate(cfg).ok());
+  CHECK(cfg.stale_close_age == days{6});
+  CHECK(cfg.close_latest_age < k_link_lifetime - k_close_margin + Millis{1});
+}
+
+TEST_CASE("every knob has a unique snake_case key, a meaning, and a value that round-trips") {
+  const PollPolicyConfig defaults;
+  std::set<std::string> keys;
+  for (const auto& option : poll_policy_options()) {
+    CAPTURE(option.key);
+    CHECK(keys.insert(std::string(option.key)).second);
+    CHECK(option.key.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == std::string_view::npos);
+    CHECK_FALSE(option.meaning.empty());
+    const std::string value = poll_policy_option_value(defaults, option.key);
+    REQUIRE_FALSE(value.empty());
+    PollPolicyConfig copy;
+    REQUIRE(set_poll_policy_option(copy, option.key, value).ok());
+    CHECK(poll_policy_option_value(copy, option.key) == value);
+  }
+  CHECK(keys.size() == 20);
+  CHECK(keys.contains("dense_interval"));
+  CHECK(keys.contains("backoff_jitter"));
+}
+
+TEST_CASE("config text sets durations, ratios and the jitter mode") {
+  PollPolicyConfig cfg;
+  REQUIRE(set_poll_policy_option(cfg, "dense_interval", "2m").ok());
+  REQUIRE(set_poll_policy_option(cfg, "decay_ratio", "0.3").ok());
+  REQUIRE(set_poll_policy_option(cfg, "stale_close_age", "5d12h").ok());
+  REQUIRE(set_poll_policy_option(cfg, "backoff_cap", "15m").ok());
+  REQUIRE(set_poll_policy_option(cfg, "backoff_jitter", "full").ok());
+  CHECK(cfg.dense_interval == minutes{2});
+  CHECK(cfg.decay_ratio == doctest::Approx(0.3));
+  CHECK(cfg.stale_close_age == days{5} + hours{12});
+  CHECK(cfg.backoff.cap == minutes{15});
+  CHECK(cfg.backoff.jitter == BackoffJitter::full);
+  CHECK(validate(cfg).ok());
+}
+
+TEST_CASE("unknown keys and bad values are refused, naming the key and the value, and change nothing") {
+  PollPolicyConfig cfg;
+  const auto unknown = set_poll_policy_option(cfg, "poll_every", "1m");
+  REQUIRE_FALSE(unknown.ok());
+  CHECK(unknown.error().message.find("poll_every") != std::string::npos);
+  const auto bad_duration = set_poll_policy_option(cfg, "dense_interval", "ninety");
+  REQUIRE_FALSE(bad_duration.ok());
+  CHECK(bad_duration.error().field == "dense_interval");
+  CHECK(bad_duration.error().message.find("ninety") != std::string::npos);
+  CHECK_FALSE(set_poll_policy_option(cfg, "decay_ratio", "0.5x").ok());
+  CHECK_FALSE(set_poll_policy_option(cfg, "backoff_jitter", "random").ok());
+  CHECK(cfg.dense_interval == PollPolicyConfig{}.dense_interval);
+  CHECK(cfg.decay_ratio == PollPolicyConfig{}.decay_ratio);
+}
+
+TEST_CASE("validation refuses settings that would let an order reach the platform's expiry") {
+  PollPolicyConfig cfg;
+  cfg.close_latest_age = days{7};
+  auto r = validate(cfg);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().field == "close_latest_age");
+  cfg = PollPolicyConfig{};
+  cfg.stale_close_age = days{6} + hours{23};
+  CHECK(validate(cfg).error().field == "stale_close_age"); // later than close_latest_age
+  cfg = PollPolicyConfig{};
+  cfg.stale_close_age = minutes{30};
+  CHECK(validate(cfg).error().field == "stale_close_age");
+}
+
+TEST_CASE("validation refuses zero intervals and inconsistent spacings") {
+  PollPolicyConfig cfg;
+  cfg.dense_interval = Millis{0};
+  CHECK(validate(cfg).error().field == "dense_interval");
+  cfg = PollPolicyConfig{};
+  cfg.min_spacing = minutes{5};
+  CHECK(validate(cfg).error().field == "min_spacing");
+  cfg = PollPolicyConfig{};
+  cfg.max_interval = minutes{1};
+  CHECK(validate(cfg).error().field == "dense_interval");
+  cfg = PollPolicyConfig{};
+  cfg.jitter_ratio = 0.9;
+  CHECK(validate(cfg).error().field == "jitter_ratio");
+  cfg = PollPolicyConfig{};
+  cfg.decay_ratio = -1;
+  CHECK(validate(cfg).error().field == "decay_ratio");
+  cfg = PollPolicyConfig{};
+  cfg.backoff.base = Millis{0};
+  CHECK(validate(cfg).error().field == "backoff_base");
+  cfg = PollPolicyConfig{};
+  cfg.bank_reopen_spread = Millis{0};
+  cfg.jitter_max = Millis{0};
+  CHECK(validate(cfg).ok()); // no spread, no jitter: allowed
+}

@@ -1,0 +1,202 @@
+// The polling policy against the interbank calendar: window edges, Friday nights, holidays, make-up days,
+// the year boundary, and a host time zone other than Asia/Shanghai.
+
+#include "schedule/interbank_timing.hpp"
+#include "schedule/poll_policy.hpp"
+#include "schedule_fixtures.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <ctime>
+
+using namespace recharged;
+using namespace recharged::schedule;
+using namespace recharged::test::schedule;
+using namespace std::chrono;
+
+namespace {
+
+const PollPolicyConfig k_cfg;
+
+std::vector<PlannedPoll> plan_for(const orders::Order& o) {
+  return plan_until_close(o, *o.applied_at, shipped_calendar(), k_cfg);
+}
+
+std::vector<PlannedPoll> queries_between(const std::vector<PlannedPoll>& plan, TimePoint from, TimePoint to) {
+  std::vector<PlannedPoll> out;
+  for (const auto& p : plan)
+    if (p.action == PollAction::query && p.at >= from && p.at < to) out.push_back(p);
+  return out;
+}
+
+// Every instant in [from, to) at which the interbank system reopens (midnights and 20:30s, Shanghai).
+std::vector<TimePoint> reopenings(TimePoint from, TimePoint to) {
+  std::vector<TimePoint> out;
+  const auto& cal = shipped_calendar();
+  for (TimePoint day = shanghai_midnight(shanghai_date(from)); day < to; day += days{1}) {
+    for (const TimePoint t : {day, day + hours{20} + minutes{30}})
+      if (t >= from && t < to && cal.interbank_open(t) && !cal.interbank_open(t - milliseconds{1})) out.push_back(t);
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("a bank-only order is never polled inside a closed interbank window") {
+  const auto& cal = shipped_calendar();
+  int polls = 0;
+  for (const char* applied : {"2026-11-23T09:00:00", "2026-11-27T16:50:00", "2026-09-29T14:00:00", "2026-09-18T11:00:00",
+                              "2026-02-12T10:00:00", "2025-12-30T15:00:00", "2026-10-09T19:00:00"}) {
+    const std::string when = applied;
+    CAPTURE(when);
+    const auto plan = plan_for(accepted_order("BANK1", applied, {"BANK_TRANSFER"}));
+    for (const auto& p : plan) {
+      if (p.action != PollAction::query) continue;
+      CAPTURE(format_rfc3339(p.at));
+      CHECK(cal.interbank_open(p.at));
+      ++polls;
+    }
+  }
+  CHECK(polls > 200);
+}
+
+TEST_CASE("an order that allows bank transfer is polled just after every reopening plus the settlement delay") {
+  for (const char* applied : {"2026-11-23T09:00:00", "2026-11-26T18:00:00", "2026-09-28T10:00:00"}) {
+    for (const std::vector<std::string>& channels : {std::vector<std::string>{}, {"BANK_TRANSFER"}}) {
+      const std::string when = applied;
+      CAPTURE(when);
+      const auto o = accepted_order("RO1", applied, channels);
+      const auto plan = plan_for(o);
+      const TimePoint close = plan.back().at;
+      const auto reopens = reopenings(*o.applied_at, close - minutes{12});
+      CHECK(reopens.size() >= 2); // 09-28: two evenings, then National Day keeps the window shut
+      for (const TimePoint r : reopens) {
+        CAPTURE(format_rfc3339(r));
+        const auto hits = queries_between(plan, r + k_cfg.bank_settle_delay,
+                                          r + k_cfg.bank_settle_delay + k_cfg.bank_reopen_spread + seconds{1});
+        REQUIRE(hits.size() == 1);
+        CHECK(hits[0].rule == PollRule::bank_reopen);
+        CHECK(hits[0].reason.rfind("bank: interbank reopens ", 0) == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("at the 17:15 edge a bank-only order takes a last look, then waits for 20:30 plus settlement") {
+  auto o = accepted_order("EDGE1", "2026-11-23T09:00:00", {"BANK_TRANSFER"});
+  o.last_poll_at = sh("2026-11-23T17:08:00");
+  o.poll_count = 40;
+  const auto last_look = plan_next_poll(o, *o.last_poll_at, shipped_calendar(), k_cfg);
+  CHECK(last_look.at == sh("2026-11-23T17:14:00"));
+  CHECK(last_look.rule == PollRule::bank_preclose);
+  CHECK(last_look.reason == "bank preclose: last look before interbank closes Mon 17:15");
+  o.last_poll_at = last_look.at;
+  ++o.poll_count;
+  const auto reopen = plan_next_poll(o, last_look.at, shipped_calendar(), k_cfg);
+  CHECK(reopen.at >= sh("2026-11-23T20:40:00"));
+  CHECK(reopen.at <= sh("2026-11-23T20:41:00"));
+  CHECK(reopen.reason == "bank: interbank reopens Mon 20:30 +10m settlement");
+}
+
+TEST_CASE("an order that also allows QR keeps polling inside a closed window, a bank-only order does not") {
+  const auto mixed = plan_for(accepted_order("MIX1", "2026-11-23T16:00:00"));
+  const auto bank_only = plan_for(accepted_order("BO1", "2026-11-23T16:00:00", {"BANK_TRANSFER"}));
+  CHECK_FALSE(queries_between(mixed, sh("2026-11-23T17:15:00"), sh("2026-11-23T20:30:00")).empty());
+  CHECK(queries_between(bank_only, sh("2026-11-23T17:15:00"), sh("2026-11-23T20:40:00")).empty());
+}
+
+TEST_CASE("on a Friday night a bank-only order waits from 17:15 until Monday 00:10") {
+  const auto plan = plan_for(accepted_order("FRI1", "2026-11-27T15:00:00", {"BANK_TRANSFER"}));
+  CHECK(queries_between(plan, sh("2026-11-27T17:15:00"), sh("2026-11-30T00:10:00")).empty());
+  const auto monday = queries_between(plan, sh("2026-11-30T00:10:00"), sh("2026-11-30T00:11:01"));
+  REQUIRE(monday.size() == 1);
+  CHECK(monday[0].reason == "bank: interbank reopens Mon 00:00 +10m settlement");
+}
+
+TEST_CASE("a make-up Sunday gets bank polls, the rest day before it does not") {
+  // 2026-09-20 (Sunday) is a working day before Mid-Autumn and National Day; Saturday 09-19 is not.
+  const auto plan = plan_for(accepted_order("MK1", "2026-09-18T10:00:00", {"BANK_TRANSFER"}));
+  CHECK(queries_between(plan, sh("2026-09-18T17:15:00"), sh("2026-09-20T00:10:00")).empty());
+  CHECK_FALSE(queries_between(plan, sh("2026-09-20T00:10:00"), sh("2026-09-20T17:15:00")).empty());
+  CHECK(queries_between(plan, sh("2026-09-20T17:15:00"), sh("2026-09-20T20:40:00")).empty());
+}
+
+TEST_CASE("make-up Saturdays 2026-02-14 and 2026-10-10 get bank polls") {
+  const auto spring = plan_for(accepted_order("MK2", "2026-02-13T11:00:00", {"BANK_TRANSFER"}));
+  CHECK_FALSE(queries_between(spring, sh("2026-02-14T00:00:00"), sh("2026-02-14T17:15:00")).empty());
+  CHECK(queries_between(spring, sh("2026-02-14T17:15:00"), sh("2026-02-24T00:10:00")).empty()); // 春节
+  const auto october = plan_for(accepted_order("MK3", "2026-10-09T11:00:00", {"BANK_TRANSFER"}));
+  CHECK_FALSE(queries_between(october, sh("2026-10-10T00:00:00"), sh("2026-10-10T17:15:00")).empty());
+  CHECK(queries_between(october, sh("2026-10-10T17:15:00"), sh("2026-10-12T00:10:00")).empty());
+}
+
+TEST_CASE("across the year boundary a bank-only order waits from 31 December 17:15 to 4 January 00:10") {
+  const auto plan = plan_for(accepted_order("YB1", "2025-12-31T10:00:00", {"BANK_TRANSFER"}));
+  CHECK_FALSE(queries_between(plan, sh("2025-12-31T10:00:00"), sh("2025-12-31T17:15:00")).empty());
+  CHECK(queries_between(plan, sh("2025-12-31T17:15:00"), sh("2026-01-04T00:10:00")).empty());
+  CHECK(queries_between(plan, sh("2026-01-04T00:10:00"), sh("2026-01-04T00:11:01")).size() == 1);
+}
+
+TEST_CASE("a bank-capable order's close waits for the weekend's held transfers to land") {
+  // Accepted Monday 10:00: 6 days later is Sunday, inside the weekend closure that ends Monday 00:00.
+  const auto o = accepted_order("WK1", "2026-11-23T10:00:00");
+  const TimePoint deadline = stale_close_deadline(o, shipped_calendar(), k_cfg);
+  CHECK(deadline >= sh("2026-11-30T00:10:00"));
+  CHECK(deadline <= sh("2026-11-30T00:11:00"));
+  CHECK(transfers_settled_at(shipped_calendar(), deadline, k_cfg.bank_settle_delay));
+  const auto plan = plan_for(o);
+  CHECK(plan.back().at == deadline);
+  CHECK(plan.back().reason == "stale: close at age 6d14h, after held bank transfers land");
+  // A QR-only order is closed at its nominal age whatever the interbank system does.
+  const auto qr = accepted_order("WK2", "2026-11-23T10:00:00", {"QR_RECHARGE"});
+  const TimePoint qr_deadline = stale_close_deadline(qr, shipped_calendar(), k_cfg);
+  CHECK(qr_deadline <= sh("2026-11-29T10:00:00"));
+  CHECK(qr_deadline >= sh("2026-11-29T10:00:00") - k_cfg.jitter_max);
+  CHECK(plan_for(qr).back().reason == "stale: close at age 6d");
+}
+
+TEST_CASE("a close that would fall in a weekday evening closure waits for 20:30 plus settlement") {
+  const auto o = accepted_order("EV1", "2026-11-17T18:00:00", {"BANK_TRANSFER"}); // 6 days on: Mon 18:00
+  const TimePoint deadline = stale_close_deadline(o, shipped_calendar(), k_cfg);
+  CHECK(deadline >= sh("2026-11-23T20:40:00"));
+  CHECK(deadline <= sh("2026-11-23T20:41:00"));
+}
+
+TEST_CASE("when the weekend closure outlasts close_latest_age the close keeps its nominal age") {
+  // Accepted Sunday 10:00: 6 days on is Saturday 10:00, and Monday 00:10 would be past 6d22h.
+  const auto o = accepted_order("WK3", "2026-11-22T10:00:00");
+  const TimePoint deadline = stale_close_deadline(o, shipped_calendar(), k_cfg);
+  CHECK(deadline <= sh("2026-11-28T10:00:00"));
+  CHECK(deadline >= sh("2026-11-28T10:00:00") - k_cfg.jitter_max);
+}
+
+TEST_CASE("an order whose link expires inside National Day is still closed before the expiry") {
+  // Accepted 30 September 16:00: the window is closed from 17:15 until 8 October, past the link's 7 days.
+  const auto o = accepted_order("ND1", "2026-09-30T16:00:00", {"BANK_TRANSFER"});
+  const TimePoint deadline = stale_close_deadline(o, shipped_calendar(), k_cfg);
+  CHECK(deadline <= *o.applied_at + k_cfg.stale_close_age);
+  const auto plan = plan_for(o);
+  CHECK(plan.back().at == deadline);
+  CHECK(queries_between(plan, sh("2026-09-30T17:15:00"), deadline).empty());
+}
+
+TEST_CASE("the host time zone does not change any plan") {
+  const auto plan_in = [](const char* tz) {
+    if (tz) setenv("TZ", tz, 1);
+    else unsetenv("TZ");
+    tzset();
+    return plan_for(accepted_order("TZ1", "2026-11-27T16:00:00"));
+  };
+  const auto shanghai = plan_in("Asia/Shanghai");
+  const auto new_york = plan_in("America/New_York");
+  const auto kolkata = plan_in("Asia/Kolkata");
+  plan_in(nullptr);
+  REQUIRE(shanghai.size() == new_york.size());
+  REQUIRE(shanghai.size() == kolkata.size());
+  for (std::size_t i = 0; i < shanghai.size(); ++i) {
+    CHECK(shanghai[i].at == new_york[i].at);
+    CHECK(shanghai[i].reason == new_york[i].reason);
+    CHECK(shanghai[i].at == kolkata[i].at);
+  }
+}
