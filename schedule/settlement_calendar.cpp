@@ -35,7 +35,8 @@ Result<SettlementCalendar> SettlementCalendar::load(const std::vector<std::files
     std::vector<std::filesystem::path> files;
     for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
       const auto name = entry.path().filename().string();
-      if (name.size() == 9 && name.ends_with(".json") && std::all_of(name.begin(), name.begin() + 4, ::isdigit))
+      const auto digit = [](char c) { return c >= '0' && c <= '9'; }; // not ::isdigit: UB for non-ASCII
+      if (name.size() == 9 && name.ends_with(".json") && std::all_of(name.begin(), name.begin() + 4, digit))
         files.push_back(entry.path());
     }
     std::sort(files.begin(), files.end());
