@@ -116,7 +116,13 @@ std::string_view sql_text(Sql which) noexcept {
 
 std::string_view order_columns() noexcept { return k_order_columns; }
 
-StatementCache::Lease::~Lease() { statement_.tryReset(); }
+StatementCache::Lease::~Lease() {
+  statement_.tryReset();
+  try {
+    statement_.clearBindings(); // do not keep large evidence texts alive; sqlite3_clear_bindings cannot fail
+  } catch (...) {
+  }
+}
 
 StatementCache::StatementCache(SQLite::Database& db) noexcept : db_(db) {}
 

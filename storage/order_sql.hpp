@@ -41,8 +41,8 @@ inline constexpr std::size_t k_sql_count = static_cast<std::size_t>(Sql::next_du
 // then only bind and step. Not thread-safe (the OrderStore's mutex guards it). Must die before the connection.
 class StatementCache {
 public:
-  // A statement ready to bind (reset, bindings cleared); reset again when the lease ends so no read
-  // snapshot outlives the call.
+  // A statement ready to bind (reset, bindings cleared); reset and cleared again when the lease ends, so no
+  // read snapshot outlives the call.
   class Lease {
   public:
     explicit Lease(SQLite::Statement& statement) noexcept : statement_(statement) {}

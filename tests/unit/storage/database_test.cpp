@@ -1,12 +1,15 @@
 #include "core/file.hpp"
 #include "storage/database.hpp"
 #include "storage/migrations.hpp"
+#include "storage/sqlite_error.hpp"
 #include "tests/unit/storage/store_fixture.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 #include <cstdlib>
+#include <stdexcept>
 #include <thread>
 
 using namespace recharged;
@@ -218,4 +221,22 @@ TEST_CASE("the embedding script fails the build on a gap, a duplicate or a badly
   CHECK(run(bad_name) != 0);
   TempDir empty;
   CHECK(run(empty) != 0);
+}
+
+TEST_CASE("SQLite result codes map to the error codes callers branch on") {
+  CHECK(error_code_for(SQLITE_BUSY) == "busy");
+  CHECK(error_code_for(SQLITE_LOCKED) == "busy");
+  CHECK(error_code_for(SQLITE_BUSY_SNAPSHOT) == "busy"); // extended codes count as their primary code
+  CHECK(error_code_for(SQLITE_FULL) == "full");
+  CHECK(error_code_for(SQLITE_READONLY) == "readonly");
+  CHECK(error_code_for(SQLITE_READONLY_DBMOVED) == "readonly");
+  CHECK(error_code_for(SQLITE_CORRUPT) == "corrupt");
+  CHECK(error_code_for(SQLITE_NOTADB) == "corrupt");
+  CHECK(error_code_for(SQLITE_CONSTRAINT_TRIGGER) == "constraint");
+  CHECK(error_code_for(SQLITE_CANTOPEN) == "cantopen");
+  CHECK(error_code_for(SQLITE_IOERR_FSYNC) == "io");
+  CHECK(error_code_for(SQLITE_ERROR) == "sqlite");
+  const auto e = to_error(std::runtime_error("boom"), "do something", "/var/lib/recharged/recharged.db");
+  CHECK(e.kind == ErrorKind::internal);
+  CHECK(e.message == "Could not do something: boom (database '/var/lib/recharged/recharged.db').");
 }
