@@ -34,11 +34,13 @@ int main(int argc, char** argv) {
     cli::GlobalOptions global;
     app.add_option("-c,--config", global.config_path, "Config file (default /etc/recharged/recharged.toml)")
         ->envname("RECHARGED_CONFIG");
+    app.add_flag("-v,--verbose", global.verbose, "Log API calls and state changes to stderr");
     cli::Action selected;
     cli::register_run_command(app, global, selected);
     cli::register_apply_command(app, global, selected);
     cli::register_order_commands(app, global, selected);
     cli::register_admin_commands(app, global, selected);
+    cli::register_schedule_command(app, global, selected);
     cli::register_sandbox_command(app, selected);
     try {
       app.parse(argc, argv);

@@ -23,6 +23,7 @@ void register_apply_command(CLI::App& app, GlobalOptions& global, Action& select
 void register_order_commands(CLI::App& app, GlobalOptions& global, Action& selected); // show, list, sync, close
 void register_admin_commands(CLI::App& app, GlobalOptions& global, Action& selected); // migrate, check
 void register_run_command(CLI::App& app, GlobalOptions& global, Action& selected);
+void register_schedule_command(CLI::App& app, GlobalOptions& global, Action& selected); // explain, simulate
 
 // Opens the Context a command needs and runs `body` with it; setup failures are reported with their exit
 // code (config 3, storage 6).

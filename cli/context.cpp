@@ -62,6 +62,9 @@ Result<std::unique_ptr<Context>> Context::open(const GlobalOptions& options, Nee
   log.to_file = ctx->config.log.target == config::LogTarget::file;
   log.file = ctx->config.log.file;
   log.level = ctx->config.log.level;
+  // A one-shot command's own output is the answer; its info lines would only clutter a terminal.
+  const bool quiet = !options.daemon && !options.verbose && !log.to_file;
+  if (quiet && (log.level == "trace" || log.level == "debug" || log.level == "info")) log.level = "warn";
   RECHARGED_TRY(ctx->logging, logging::Logging::create(log));
   ctx->clock = make_clock(ctx->config.clock);
   if (needs == Needs::config) return ctx;

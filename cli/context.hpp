@@ -24,6 +24,8 @@ namespace recharged::cli {
 struct GlobalOptions {
   std::string config_path{config::k_default_path};
   bool json = false;
+  bool verbose = false; // one-shot commands log at the configured level to stderr (else warnings only)
+  bool daemon = false;  // `run`: always log at the configured level
 };
 
 // What a command needs; each level includes the ones above it.

@@ -13,7 +13,8 @@
 namespace recharged::cli {
 namespace {
 
-int run_daemon(const GlobalOptions& global) {
+int run_daemon(GlobalOptions& global) {
+  global.daemon = true;
   // Before any thread exists, so only the watcher thread ever receives TERM/INT/HUP.
   daemon::SignalWatcher::block_signals();
   return with_context(global, Needs::platform, [&](Context& ctx) {

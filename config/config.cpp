@@ -279,6 +279,13 @@ void check_sections(const toml::table& root) {
 
 } // namespace
 
+std::vector<std::filesystem::path> default_calendar_dirs() {
+  std::filesystem::path shipped = RECHARGED_CALENDAR_DIR;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(shipped, ec)) shipped = RECHARGED_SOURCE_CALENDAR_DIR;
+  return {shipped, "/etc/recharged/calendar"};
+}
+
 Result<std::filesystem::path> SecretSource::resolve() const {
   if (!spec.starts_with("credential:")) return std::filesystem::path(spec);
   const char* dir = std::getenv("CREDENTIALS_DIRECTORY");

@@ -83,8 +83,12 @@ struct LimitsConfig {
   int batch_size = 256;       // due orders fetched per scheduling round
 };
 
+// The shipped calendar (installed under <datadir>/recharged/calendar, or this source tree's data/calendar for
+// an uninstalled build), then /etc/recharged/calendar where operators drop next year's file.
+[[nodiscard]] std::vector<std::filesystem::path> default_calendar_dirs();
+
 struct CalendarConfig {
-  std::vector<std::filesystem::path> dirs{"/usr/share/recharged/calendar", "/etc/recharged/calendar"};
+  std::vector<std::filesystem::path> dirs = default_calendar_dirs();
 };
 
 // Shared virtual time for the sandbox demo: both processes build the same ScaledClock from these three

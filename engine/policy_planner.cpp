@@ -30,8 +30,7 @@ private:
 
 } // namespace
 
-Result<std::unique_ptr<Planner>> make_policy_planner(const std::vector<config::ScheduleEntry>& entries,
-                                                     const schedule::SettlementCalendar& calendar) {
+Result<schedule::PollPolicyConfig> policy_config(const std::vector<config::ScheduleEntry>& entries) {
   schedule::PollPolicyConfig cfg;
   for (const auto& e : entries) {
     if (auto ok = schedule::set_poll_policy_option(cfg, e.key, e.value); !ok) {
@@ -46,6 +45,12 @@ Result<std::unique_ptr<Planner>> make_policy_planner(const std::vector<config::S
     err.message = "Config [schedule]: " + err.message;
     return err;
   }
+  return cfg;
+}
+
+Result<std::unique_ptr<Planner>> make_policy_planner(const std::vector<config::ScheduleEntry>& entries,
+                                                     const schedule::SettlementCalendar& calendar) {
+  RECHARGED_TRY(schedule::PollPolicyConfig cfg, policy_config(entries));
   return std::unique_ptr<Planner>(std::make_unique<PolicyPlanner>(std::move(cfg), calendar));
 }
 

@@ -1,0 +1,162 @@
+// `recharged schedule explain NO | simulate`: the polls the scheduler made and would make, with reasons.
+
+#include "cli/command.hpp"
+#include "cli/context.hpp"
+#include "cli/output.hpp"
+#include "engine/policy_planner.hpp"
+#include "schedule/poll_policy.hpp"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+namespace recharged::cli {
+namespace {
+
+struct SimulateArgs {
+  std::vector<std::string> channels;
+  std::string created;
+  std::string out_recharge_no = "SIMULATED0001";
+  std::size_t max_polls = 1000;
+};
+
+std::string relative(TimePoint t, TimePoint origin) {
+  const auto d = std::chrono::duration_cast<std::chrono::seconds>(t - origin);
+  return (d.count() < 0 ? "-" : "+") + format_duration(std::chrono::abs(d));
+}
+
+void print_plan(const std::vector<schedule::PlannedPoll>& plan, TimePoint origin, bool json) {
+  if (json) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& p : plan) {
+      if (!schedule::is_scheduled(p)) {
+        arr.push_back({{"at", nullptr}, {"action", "none"}, {"reason", p.reason}});
+        continue;
+      }
+      arr.push_back({{"at", format_rfc3339(p.at)}, {"after", relative(p.at, origin)},
+                     {"action", schedule::to_string(p.action)}, {"reason", p.reason}});
+    }
+    std::cout << arr.dump(2) << "\n";
+    return;
+  }
+  char line[160];
+  std::snprintf(line, sizeof line, "%4s  %-25s  %-12s  %-6s  %s\n", "#", "WHEN (Shanghai)", "AFTER", "ACTION", "REASON");
+  std::cout << line;
+  std::size_t i = 0;
+  for (const auto& p : plan) {
+    ++i;
+    if (!schedule::is_scheduled(p)) {
+      std::cout << "      (no further polls) " << p.reason << "\n";
+      continue;
+    }
+    std::snprintf(line, sizeof line, "%4zu  %-25s  %-12s  %-6s  ", i, format_rfc3339(p.at).c_str(),
+                  relative(p.at, origin).c_str(), std::string(schedule::to_string(p.action)).c_str());
+    std::cout << line << p.reason << "\n";
+  }
+  std::cout << plan.size() << " planned calls";
+  if (!plan.empty() && plan.back().action == schedule::PollAction::close)
+    std::cout << " (the close itself is a final query, the close call and a confirming query)";
+  std::cout << "\n";
+}
+
+struct Policy {
+  schedule::PollPolicyConfig cfg;
+  schedule::SettlementCalendar calendar;
+};
+
+Result<Policy> load_policy(const config::Config& cfg) {
+  RECHARGED_TRY(schedule::PollPolicyConfig policy, engine::policy_config(cfg.schedule));
+  RECHARGED_TRY(schedule::SettlementCalendar cal, schedule::SettlementCalendar::load(cfg.calendar.dirs));
+  return Policy{std::move(policy), std::move(cal)};
+}
+
+int explain(Context& ctx, const std::string& no, std::size_t max_polls) {
+  auto policy = load_policy(ctx.config);
+  if (!policy) return report(policy.error());
+  auto order = ctx.store->find(no);
+  if (!order) return report(order.error());
+  if (!*order) return report(Error::make(ErrorKind::not_found, "unknown_order", "There is no order '" + no + "' in the database."));
+  auto events = ctx.store->events((*order)->id);
+  if (!events) return report(events.error());
+  const auto& o = **order;
+  const TimePoint origin = o.applied_at.value_or(o.created_at);
+  if (!ctx.options.json) {
+    std::cout << "order " << o.out_recharge_no << "  " << orders::to_string(o.state) << "  channels "
+              << (o.channels.empty() ? "all" : [&] { std::string s; for (const auto& c : o.channels) s += (s.empty() ? "" : ",") + c; return s; }())
+              << "  accepted " << (o.applied_at ? format_rfc3339(*o.applied_at) : "-") << "  close after "
+              << format_rfc3339(o.close_after) << "\n\ncalls made\n";
+    for (const auto& e : *events)
+      if (!e.endpoint.empty())
+        std::cout << "  " << format_rfc3339(e.at) << "  " << relative(e.at, origin) << "  " << e.endpoint << "  "
+                  << orders::to_string(e.source) << "  " << (e.error_code.empty() ? e.message : e.error_code) << "\n";
+    std::cout << "\ncalls planned (if nothing changes)\n";
+  }
+  const TimePoint now = ctx.clock->now();
+  print_plan(schedule::plan_until_close(o, std::max(now, o.last_poll_at.value_or(now)), policy->calendar, policy->cfg, max_polls),
+             origin, ctx.options.json);
+  return k_exit_ok;
+}
+
+int simulate(const GlobalOptions& global, const SimulateArgs& a) {
+  auto cfg = config::load(global.config_path);
+  if (!cfg) {
+    std::cerr << "recharged: error: " << cfg.error().message << "\n";
+    return k_exit_config;
+  }
+  auto policy = load_policy(*cfg);
+  if (!policy) return report(policy.error());
+  orders::Order o;
+  o.out_recharge_no = a.out_recharge_no;
+  o.state = orders::OrderState::recharging;
+  for (const auto& c : a.channels) {
+    if (!wxpay::parse<wxpay::RechargeChannel>(c))
+      return report(Error::invalid("--channel", "The --channel '" + c + "' is unknown; use BANK_TRANSFER, QR_RECHARGE or ONLINE_BANK."));
+    o.channels.push_back(c);
+  }
+  const auto clock = make_clock(cfg->clock);
+  TimePoint created = clock->now();
+  if (!a.created.empty()) {
+    auto t = parse_rfc3339(a.created);
+    if (!t) return report(Error::invalid("--created", "The --created '" + a.created + "' must be an RFC 3339 time such as 2026-09-30T16:00:00+08:00."));
+    created = *t;
+  }
+  o.created_at = created;
+  o.applied_at = created;
+  o.close_after = schedule::stale_close_deadline(o, policy->calendar, policy->cfg);
+  if (!global.json)
+    std::cout << "hypothetical order accepted " << format_rfc3339(created) << ", channels "
+              << (o.channels.empty() ? std::string("all") : [&] { std::string s; for (const auto& c : o.channels) s += (s.empty() ? "" : ",") + c; return s; }())
+              << ", never paid; close after " << format_rfc3339(o.close_after) << "\n";
+  print_plan(schedule::plan_until_close(o, created, policy->calendar, policy->cfg, a.max_polls), created, global.json);
+  return k_exit_ok;
+}
+
+} // namespace
+
+void register_schedule_command(CLI::App& app, GlobalOptions& global, Action& selected) {
+  auto* cmd = app.add_subcommand("schedule", "Show the polls the scheduler made and plans, with their reasons");
+  cmd->require_subcommand(1);
+  auto no = std::make_shared<std::string>();
+  auto max = std::make_shared<std::size_t>(1000);
+  auto* ex = cmd->add_subcommand("explain", "The polls made for an order and those planned until its close");
+  ex->add_option("out_recharge_no", *no, "The order number")->required();
+  ex->add_option("--max", *max, "Show at most this many planned polls");
+  ex->add_flag("--json", global.json, "Print the planned polls as JSON");
+  ex->callback([&, no, max] {
+    selected = [&global, no, max] {
+      return with_context(global, Needs::database, [&](Context& c) { return explain(c, *no, *max); });
+    };
+  });
+  auto args = std::make_shared<SimulateArgs>();
+  auto* sim = cmd->add_subcommand("simulate", "The polls for a hypothetical, never-paid order (e.g. a bank transfer "
+                                              "created on the eve of a holiday)");
+  sim->add_option("--channel", args->channels, "Allowed channel, repeatable (default: all)");
+  sim->add_option("--created", args->created, "When the platform accepted it, RFC 3339 (default: now)");
+  sim->add_option("--max", args->max_polls, "Show at most this many polls");
+  sim->add_flag("--json", global.json, "Print JSON");
+  sim->callback([&, args] { selected = [&global, args] { return simulate(global, *args); }; });
+}
+
+} // namespace recharged::cli
