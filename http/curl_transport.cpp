@@ -137,6 +137,8 @@ Result<Response> CurlTransport::perform(Handle& handle, const BaseUrl& host, con
   auto append = [&](const std::string& line) { headers.reset(curl_slist_append(headers.release(), line.c_str())); };
   for (const auto& [name, value] : request.headers.all()) append(name + ": " + value);
   append("Expect:"); // no 100-continue round trip
+  // libcurl labels every POST application/x-www-form-urlencoded unless told otherwise; send only what we set.
+  if (request.method == Method::post && !request.headers.get("Content-Type")) append("Content-Type:");
 
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");

@@ -21,6 +21,12 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
   s.set_write_timeout(options.write_timeout_seconds, 0);
   s.set_keep_alive_max_count(1000);
   s.set_tcp_nodelay(true);
+  // cpp-httplib's default adds SO_REUSEPORT, which lets a second process bind the same port and silently take
+  // half the connections (two daemons splitting notifications). SO_REUSEADDR alone still allows quick restarts.
+  s.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   const auto threads = options.threads;
   s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {

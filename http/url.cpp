@@ -5,8 +5,26 @@
 namespace recharged::http {
 namespace {
 
+// A dotted-quad IPv4 address in 127.0.0.0/8; names such as "127.example.com" are not loopback.
+bool loopback_ipv4(std::string_view host) {
+  int parts = 0;
+  while (true) {
+    const auto dot = host.find('.');
+    const std::string_view part = host.substr(0, dot);
+    int value = -1;
+    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
+    if (part.empty() || part.size() > 3 || ec != std::errc{} || end != part.data() + part.size() || value > 255)
+      return false;
+    if (parts == 0 && value != 127) return false;
+    ++parts;
+    if (dot == std::string_view::npos) break;
+    host.remove_prefix(dot + 1);
+  }
+  return parts == 4;
+}
+
 bool loopback_host(std::string_view host) {
-  return host == "localhost" || host == "::1" || host == "[::1]" || host.starts_with("127.");
+  return host == "localhost" || host == "::1" || host == "[::1]" || loopback_ipv4(host);
 }
 
 Result<int> parse_port(std::string_view text, std::string_view field, std::string_view whole) {
