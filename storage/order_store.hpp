@@ -113,6 +113,9 @@ public:
 
   // Group commit: applies every update in one transaction. Result[i] tells whether update i's guard held;
   // an update whose guard failed writes nothing (not even its events). A storage failure rolls back all.
+  // A state change without expect_state, or one orders::transition_allowed forbids, is a caller bug: the
+  // call fails with Error{internal} before writing anything. A multi-step path (NEW → RECHARGING → SUCCESS)
+  // is consecutive updates in one batch, each expecting the state the previous one set.
   [[nodiscard]] Result<std::vector<bool>> commit(std::span<const OrderUpdate> updates);
   [[nodiscard]] Result<bool> commit_one(const OrderUpdate& update);
 
