@@ -135,6 +135,24 @@ TEST_CASE("a file that already holds other tables is refused as not a recharged 
   CHECK_FALSE(check.tableExists("orders")); // the failed migration left nothing behind
 }
 
+TEST_CASE("a migration that fails half-way leaves nothing behind: each runs in one transaction") {
+  TempDir dir;
+  {
+    // A view squats on a name migration 0001 creates late, after schema_migrations and orders.
+    SQLite::Database other(dir / "half.db", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    other.exec("CREATE VIEW fund_returns AS SELECT 1 AS x");
+  }
+  auto db = open_at(dir / "half.db", MigrationMode::apply);
+  REQUIRE_FALSE(db.ok());
+  CHECK(db.error().kind == ErrorKind::storage);
+  CHECK(db.error().message.find("apply the schema migrations") != std::string::npos);
+  CHECK(db.error().message.find("fund_returns") != std::string::npos);
+  SQLite::Database check(dir / "half.db", SQLite::OPEN_READONLY);
+  CHECK_FALSE(check.tableExists("schema_migrations"));
+  CHECK_FALSE(check.tableExists("orders"));
+  CHECK_FALSE(check.tableExists("order_events"));
+}
+
 TEST_CASE("a file that is not an SQLite database is reported as corrupt, naming the path") {
   TempDir dir;
   const auto path = dir.write("garbage.db", std::string(8192, 'x'));
