@@ -165,9 +165,12 @@ Result<Order> OrderService::recover(const Order& order, EventSource source, Reco
                                    ctx_.planner, now));
   const Error& error = answer.error();
   if (error.kind != ErrorKind::not_found) return record_error(order, error, Endpoint::query, source);
-  if (mode == Recovery::may_apply) return submit_apply(order, source);
-  return save(order, {record_note(order, "not known to the platform (it never received the apply)",
-                                  meta_of(Endpoint::query, source, latency, error), ctx_.planner, now)});
+  const std::string note = mode == Recovery::may_apply ? "not known to the platform (it never received the apply): applying"
+                                                       : "not known to the platform (it never received the apply)";
+  RECHARGED_TRY(const Order noted, save(order, {record_note(order, note, meta_of(Endpoint::query, source, latency, error),
+                                                            ctx_.planner, now)}));
+  if (mode == Recovery::may_apply && noted.state == OrderState::new_order) return submit_apply(noted, source);
+  return noted;
 }
 
 Result<Order> OrderService::poll(const Order& order, EventSource source) {

@@ -1,0 +1,317 @@
+#include "engine/order_recorder.hpp"
+#include "engine/order_request.hpp"
+#include "engine/order_service.hpp"
+#include "tests/unit/engine/engine_fixture.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace recharged;
+using namespace std::chrono;
+using orders::EventKind;
+using orders::OrderState;
+using test::EngineFixture;
+
+namespace {
+
+bool has_transition(const std::vector<orders::OrderEvent>& events, OrderState from, OrderState to) {
+  for (const auto& e : events)
+    if (e.kind == EventKind::state_changed && e.old_state == from && e.new_state == to) return true;
+  return false;
+}
+
+std::size_t calls_to(const std::vector<orders::OrderEvent>& events, std::string_view endpoint) {
+  std::size_t n = 0;
+  for (const auto& e : events) n += e.endpoint == endpoint ? 1 : 0;
+  return n;
+}
+
+// Writes a NEW row exactly as `apply` does before its HTTP call, and nothing else: a crash right after it.
+orders::Order new_row_only(EngineFixture& f, const wxpay::ApplyRequest& request) {
+  orders::Order o = engine::order_from_request(request, f.clock.now());
+  o.close_after = f.planner->close_deadline(o);
+  o.next_poll_at = f.clock.now() + minutes{2};
+  auto inserted = f.store->insert_new(o, f.clock.now());
+  REQUIRE(inserted.ok());
+  REQUIRE(inserted->created);
+  return inserted->order;
+}
+
+} // namespace
+
+TEST_CASE("apply records the order as NEW before the call and RECHARGING with its link after") {
+  EngineFixture f;
+  auto order = f.service->apply(f.sandbox.apply_request("RC1001"));
+  REQUIRE(order.ok());
+  CHECK(order->state == OrderState::recharging);
+  CHECK_FALSE(order->recharge_url.empty());
+  CHECK_FALSE(order->recharge_id.empty());
+  CHECK(order->next_poll_at.has_value());
+  const auto events = f.events_of("RC1001");
+  REQUIRE(events.size() >= 2);
+  CHECK(events[0].kind == EventKind::created);
+  CHECK(has_transition(events, OrderState::new_order, OrderState::recharging));
+  CHECK(events[1].http_status == 200);
+  CHECK_FALSE(events[1].request_id.empty());
+  CHECK(events[1].evidence.find(order->recharge_id) != std::string::npos);
+  CHECK(f.sandbox.platform().applies("RC1001") == 1);
+}
+
+TEST_CASE("re-running apply with the same number returns the same order and never applies twice") {
+  EngineFixture f;
+  auto first = f.service->apply(f.sandbox.apply_request("RC1002"));
+  auto second = f.service->apply(f.sandbox.apply_request("RC1002"));
+  REQUIRE(first.ok());
+  REQUIRE(second.ok());
+  CHECK(second->recharge_id == first->recharge_id);
+  CHECK(second->recharge_url == first->recharge_url);
+  CHECK(f.sandbox.platform().applies("RC1002") == 1);
+}
+
+TEST_CASE("the same number with different parameters is refused and changes nothing") {
+  EngineFixture f;
+  REQUIRE(f.service->apply(f.sandbox.apply_request("RC1003", 10'000)).ok());
+  const auto before = f.events_of("RC1003").size();
+  auto clash = f.service->apply(f.sandbox.apply_request("RC1003", 20'000));
+  REQUIRE_FALSE(clash.ok());
+  CHECK(clash.error().kind == ErrorKind::invalid_input);
+  CHECK(clash.error().message.find("RC1003") != std::string::npos);
+  CHECK(f.events_of("RC1003").size() == before);
+  CHECK(f.stored("RC1003").amount == 10'000);
+}
+
+TEST_CASE("invalid input is refused before anything is recorded or sent") {
+  EngineFixture f;
+  auto request = f.sandbox.apply_request("RC1004");
+  request.remark = "这是一个超过二十个字符限制的充值备注内容真的很长";
+  auto r = f.service->apply(request);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().field == "remark");
+  auto missing = f.store->find("RC1004");
+  REQUIRE(missing.ok());
+  CHECK_FALSE(missing->has_value());
+  CHECK(f.sandbox.platform().counters().apply_calls == 0);
+}
+
+TEST_CASE("a crash right after the NEW row is recovered by a query, then exactly one apply") {
+  EngineFixture f;
+  const auto row = new_row_only(f, f.sandbox.apply_request("RC2001"));
+  auto recovered = f.service->work(row);
+  REQUIRE(recovered.ok());
+  CHECK(recovered->state == OrderState::recharging);
+  CHECK_FALSE(recovered->recharge_url.empty());
+  const auto events = f.events_of("RC2001");
+  CHECK(calls_to(events, "query") == 1);
+  CHECK(calls_to(events, "apply") == 1);
+  CHECK(f.sandbox.platform().applies("RC2001") == 1);
+}
+
+TEST_CASE("a crash after the platform accepted but before recording is recovered without a second apply") {
+  EngineFixture f;
+  const auto request = f.sandbox.apply_request("RC2002");
+  const auto row = new_row_only(f, request);
+  REQUIRE(f.client->api().apply(request).ok()); // the call went through; its answer was never recorded
+  auto again = f.service->apply(request);        // the operator re-runs the same command
+  REQUIRE(again.ok());
+  CHECK(again->state == OrderState::recharging);
+  CHECK(again->recharge_id == f.sandbox.platform().truth("RC2002")->deposit.recharge_id);
+  CHECK(again->recharge_url.empty()); // the platform gives the link only to the first apply
+  CHECK(f.sandbox.platform().applies("RC2002") == 1);
+  CHECK(calls_to(f.events_of("RC2002"), "apply") == 0);
+  (void)row;
+}
+
+TEST_CASE("an order the platform already has (该业务充值单号已存在) is queried, not applied again") {
+  EngineFixture f;
+  const auto request = f.sandbox.apply_request("RC2003");
+  REQUIRE(f.client->api().apply(request).ok()); // e.g. applied by an earlier installation
+  auto order = f.service->apply(request);
+  REQUIRE(order.ok());
+  CHECK(order->state == OrderState::recharging);
+  const auto counters = f.sandbox.platform().counters();
+  CHECK(counters.orders == 1);
+  CHECK(counters.duplicate_applies == 1);
+  CHECK(calls_to(f.events_of("RC2003"), "query") == 1);
+}
+
+TEST_CASE("an ambiguous apply is resolved by query on the next visit, never by a second apply") {
+  EngineFixture f;
+  auto faults = f.sandbox.sandbox().faults().config();
+  faults.timeout = 1.0;
+  faults.timeout_hold = Millis{4'000}; // longer than the test client's 3 s timeout
+  f.sandbox.sandbox().faults().set_config(faults);
+  auto first = f.service->apply(f.sandbox.apply_request("RC2004"));
+  REQUIRE_FALSE(first.ok());
+  CHECK(first.error().kind == ErrorKind::ambiguous);
+  CHECK(f.stored("RC2004").state == OrderState::new_order);
+  f.sandbox.sandbox().faults().set_config(sandbox::FaultConfig{});
+  auto resolved = f.service->work(f.stored("RC2004"));
+  REQUIRE(resolved.ok());
+  CHECK(resolved->state == OrderState::recharging);
+  CHECK(f.sandbox.platform().applies("RC2004") == 1);
+}
+
+TEST_CASE("a permanent refusal marks the order REJECTED with the platform's code and message") {
+  EngineFixture f;
+  auto request = f.sandbox.apply_request("RC3001");
+  request.sub_mchid = "1999999999"; // not a sub-merchant of this platform: 入账账户不存在
+  auto order = f.service->apply(request);
+  REQUIRE(order.ok());
+  CHECK(order->state == OrderState::rejected);
+  CHECK(order->last_error.find("INVALID_REQUEST") != std::string::npos);
+  CHECK_FALSE(order->next_poll_at.has_value());
+  const auto events = f.events_of("RC3001");
+  CHECK(has_transition(events, OrderState::new_order, OrderState::rejected));
+  CHECK(events.back().error_code == "INVALID_REQUEST");
+  CHECK(events.back().http_status == 400);
+}
+
+TEST_CASE("sync records SUCCESS with the channel once a QR payment has landed") {
+  EngineFixture f;
+  REQUIRE(f.service->apply(f.sandbox.apply_request("RC4001")).ok());
+  sandbox::PayRequest pay;
+  pay.channel = wxpay::RechargeChannel::qr_recharge;
+  REQUIRE(f.sandbox.platform().pay_now("RC4001", pay).ok());
+  f.advance(minutes{4});
+  auto order = f.service->sync("RC4001", orders::EventSource::operator_action);
+  REQUIRE(order.ok());
+  CHECK(order->state == OrderState::success);
+  CHECK(order->recharge_channel == "QR_RECHARGE");
+  CHECK(order->success_time.has_value());
+  CHECK(order->final_at.has_value());
+  CHECK_FALSE(order->next_poll_at.has_value());
+  const auto events = f.events_of("RC4001");
+  CHECK(has_transition(events, OrderState::recharging, OrderState::success));
+  CHECK(events.back().evidence.find("\"SUCCESS\"") != std::string::npos);
+}
+
+TEST_CASE("an operator close is confirmed by query and a second close changes nothing") {
+  EngineFixture f;
+  REQUIRE(f.service->apply(f.sandbox.apply_request("RC5001")).ok());
+  auto closed = f.service->close("RC5001", orders::EventSource::operator_action);
+  REQUIRE(closed.ok());
+  CHECK(closed->state == OrderState::closed);
+  const auto events = f.events_of("RC5001");
+  CHECK(has_transition(events, OrderState::recharging, OrderState::closing));
+  CHECK(has_transition(events, OrderState::closing, OrderState::closed));
+  CHECK(calls_to(events, "close") == 1);
+  CHECK(events.back().endpoint == "query"); // the confirming query comes last
+  CHECK(f.sandbox.platform().truth("RC5001")->deposit.recharge_state_desc == std::optional<std::string>("平台商户主动关闭充值单"));
+  auto again = f.service->close("RC5001", orders::EventSource::operator_action);
+  REQUIRE(again.ok());
+  CHECK(again->state == OrderState::closed);
+  CHECK(f.events_of("RC5001").size() == events.size());
+}
+
+TEST_CASE("a stale order paid at the last moment is recorded SUCCESS and never closed") {
+  EngineFixture f;
+  auto applied = f.service->apply(f.sandbox.apply_request("RC5002"));
+  REQUIRE(applied.ok());
+  sandbox::PayRequest pay;
+  pay.channel = wxpay::RechargeChannel::qr_recharge;
+  pay.settlement = sandbox::Settlement::immediate;
+  f.clock.set(applied->close_after - minutes{1});
+  REQUIRE(f.sandbox.platform().pay_now("RC5002", pay).ok());
+  f.advance(minutes{2}); // past close_after: the daemon's visit is the stale close
+  auto order = f.service->work(f.stored("RC5002"));
+  REQUIRE(order.ok());
+  CHECK(order->state == OrderState::success);
+  CHECK(f.sandbox.platform().truth("RC5002")->closes == 0);
+}
+
+TEST_CASE("an order being closed that turns out paid is recorded SUCCESS") {
+  EngineFixture f;
+  REQUIRE(f.service->apply(f.sandbox.apply_request("RC5003")).ok());
+  // We decided to close (CLOSING is recorded first) but the payment landed before the close call.
+  const auto order = f.stored("RC5003");
+  auto closing = f.sink->commit({engine::record_decision(order, OrderState::closing, orders::EventSource::close,
+                                                         "test: close decided", *f.planner, f.clock.now())});
+  REQUIRE(closing.ok());
+  sandbox::PayRequest pay;
+  pay.settlement = sandbox::Settlement::immediate;
+  REQUIRE(f.sandbox.platform().pay_now("RC5003", pay).ok());
+  f.advance(seconds{10});
+  auto visited = f.service->work(f.stored("RC5003"));
+  REQUIRE(visited.ok());
+  CHECK(visited->state == OrderState::success);
+  CHECK(has_transition(f.events_of("RC5003"), OrderState::closing, OrderState::success));
+}
+
+TEST_CASE("a stale order is closed at its deadline: final query, close, confirming query") {
+  EngineFixture f;
+  auto applied = f.service->apply(f.sandbox.apply_request("RC5004"));
+  REQUIRE(applied.ok());
+  f.clock.set(applied->close_after + seconds{1});
+  auto order = f.service->work(f.stored("RC5004"));
+  REQUIRE(order.ok());
+  CHECK(order->state == OrderState::closed);
+  const auto events = f.events_of("RC5004");
+  std::vector<std::string> calls;
+  for (const auto& e : events)
+    if (!e.endpoint.empty() && e.source == orders::EventSource::close) calls.push_back(e.endpoint);
+  CHECK(calls == std::vector<std::string>{"query", "close", "query"});
+}
+
+TEST_CASE("an order past the platform's 7-day expiry is confirmed CLOSED by query, never assumed") {
+  EngineFixture f;
+  REQUIRE(f.service->apply(f.sandbox.apply_request("RC5005")).ok());
+  f.advance(days{7} + hours{1}); // the daemon was down; the platform closed the link itself
+  auto order = f.service->work(f.stored("RC5005"));
+  REQUIRE(order.ok());
+  CHECK(order->state == OrderState::closed);
+  CHECK(order->platform_state_desc == "超过时间限制,系统自动关闭充值单");
+  CHECK(f.sandbox.platform().truth("RC5005")->closes == 0);
+}
+
+TEST_CASE("an answer that does not match our order quarantines it as SUSPECT") {
+  EngineFixture f;
+  auto at_platform = f.sandbox.apply_request("RC6001", 10'000);
+  REQUIRE(f.client->api().apply(at_platform).ok());
+  new_row_only(f, f.sandbox.apply_request("RC6001", 99'900)); // our record says another amount
+  auto order = f.service->work(f.stored("RC6001"));
+  REQUIRE(order.ok());
+  CHECK(order->state == OrderState::suspect);
+  CHECK_FALSE(order->next_poll_at.has_value());
+  const auto events = f.events_of("RC6001");
+  CHECK(events.back().message.find("amount") != std::string::npos);
+  auto close = f.service->close("RC6001", orders::EventSource::operator_action);
+  REQUIRE_FALSE(close.ok());
+  CHECK(close.error().code == "suspect");
+}
+
+TEST_CASE("a query that fails is recorded, backs off, and changes no state") {
+  EngineFixture f;
+  REQUIRE(f.service->apply(f.sandbox.apply_request("RC7001")).ok());
+  auto faults = f.sandbox.sandbox().faults().config();
+  faults.server_error = 1.0;
+  f.sandbox.sandbox().faults().set_config(faults);
+  auto r = f.service->sync("RC7001", orders::EventSource::poll);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().kind == ErrorKind::retryable);
+  const auto order = f.stored("RC7001");
+  CHECK(order.state == OrderState::recharging);
+  CHECK(order.failure_streak == 1);
+  CHECK(order.next_poll_at > f.clock.now());
+  CHECK(f.events_of("RC7001").back().error_code == "SYSTEM_ERROR");
+}
+
+TEST_CASE("a badly signed answer changes nothing") {
+  EngineFixture f;
+  REQUIRE(f.service->apply(f.sandbox.apply_request("RC7002")).ok());
+  sandbox::PayRequest pay;
+  pay.settlement = sandbox::Settlement::immediate;
+  REQUIRE(f.sandbox.platform().pay_now("RC7002", pay).ok());
+  f.advance(seconds{5});
+  for (const bool probe : {false, true}) {
+    sandbox::FaultConfig faults;
+    (probe ? faults.probe_signature : faults.bad_signature) = 1.0;
+    f.sandbox.sandbox().faults().set_config(faults);
+    auto r = f.service->sync("RC7002", orders::EventSource::poll);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == "signature");
+    CHECK(f.stored("RC7002").state == OrderState::recharging);
+  }
+  f.sandbox.sandbox().faults().set_config(sandbox::FaultConfig{});
+  auto good = f.service->sync("RC7002", orders::EventSource::poll);
+  REQUIRE(good.ok());
+  CHECK(good->state == OrderState::success);
+}
