@@ -172,7 +172,7 @@ PlannedPoll close_now_or_at_deadline(const Context& ctx) {
 // Applies the rules every query obeys: min spacing, the stale deadline, never in the past.
 PlannedPoll finish(const Context& ctx, Candidate c) {
   if (ctx.order.last_poll_at) c.at = std::max(c.at, *ctx.order.last_poll_at + ctx.cfg.min_spacing);
-  if (c.at + c.spacing / 2 >= ctx.deadline) return close_now_or_at_deadline(ctx); // the close queries first
+  if (c.at >= ctx.deadline) return close_now_or_at_deadline(ctx);
   std::string reason = with_prefix(c.rule, c.why);
   if (c.at < ctx.now) {
     c.at = ctx.now;
@@ -186,8 +186,9 @@ PlannedPoll plan_recharging(const Context& ctx) {
   if (ctx.order.failure_streak > 0) return finish(ctx, backoff_poll(ctx, ""));
   const TimePoint base = ctx.order.last_poll_at.value_or(ctx.anchor);
   std::optional<Candidate> best;
-  const auto consider = [&best](std::optional<Candidate> c) {
-    if (c && (!best || c->at < best->at)) best = std::move(c);
+  const auto consider = [&](std::optional<Candidate> c) {
+    if (!c || c->at + c->spacing / 2 >= ctx.deadline) return; // the close, which queries first, covers it
+    if (!best || c->at < best->at) best = std::move(c);
   };
   if (ctx.channels.instant) consider(instant_cadence(ctx, base));
   if (ctx.channels.bank) {
@@ -197,7 +198,8 @@ PlannedPoll plan_recharging(const Context& ctx) {
     if (best && reopen.at - best->at <= best->spacing / 4) best.reset();
     consider(std::move(reopen));
   }
-  return finish(ctx, std::move(*best)); // every profile yields at least one candidate
+  if (!best) return close_now_or_at_deadline(ctx);
+  return finish(ctx, std::move(*best));
 }
 
 PlannedPoll plan_new(const Context& ctx) {
