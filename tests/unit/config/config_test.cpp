@@ -1,0 +1,178 @@
+#include "config/config.hpp"
+
+#include "core/file.hpp"
+#include "schedule/poll_policy_config.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <doctest/doctest.h>
+
+#include <map>
+#include <regex>
+
+using namespace recharged;
+using namespace recharged::config;
+
+namespace {
+
+constexpr const char* k_minimal = R"(
+[merchant]
+mchid = "1900000001"
+serial_no = "5f1c72e2a8931b72"
+private_key_file = "keys/apiclient_key.pem"
+apiv3_key_file = "credential:apiv3.key"
+[platform]
+public_key_id = "PUB_KEY_ID_0000000000000024101100397200000006"
+public_key_file = "wxp_pub.pem"
+)";
+
+Result<Config> parse_text(const std::string& text) { return parse(text, "/etc/recharged/recharged.toml"); }
+
+} // namespace
+
+TEST_CASE("a minimal config gets the documented defaults") {
+  auto c = parse_text(k_minimal);
+  REQUIRE(c.ok());
+  CHECK(c->merchant.serial_no == "5F1C72E2A8931B72"); // normalised to upper case
+  CHECK(c->platform.base_url.to_string() == "https://api.mch.weixin.qq.com");
+  REQUIRE(c->platform.backup_url.has_value());
+  CHECK(c->platform.backup_url->to_string() == "https://api2.mch.weixin.qq.com");
+  CHECK(c->platform.timeout == std::chrono::seconds{15});
+  CHECK(c->database.path == "/var/lib/recharged/recharged.db");
+  CHECK(c->notify.listen.host == "127.0.0.1");
+  CHECK(c->notify.listen.port == 8480);
+  CHECK(c->metrics.listen.port == 9480);
+  CHECK(c->limits.concurrency == 4);
+  CHECK(c->log.target == LogTarget::stderr_stream);
+  CHECK(c->clock.speed == 1.0);
+  CHECK(c->apply.recharge_scene == "ECOMMERCE_DEPOSIT");
+  CHECK(c->calendar.dirs.size() == 2);
+}
+
+TEST_CASE("relative paths are resolved against the config file's directory") {
+  auto c = parse_text(k_minimal);
+  REQUIRE(c.ok());
+  CHECK(c->merchant.private_key_file.spec == "/etc/recharged/keys/apiclient_key.pem");
+  CHECK(c->platform.public_key_file == std::filesystem::path("/etc/recharged/wxp_pub.pem"));
+}
+
+TEST_CASE("a credential: secret resolves under $CREDENTIALS_DIRECTORY and fails clearly without it") {
+  auto c = parse_text(k_minimal);
+  REQUIRE(c.ok());
+  unsetenv("CREDENTIALS_DIRECTORY");
+  auto missing = c->merchant.apiv3_key_file.resolve();
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().message.find("CREDENTIALS_DIRECTORY") != std::string::npos);
+  setenv("CREDENTIALS_DIRECTORY", "/run/credentials/recharged.service", 1);
+  auto resolved = c->merchant.apiv3_key_file.resolve();
+  REQUIRE(resolved.ok());
+  CHECK(*resolved == std::filesystem::path("/run/credentials/recharged.service/apiv3.key"));
+  unsetenv("CREDENTIALS_DIRECTORY");
+}
+
+TEST_CASE("every invalid value is refused with the key, the value and the rule") {
+  struct Case {
+    const char* extra;
+    const char* key;
+    const char* words;
+  };
+  const Case cases[] = {
+      {"timeout = \"15\"\n", "platform.timeout", "duration"},
+      {"timeout = \"2h\"\n", "platform.timeout", "between"},
+      {"base_url = \"http://api.mch.weixin.qq.com\"\n", "platform.base_url", "plain http"},
+      {"base_url = \"ftp://x\"\n", "platform.base_url", "https://"},
+      {"proxy = 5\n", "platform.proxy", "string"},
+      {"colour = \"blue\"\n", "platform.colour", "not a known key"},
+      {"[limits]\nconcurrency = 0\n", "limits.concurrency", "between"},
+      {"[limits]\nquery_rate = \"fast\"\n", "limits.query_rate", "number"},
+      {"[notify]\nlisten = \"8480\"\n", "notify.listen", "host:port"},
+      {"[notify]\npath = \"recharge\"\n", "notify.path", "start with /"},
+      {"[apply]\nchannels = [\"CASH\"]\n", "apply.channels", "BANK_TRANSFER"},
+      {"[apply]\nnotify_url = \"http://pay.example.com/n\"\n", "apply.notify_url", "https"},
+      {"[apply]\nrecharge_scene = \"SHOP\"\n", "apply.recharge_scene", "ECOMMERCE_DEPOSIT"},
+      {"[log]\nlevel = \"loud\"\n", "log.level", "trace"},
+      {"[log]\ntarget = \"syslog\"\n", "log.target", "stderr or file"},
+      {"[clock]\nspeed = 60\n", "clock.virtual_origin", "required"},
+      {"[weather]\nsunny = true\n", "weather", "not a known section"},
+      {"[database]\nbusy_timeout = \"soon\"\n", "database.busy_timeout", "duration"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.extra);
+    // Keys for [platform] go inside the existing section; the others bring their own header.
+    const std::string text = std::string(c.extra).starts_with("[")
+                                 ? std::string(k_minimal) + c.extra
+                                 : std::regex_replace(std::string(k_minimal), std::regex(R"(\[platform\]\n)"),
+                                                      "[platform]\n" + std::string(c.extra));
+    auto r = parse_text(text);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::invalid_input);
+    CHECK(r.error().field == c.key);
+    CHECK(r.error().message.find(c.key) != std::string::npos);
+    CHECK(r.error().message.find(c.words) != std::string::npos);
+  }
+}
+
+TEST_CASE("the merchant section is required and checked") {
+  auto no_section = parse_text("[platform]\npublic_key_id = \"PUB_KEY_ID_1\"\npublic_key_file = \"k.pem\"\n");
+  REQUIRE_FALSE(no_section.ok());
+  CHECK(no_section.error().field == "merchant");
+  auto letters = parse_text(std::regex_replace(std::string(k_minimal), std::regex("1900000001"), "19000abc"));
+  REQUIRE_FALSE(letters.ok());
+  CHECK(letters.error().field == "merchant.mchid");
+  auto serial = parse_text(std::regex_replace(std::string(k_minimal), std::regex("5f1c72e2a8931b72"), "not-hex"));
+  REQUIRE_FALSE(serial.ok());
+  CHECK(serial.error().field == "merchant.serial_no");
+  auto cred = parse_text(std::regex_replace(std::string(k_minimal), std::regex("credential:apiv3.key"), "credential:../x"));
+  REQUIRE_FALSE(cred.ok());
+  CHECK(cred.error().field == "merchant.apiv3_key_file");
+}
+
+TEST_CASE("a config needs a way to verify the platform's answers") {
+  auto r = parse_text("[merchant]\nmchid = \"1900000001\"\nserial_no = \"AB\"\nprivate_key_file = \"k\"\n"
+                      "apiv3_key_file = \"v\"\n");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().field == "platform");
+  CHECK(r.error().message.find("certificate_files") != std::string::npos);
+}
+
+TEST_CASE("TOML syntax errors give the line and column") {
+  auto r = parse_text(std::string(k_minimal) + "[limits\n");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("line 10") != std::string::npos);
+}
+
+TEST_CASE("a missing config file is reported with its path and the --config hint") {
+  auto r = load("/nonexistent/recharged.toml");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("/nonexistent/recharged.toml") != std::string::npos);
+  CHECK(r.error().message.find("--config") != std::string::npos);
+}
+
+TEST_CASE("[schedule] entries are kept for the policy and [clock] builds shared virtual time") {
+  auto c = parse_text(std::string(k_minimal) +
+                      "[schedule]\ndense_interval = \"1m\"\ndecay_ratio = 0.3\n"
+                      "[clock]\nspeed = 60\nvirtual_origin = \"2026-11-23T01:00:00Z\"\nreal_origin = \"2026-11-23T09:00:00+08:00\"\n");
+  REQUIRE(c.ok());
+  REQUIRE(c->schedule.size() == 2);
+  std::map<std::string, std::string> entries;
+  for (const auto& e : c->schedule) entries[e.key] = e.value;
+  CHECK(entries["dense_interval"] == "1m");
+  CHECK(std::stod(entries["decay_ratio"]) == doctest::Approx(0.3));
+  CHECK(c->clock.speed == 60.0);
+  CHECK(format_utc(c->clock.real_origin) == "2026-11-23T01:00:00.000Z");
+}
+
+TEST_CASE("the example config parses and documents every scheduler knob with its real default") {
+  const auto path = std::filesystem::path(RECHARGED_SOURCE_DIR) / "etc/recharged.toml.example";
+  auto text = read_file(path);
+  REQUIRE(text.ok());
+  auto c = parse(*text, path);
+  REQUIRE(c.ok());
+  CHECK(c->merchant.private_key_file.spec == "credential:apiclient_key.pem");
+  const schedule::PollPolicyConfig defaults;
+  for (const auto& option : schedule::poll_policy_options()) {
+    const std::string line = "# " + std::string(option.key) + " = \"" +
+                             schedule::poll_policy_option_value(defaults, option.key) + "\"";
+    CAPTURE(line);
+    CHECK(text->find(line) != std::string::npos);
+  }
+}
