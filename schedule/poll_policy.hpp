@@ -63,11 +63,12 @@ struct ChannelProfile {
 [[nodiscard]] TimePoint stale_close_deadline(const orders::Order& order, const SettlementCalendar& cal,
                                              const PollPolicyConfig& cfg);
 
-// When to query `order` next and why. Pure: the same inputs give the same answer. Uses state, created_at,
-// applied_at, channels, out_recharge_no, poll_count, last_poll_at (the last call attempt, failed or not),
-// failure_streak and close_after (stale_close_deadline when unset). The result is never before `now` (an
-// overdue poll is due at `now`), never within min_spacing of last_poll_at (except the close at its
-// deadline), and never after close_after: from close_after on, the action is `close`.
+// When to query `order` next and why; pure and thread-safe. NEW: a recovery query; RECHARGING: the earliest
+// of the QR/online-bank cadence (dense, then decaying), the bank cadence (open interbank hours only) and a
+// poll after each interbank reopening + settlement; CLOSING: the close procedure again; terminal and SUSPECT:
+// never. Failures back off. Never before `now` (overdue = due now), never within min_spacing of last_poll_at
+// (the last attempt, failed or not), never after close_after (stale_close_deadline when unset): from there
+// on the action is `close`.
 [[nodiscard]] PlannedPoll plan_next_poll(const orders::Order& order, TimePoint now, const SettlementCalendar& cal,
                                          const PollPolicyConfig& cfg);
 
