@@ -10,9 +10,12 @@ namespace {
 bool alnum(char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
 std::string shown(std::string_view v) {
+  // Cut at most 80 bytes, backing off to a character boundary so the message stays valid UTF-8.
+  std::size_t cut = std::min<std::size_t>(v.size(), 80);
+  while (cut < v.size() && cut > 0 && (static_cast<unsigned char>(v[cut]) & 0xC0) == 0x80) --cut;
   std::string out;
-  for (char c : v.substr(0, 80)) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
-  return v.size() > 80 ? out + "…" : out;
+  for (char c : v.substr(0, cut)) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
+  return cut < v.size() ? out + "…" : out;
 }
 
 Error bad(std::string_view field, std::string_view value, std::string_view rule) {

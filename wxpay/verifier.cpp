@@ -3,6 +3,8 @@
 #include "crypto/base64.hpp"
 #include "wxpay/signing.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace recharged::wxpay {
@@ -21,9 +23,27 @@ void PlatformKeys::add_certificate(const crypto::Certificate& cert) {
   }
 }
 
+namespace {
+// A hex certificate serial without leading zeros, upper case; "" for anything else (such as PUB_KEY_ID_…).
+// The SDKs disagree on the spelling: openssl and Go write whole bytes ("0ABC"), Java's BigInteger "ABC".
+std::string canonical_serial(std::string_view serial) {
+  std::string out;
+  for (char c : serial) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return {};
+    if (out.empty() && c == '0') continue;
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+} // namespace
+
 const crypto::PublicKey* PlatformKeys::find(std::string_view serial) const {
-  const auto it = keys_.find(serial);
-  return it == keys_.end() ? nullptr : &it->second;
+  if (const auto it = keys_.find(serial); it != keys_.end()) return &it->second;
+  const std::string wanted = canonical_serial(serial);
+  if (wanted.empty()) return nullptr;
+  for (const auto& [id, key] : keys_)
+    if (canonical_serial(id) == wanted) return &key;
+  return nullptr;
 }
 
 std::string PlatformKeys::preferred_serial() const {
@@ -39,6 +59,7 @@ Error refused(std::string rule, std::string reason) {
   return e;
 }
 std::string clip(std::string_view v) { return std::string(v.substr(0, 64)); }
+constexpr std::int64_t k_far_seconds = std::int64_t{1} << 40;
 } // namespace
 
 Status verify_signature(const PlatformKeys& keys, const http::Headers& headers, std::string_view body, TimePoint now) {
@@ -55,7 +76,9 @@ Status verify_signature(const PlatformKeys& keys, const http::Headers& headers, 
   const auto [end, ec] = std::from_chars(timestamp->data(), timestamp->data() + timestamp->size(), ts);
   if (ec != std::errc{} || end != timestamp->data() + timestamp->size())
     return refused("timestamp", "Wechatpay-Timestamp '" + clip(*timestamp) + "' is not a number of seconds");
-  const std::int64_t skew = unix_seconds(now) - ts;
+  // Clamped first so that absurd timestamps cannot overflow the subtraction; the verdict is the same.
+  const std::int64_t now_s = unix_seconds(now);
+  const std::int64_t skew = now_s - std::clamp(ts, now_s - k_far_seconds, now_s + k_far_seconds);
   if (skew >= k_max_clock_skew_seconds || skew <= -k_max_clock_skew_seconds)
     return refused("clock_skew", "Wechatpay-Timestamp is " + std::to_string(skew) + " s from our clock (the limit is ±300 s)");
   const crypto::PublicKey* key = keys.find(*serial);

@@ -22,6 +22,8 @@ class PlatformKeys {
 public:
   void add_public_key(std::string key_id, crypto::PublicKey key);
   void add_certificate(const crypto::Certificate& cert);
+  // The key announced as `serial`: an exact match, or a certificate whose hex serial differs only in case or
+  // leading zeros. nullptr when there is none.
   [[nodiscard]] const crypto::PublicKey* find(std::string_view serial) const;
   [[nodiscard]] bool empty() const noexcept { return keys_.empty(); }
   // The id to send in our own Wechatpay-Serial header: the public key id if there is one, else the newest cert.
