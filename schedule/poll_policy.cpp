@@ -159,12 +159,14 @@ Candidate backoff_poll(const Context& ctx, std::string_view what) {
 PlannedPoll close_now_or_at_deadline(const Context& ctx) {
   const Millis age = ctx.deadline - ctx.anchor;
   std::string why = "close at age " + short_duration(age);
-  if (ctx.channels.bank && age > ctx.cfg.stale_close_age + ctx.cfg.jitter_max) why += ", after held bank transfers land";
+  if (ctx.channels.bank && age > ctx.cfg.stale_close_age + ctx.cfg.jitter_max)
+    why += ", after held bank transfers land";
   if (ctx.now < ctx.deadline) return {ctx.deadline, PollAction::close, with_prefix(PollRule::stale_close, why),
                                       PollRule::stale_close};
   if (ctx.order.failure_streak > 0) {
     const Candidate retry = backoff_poll(ctx, "stale close ");
-    return {std::max(ctx.now, retry.at), PollAction::close, with_prefix(PollRule::backoff, retry.why), PollRule::backoff};
+    return {std::max(ctx.now, retry.at), PollAction::close, with_prefix(PollRule::backoff, retry.why),
+            PollRule::backoff};
   }
   return {ctx.now, PollAction::close, with_prefix(PollRule::stale_close, why + " (due now)"), PollRule::stale_close};
 }
@@ -256,7 +258,8 @@ ChannelProfile channel_profile(const Order& order) noexcept {
 
 TimePoint stale_close_deadline(const Order& order, const SettlementCalendar& cal, const PollPolicyConfig& cfg) {
   const TimePoint anchor = anchor_of(order);
-  const std::uint64_t seed = mix_seed(jitter_seed(order.out_recharge_no, 0), static_cast<std::uint64_t>(Salt::deadline));
+  const std::uint64_t seed =
+      mix_seed(jitter_seed(order.out_recharge_no, 0), static_cast<std::uint64_t>(Salt::deadline));
   const Millis early = std::min(cfg.jitter_max, cfg.stale_close_age / 100);
   const TimePoint nominal = anchor + cfg.stale_close_age - scaled(early, unit_interval(seed));
   if (!channel_profile(order).bank) return nominal;
@@ -266,7 +269,8 @@ TimePoint stale_close_deadline(const Order& order, const SettlementCalendar& cal
   const TimePoint reopens = next_reopening(cal, nominal, cfg.bank_settle_delay);
   const TimePoint latest = anchor + cfg.close_latest_age;
   if (reopens >= latest) return nominal;
-  const TimePoint settled = reopens + cfg.bank_settle_delay + scaled(cfg.bank_reopen_spread, unit_interval(mix_seed(seed, 1)));
+  const Millis spread = scaled(cfg.bank_reopen_spread, unit_interval(mix_seed(seed, 1)));
+  const TimePoint settled = reopens + cfg.bank_settle_delay + spread;
   return std::min(settled, latest);
 }
 

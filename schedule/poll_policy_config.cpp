@@ -34,7 +34,8 @@ const std::array k_knobs{
     RECHARGED_DURATION(max_interval, "the longest gap between two queries of an open order"),
     RECHARGED_DURATION(bank_window, "how long after acceptance bank-transfer orders are polled at bank_interval"),
     RECHARGED_DURATION(bank_interval, "query spacing in bank_window for orders that allow BANK_TRANSFER (open hours)"),
-    RECHARGED_DURATION(bank_settle_delay, "bank transfers land within this once interbank is open; reopen polls wait it"),
+    RECHARGED_DURATION(bank_settle_delay,
+                       "bank transfers land within this once interbank is open; reopen polls wait it"),
     RECHARGED_DURATION(bank_reopen_spread, "reopen polls of many orders are spread over this much time"),
     RECHARGED_DURATION(bank_preclose_lead, "a bank-only order's poll that would fall in a closed window moves this far "
                                            "before the close"),

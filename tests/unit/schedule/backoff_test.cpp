@@ -67,7 +67,7 @@ TEST_CASE("the same streak and seed give the same delay, other seeds spread it")
   const BackoffConfig cfg;
   CHECK(retry_delay(4, cfg, 99) == retry_delay(4, cfg, 99));
   std::set<Millis::rep> delays;
-  for (std::uint64_t seed = 0; seed < 200; ++seed) delays.insert(retry_delay(4, cfg, jitter_seed("X", static_cast<std::int64_t>(seed))).count());
+  for (std::int64_t n = 0; n < 200; ++n) delays.insert(retry_delay(4, cfg, jitter_seed("X", n)).count());
   CHECK(delays.size() > 190);
 }
 

@@ -235,7 +235,8 @@ TEST_CASE("the same inputs always give the same plan") {
 
 TEST_CASE("1,000 orders accepted in the same second never poll in lock-step") {
   std::vector<orders::Order> batch;
-  for (int i = 0; i < 1000; ++i) batch.push_back(accepted_order("BATCH" + std::to_string(100000 + i), "2026-11-23T10:00:00"));
+  for (int i = 0; i < 1000; ++i)
+    batch.push_back(accepted_order("BATCH" + std::to_string(100000 + i), "2026-11-23T10:00:00"));
   for (const int round : {1, 10, 40}) {
     std::map<Millis::rep, int> per_second;
     std::set<Millis::rep> distinct;

@@ -46,8 +46,9 @@ std::vector<TimePoint> reopenings(TimePoint from, TimePoint to) {
 TEST_CASE("a bank-only order is never polled inside a closed interbank window") {
   const auto& cal = shipped_calendar();
   int polls = 0;
-  for (const char* applied : {"2026-11-23T09:00:00", "2026-11-27T16:50:00", "2026-09-29T14:00:00", "2026-09-18T11:00:00",
-                              "2026-02-12T10:00:00", "2025-12-30T15:00:00", "2026-10-09T19:00:00"}) {
+  for (const char* applied : {"2026-11-23T09:00:00", "2026-11-27T16:50:00", "2026-09-29T14:00:00",
+                              "2026-09-18T11:00:00", "2026-02-12T10:00:00", "2025-12-30T15:00:00",
+                              "2026-10-09T19:00:00"}) {
     const std::string when = applied;
     CAPTURE(when);
     const auto plan = plan_for(accepted_order("BANK1", applied, {"BANK_TRANSFER"}));
