@@ -21,7 +21,7 @@ struct HandlerContext {
   storage::OrderStore& store;
   const engine::Planner& planner;
   const Clock& clock;
-  const wxpay::PlatformKeys& keys;
+  wxpay::PlatformKeys keys;      // a copy: cheap (shared key handles) and never dangling
   std::string apiv3_key;  // 32 bytes; never logged
   std::string sp_mchid;   // our platform merchant id
   std::shared_ptr<spdlog::logger> log;
