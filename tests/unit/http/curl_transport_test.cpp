@@ -6,7 +6,10 @@
 
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
 #include <csignal>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <mutex>
@@ -94,6 +97,41 @@ Request post(std::string target, std::string body) {
   r.body = std::move(body);
   return r;
 }
+
+// A 127.0.0.1 port that never completes a TCP handshake: a listener with a full accept queue, so the kernel
+// drops further SYNs and a client waits for its connect timeout.
+class Blackhole {
+public:
+  Blackhole() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(listener_, 0) != 0 ||
+        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+      throw std::runtime_error("blackhole listener failed");
+    port_ = ntohs(addr.sin_port);
+    for (int i = 0; i < 3; ++i) { // fill the accept queue
+      const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      (void)::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+      fillers_.push_back(fd);
+    }
+    std::this_thread::sleep_for(Millis{100});
+  }
+  ~Blackhole() {
+    for (int fd : fillers_) ::close(fd);
+    ::close(listener_);
+  }
+  Blackhole(const Blackhole&) = delete;
+  Blackhole& operator=(const Blackhole&) = delete;
+  [[nodiscard]] BaseUrl url() const { return BaseUrl{"http", "127.0.0.1", port_}; }
+
+private:
+  int listener_ = -1;
+  int port_ = 0;
+  std::vector<int> fillers_;
+};
 
 // `openssl s_server -www` with a self-signed certificate for 127.0.0.1: a TLS peer our transport must distrust
 // unless told to trust that certificate. Killed (by pid) when the object dies.
@@ -279,6 +317,35 @@ TEST_CASE("when every host refuses, the error is the last host's and nothing is 
   REQUIRE_FALSE(resp.ok());
   CHECK(resp.error().kind == ErrorKind::retryable);
   CHECK(resp.error().code == "connect");
+}
+
+TEST_CASE("a host that never completes the handshake is abandoned after the connect timeout, as not sent") {
+  Blackhole hole;
+  ManualClock clock(k_now);
+  auto options = options_for({hole.url()});
+  options.connect_timeout = Millis{300};
+  CurlTransport transport(options, clock);
+  const auto t0 = steady_clock::now();
+  auto resp = transport.send(post("/v3/apply", "{}"));
+  const auto took = steady_clock::now() - t0;
+  REQUIRE_FALSE(resp.ok());
+  CHECK(resp.error().code == "timeout");
+  CHECK(resp.error().kind == ErrorKind::retryable);
+  CHECK(took >= Millis{250});
+  CHECK(took < Millis{3'000});
+}
+
+TEST_CASE("a primary that times out connecting fails over to the backup") {
+  Blackhole hole;
+  Recorder backup;
+  ManualClock clock(k_now);
+  auto options = options_for({hole.url(), backup.url()});
+  options.connect_timeout = Millis{300};
+  CurlTransport transport(options, clock);
+  auto resp = transport.send(post("/v3/apply", "{}"));
+  REQUIRE(resp.ok());
+  CHECK(backup.seen().size() == 1);
+  CHECK(transport.preferred_host() == 1);
 }
 
 TEST_CASE("an HTTP error status is an answer, not a transport failure, and causes no failover") {
