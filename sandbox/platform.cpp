@@ -364,6 +364,7 @@ void Platform::close_locked(Order& order, TimePoint at, std::string_view reason)
 
 void Platform::emit_locked(EventKind kind, const Order& order, TimePoint at, std::optional<Payment> payment,
                            std::optional<wxpay::FundReturned> returned) {
+  if (config_.events == EventQueue::drop) return;
   PlatformEvent e;
   e.kind = kind;
   e.at = at;

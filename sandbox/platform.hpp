@@ -21,6 +21,8 @@ namespace recharged::sandbox {
 
 // Whether simulated payers act on new orders (manual: only pay_now() pays; tests use this).
 enum class Payers { simulated, manual };
+// Whether events are kept for advance() (drop: for in-process drivers that never read them).
+enum class EventQueue { keep, drop };
 
 struct PlatformConfig {
   std::string sp_mchid = "1900000001";
@@ -29,6 +31,7 @@ struct PlatformConfig {
   std::uint64_t seed = 1;
   Payers payers = Payers::simulated;
   PayerMix payer_mix;
+  EventQueue events = EventQueue::keep;
   std::string recharge_url_base = "https://sandbox.recharged.invalid/plat/recharge.html";
 };
 

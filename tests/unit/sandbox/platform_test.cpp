@@ -411,3 +411,40 @@ TEST_CASE("simulated payers finish every order within the link lifetime and a se
   for (const auto& e : a.events) times.push_back(e.substr(e.rfind(' ') + 1));
   CHECK(std::is_sorted(times.begin(), times.end()));
 }
+
+TEST_CASE("bank transfers paid at the interbank window edges settle as the holiday calendar says") {
+  struct Edge {
+    const char* name;
+    const char* paid;     // Shanghai time of the payment
+    const char* reopens;  // when the interbank system is next open (the payment itself if open)
+  };
+  const std::vector<Edge> edges{
+      {"Monday, ten minutes before the 17:15 cutoff", "2026-11-23T17:05:00", "2026-11-23T17:05:00"},
+      {"Monday at the 17:15 cutoff", "2026-11-23T17:15:00", "2026-11-23T20:30:00"},
+      {"Monday at the 20:30 reopening", "2026-11-23T20:30:00", "2026-11-23T20:30:00"},
+      {"Friday night", "2026-11-27T21:00:00", "2026-11-30T00:00:00"},
+      {"a public holiday", "2026-10-02T11:00:00", "2026-10-08T00:00:00"},
+      {"a make-up Saturday morning", "2026-10-10T09:00:00", "2026-10-10T09:00:00"},
+      {"a make-up Saturday evening before a Sunday", "2026-10-10T18:00:00", "2026-10-12T00:00:00"},
+  };
+  for (const auto& edge : edges) {
+    const std::string name = edge.name;
+    CAPTURE(name);
+    ManualClock clock(sh(edge.paid));
+    Platform platform(manual_config(), calendar(), clock);
+    REQUIRE(platform.apply(request("EDGE1")).ok());
+    auto paid = platform.pay_now("EDGE1", {RechargeChannel::bank_transfer, Settlement::realistic, std::nullopt});
+    REQUIRE(paid.ok());
+    const TimePoint lands = paid->plan.payments.back().lands_at;
+    const TimePoint reopens = sh(edge.reopens);
+    CHECK(lands > reopens);
+    CHECK(lands <= reopens + 10min);
+    clock.set(lands - 1ms);
+    CHECK(platform.query(k_subs[0], "EDGE1")->recharge_state.value == RechargeState::recharging);
+    clock.set(lands);
+    const auto d = platform.query(k_subs[0], "EDGE1");
+    REQUIRE(d.ok());
+    CHECK(d->recharge_state.value == RechargeState::success);
+    CHECK(d->success_time == lands);
+  }
+}
