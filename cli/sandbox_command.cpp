@@ -148,6 +148,8 @@ void print_banner(const sandbox::SandboxState& state, const std::string& base_ur
 }
 
 int run_sandbox(const SandboxArgs& a) {
+  StopSignal stop;
+  SignalStop signals(stop); // before any thread starts (loggers included), so all of them inherit the mask
   auto listen = http::parse_listen_address(a.listen, "--listen");
   if (!listen) return usage(listen.error().message);
   if (!http::BaseUrl{"http", listen->host, listen->port}.is_loopback())
@@ -180,8 +182,6 @@ int run_sandbox(const SandboxArgs& a) {
   }
   options->platform.sub_mchids = state->sub_mchids;
 
-  StopSignal stop;
-  SignalStop signals(stop); // before any sandbox thread starts
   sandbox::Sandbox box(std::move(*options), state->platform, state->merchant(), *calendar, *clock->clock, log);
   auto port = box.start();
   if (!port) return usage(port.error().message);
