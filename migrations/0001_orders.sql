@@ -1,5 +1,5 @@
 -- The order store: orders, their append-only event log, notifications and fund returns.
--- Conventions (docs/AUDIT.md): times are UTC text 'YYYY-MM-DDTHH:MM:SS.mmmZ' (text order = time order);
+-- Conventions (README.md, "Auditing the database"): times are UTC text 'YYYY-MM-DDTHH:MM:SS.mmmZ' (text order = time order);
 -- money is INTEGER fen; enums are their text; unknown text fields are '' rather than NULL.
 
 CREATE TABLE schema_migrations (

@@ -1,4 +1,4 @@
--- Views for the auditors' common questions (docs/AUDIT.md). Read-only conveniences: nothing writes them.
+-- Views for the auditors' common questions (README.md, "Auditing the database"). Read-only conveniences: nothing writes them.
 
 -- What happened to an order, one row per event; filter by out_recharge_no and order by event_id.
 CREATE VIEW order_timeline AS

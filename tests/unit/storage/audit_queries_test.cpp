@@ -1,5 +1,5 @@
 // The queries documented for auditors run, and answer correctly, on a database the store populated.
-// The document defaults to docs/AUDIT.md; RECHARGED_AUDIT_DOC points the test at another file (README.md).
+// The queries are README.md's (section "Auditing the database"); RECHARGED_AUDIT_DOC points the test at another file.
 #include "core/file.hpp"
 #include "tests/unit/storage/store_fixture.hpp"
 
@@ -48,7 +48,7 @@ std::vector<SqlBlock> sql_blocks(const std::string& markdown) {
 
 std::filesystem::path audit_document() {
   if (const char* path = std::getenv("RECHARGED_AUDIT_DOC"); path != nullptr && *path != '\0') return path;
-  return std::filesystem::path(RECHARGED_SOURCE_DIR) / "docs/AUDIT.md";
+  return std::filesystem::path(RECHARGED_SOURCE_DIR) / "README.md";
 }
 
 // A query's answer as text: rows of named columns, NULL as "NULL".
