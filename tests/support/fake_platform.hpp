@@ -54,8 +54,14 @@ struct SeenRequest {
 // its Authorization is checked like the real platform does (scheme, mchid, serial_no, ±300 s, RSA-SHA256 over
 // the raw target and body) and Accept and User-Agent are required. A request that fails those checks gets
 // 401 SIGN_ERROR or 400 INVALID_REQUEST; any other request gets the next queued Reply (then the fallback,
-// 500 SYSTEM_ERROR unless changed). `clock` supplies the time for signing and for the skew check.
-// Thread-safe; stops in its destructor.
+// 500 SYSTEM_ERROR unless changed). `clock` supplies the time for signing and for the skew check; `keys` and
+// `clock` must outlive the platform. Thread-safe; stops in its destructor.
+//
+//   test::FakePlatform platform(keys, clock);
+//   platform.start();
+//   test::ClientRig rig(keys, test::test_curl_options({platform.base_url()}), clock);
+//   platform.enqueue(test::Reply::error(429, "FREQUENCY_LIMITED", "频率超限"));
+//   auto r = rig.client().query("1900000110", "CZ1"); // rate_limited; platform.requests()[0].verified == true
 class FakePlatform {
 public:
   FakePlatform(const TestKeys& keys, const Clock& clock);
