@@ -155,7 +155,7 @@ Result<Order> OrderService::submit_apply(const Order& order, EventSource source)
   return e;
 }
 
-Result<Order> OrderService::recover(const Order& order, EventSource source, Recovery mode) {
+Result<Order> OrderService::query_and_record(const Order& order, EventSource source, const NotFound& not_found) {
   Millis latency{0};
   auto answer = call<wxpay::MchDeposit>(Endpoint::query, latency,
                                         [&] { return ctx_.api.query(order.sub_mchid, order.out_recharge_no); });
@@ -164,29 +164,26 @@ Result<Order> OrderService::recover(const Order& order, EventSource source, Reco
     return save(order, record_view(order, answer->value, meta_of(Endpoint::query, source, latency, *answer),
                                    ctx_.planner, now));
   const Error& error = answer.error();
-  if (error.kind != ErrorKind::not_found) return record_error(order, error, Endpoint::query, source);
-  const std::string note = mode == Recovery::may_apply ? "not known to the platform (it never received the apply): applying"
-                                                       : "not known to the platform (it never received the apply)";
-  RECHARGED_TRY(const Order noted, save(order, {record_note(order, note, meta_of(Endpoint::query, source, latency, error),
-                                                            ctx_.planner, now)}));
-  if (mode == Recovery::may_apply && noted.state == OrderState::new_order) return submit_apply(noted, source);
-  return noted;
+  if (error.kind == ErrorKind::not_found) return not_found(meta_of(Endpoint::query, source, latency, error), now);
+  return record_error(order, error, Endpoint::query, source);
+}
+
+Result<Order> OrderService::recover(const Order& order, EventSource source, Recovery mode) {
+  return query_and_record(order, source, [&](const CallMeta& meta, TimePoint now) -> Result<Order> {
+    const std::string note = mode == Recovery::may_apply
+                                 ? "not known to the platform (it never received the apply): applying"
+                                 : "not known to the platform (it never received the apply)";
+    RECHARGED_TRY(const Order noted, save(order, {record_note(order, note, meta, ctx_.planner, now)}));
+    if (mode == Recovery::may_apply && noted.state == OrderState::new_order) return submit_apply(noted, source);
+    return noted;
+  });
 }
 
 Result<Order> OrderService::poll(const Order& order, EventSource source) {
-  Millis latency{0};
-  auto answer = call<wxpay::MchDeposit>(Endpoint::query, latency,
-                                        [&] { return ctx_.api.query(order.sub_mchid, order.out_recharge_no); });
-  const TimePoint now = ctx_.clock.now();
-  if (answer)
-    return save(order, record_view(order, answer->value, meta_of(Endpoint::query, source, latency, *answer),
-                                   ctx_.planner, now));
-  const Error& error = answer.error();
-  if (error.kind == ErrorKind::not_found)
-    return save(order, {record_alert(order, "the platform does not know an order we hold as " +
-                                                std::string(orders::to_string(order.state)),
-                                     meta_of(Endpoint::query, source, latency, error), ctx_.planner, now)});
-  return record_error(order, error, Endpoint::query, source);
+  return query_and_record(order, source, [&](const CallMeta& meta, TimePoint now) {
+    const std::string why = "the platform does not know an order we hold as " + std::string(orders::to_string(order.state));
+    return save(order, {record_alert(order, why, meta, ctx_.planner, now)});
+  });
 }
 
 Result<Order> OrderService::sync(std::string_view out_recharge_no, EventSource source) {

@@ -8,6 +8,7 @@
 #include "storage/order_store.hpp"
 #include "wxpay/api_client.hpp"
 
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -16,6 +17,8 @@ class logger;
 }
 
 namespace recharged::engine {
+
+struct CallMeta;
 
 struct ServiceContext {
   storage::OrderStore& store;
@@ -51,6 +54,10 @@ private:
 
   Result<orders::Order> load(std::string_view out_recharge_no);
   Result<orders::Order> submit_apply(const orders::Order& order, orders::EventSource source);
+  // What to record when a query answers NOT_FOUND (the other outcomes are recorded the same way everywhere).
+  using NotFound = std::function<Result<orders::Order>(const CallMeta& meta, TimePoint now)>;
+  Result<orders::Order> query_and_record(const orders::Order& order, orders::EventSource source,
+                                         const NotFound& not_found);
   Result<orders::Order> recover(const orders::Order& order, orders::EventSource source, Recovery mode);
   Result<orders::Order> poll(const orders::Order& order, orders::EventSource source);
   Result<orders::Order> close_procedure(orders::Order order, orders::EventSource source);

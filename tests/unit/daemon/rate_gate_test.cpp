@@ -1,0 +1,63 @@
+#include "daemon/rate_gate.hpp"
+
+#include <doctest/doctest.h>
+
+#include <thread>
+
+using namespace recharged;
+using namespace std::chrono;
+
+namespace {
+config::LimitsConfig limits(double rate, int burst) {
+  config::LimitsConfig l;
+  l.query_rate = rate;
+  l.apply_rate = rate;
+  l.close_rate = rate;
+  l.burst = burst;
+  return l;
+}
+const TimePoint k_start = parse_rfc3339("2026-11-23T10:00:00Z").value();
+} // namespace
+
+TEST_CASE("calls beyond the burst wait for tokens in the gate's clock") {
+  ManualClock clock(k_start);
+  StopSignal stop;
+  daemon::RateGate gate(limits(2.0, 2), clock, stop);
+  CHECK(gate.enter(wxpay::Endpoint::query));
+  CHECK(gate.enter(wxpay::Endpoint::query));
+  std::atomic<bool> third{false};
+  std::thread waiter([&] { third = gate.enter(wxpay::Endpoint::query); });
+  std::this_thread::sleep_for(milliseconds{100});
+  CHECK_FALSE(third.load()); // no time has passed: no token
+  clock.advance(milliseconds{600});
+  waiter.join();
+  CHECK(third.load());
+  CHECK(gate.stats().waits == 1);
+}
+
+TEST_CASE("endpoints have separate buckets") {
+  ManualClock clock(k_start);
+  StopSignal stop;
+  daemon::RateGate gate(limits(1.0, 1), clock, stop);
+  CHECK(gate.enter(wxpay::Endpoint::query));
+  CHECK(gate.enter(wxpay::Endpoint::apply));
+  CHECK(gate.enter(wxpay::Endpoint::close));
+}
+
+TEST_CASE("a 429 lowers the rate and a stop ends a wait at once") {
+  ManualClock clock(k_start);
+  StopSignal stop;
+  daemon::RateGate gate(limits(10.0, 1), clock, stop);
+  REQUIRE(gate.enter(wxpay::Endpoint::query));
+  Error limited = Error::make(ErrorKind::rate_limited, "FREQUENCY_LIMITED", "slow down");
+  gate.leave(wxpay::Endpoint::query, &limited);
+  CHECK(gate.stats().query_rate < 10.0);
+  CHECK(gate.stats().rate_limited == 1);
+  std::atomic<int> result{-1};
+  std::thread waiter([&] { result = gate.enter(wxpay::Endpoint::query) ? 1 : 0; });
+  std::this_thread::sleep_for(milliseconds{50});
+  stop.request_stop();
+  waiter.join();
+  CHECK(result == 0);
+  CHECK_FALSE(gate.enter(wxpay::Endpoint::apply)); // nothing new starts once stopping
+}
