@@ -16,6 +16,7 @@
 
 #include <spdlog/logger.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace recharged::daemon {
@@ -23,7 +24,8 @@ namespace recharged::daemon {
 using logging::EventLine;
 
 namespace {
-constexpr auto k_status_every = std::chrono::seconds{10};
+constexpr auto k_status_every = std::chrono::seconds{10};     // STATUS= to systemd
+constexpr auto k_status_log_every = std::chrono::seconds{60}; // the daemon_status log line
 constexpr auto k_watchdog_floor = std::chrono::seconds{1};
 } // namespace
 
@@ -43,6 +45,7 @@ struct Daemon::Impl {
   void reload();
   void heartbeat();
   std::vector<Gauge> gauges();
+  Status schedule_unscheduled();
   HealthReport health();
   Status start_listeners();
 
@@ -64,6 +67,7 @@ struct Daemon::Impl {
   std::atomic<std::int64_t> loop_heartbeat_ms{0}; // steady clock, for /healthz
   std::atomic<bool> reload_requested{false};
   std::chrono::steady_clock::time_point last_status{};
+  std::chrono::steady_clock::time_point last_status_log{};
   std::chrono::steady_clock::time_point last_watchdog{};
 };
 
@@ -89,7 +93,10 @@ void Daemon::Impl::heartbeat() {
   if (now - last_status >= k_status_every) {
     const std::string status = status_line();
     systemd.status(status);
-    log->info(EventLine("daemon_status").kv("status", status).str());
+    if (now - last_status_log >= k_status_log_every) {
+      log->info(EventLine("daemon_status").kv("status", status).str());
+      last_status_log = now;
+    }
     last_status = now;
   }
 }
@@ -198,6 +205,30 @@ HealthReport Daemon::Impl::health() {
   return h;
 }
 
+// Open orders must always have a next poll; any that lack one (written by an older or interrupted tool) are
+// made due now, so nothing open is ever forgotten.
+Status Daemon::Impl::schedule_unscheduled() {
+  for (;;) {
+    RECHARGED_TRY(const auto orphans, parts.store.unscheduled_open(256));
+    if (orphans.empty()) return {};
+    std::vector<storage::OrderUpdate> updates;
+    for (const auto& o : orphans) {
+      storage::OrderUpdate u;
+      u.order_id = o.id;
+      u.expect_state = o.state;
+      u.updated_at = parts.clock.now();
+      u.set_next_poll = true;
+      u.next_poll_at = parts.clock.now();
+      u.next_poll_reason = "recovery: open order without a next poll";
+      updates.push_back(std::move(u));
+    }
+    RECHARGED_TRY(const auto applied, parts.store.commit(updates));
+    const auto count = std::count(applied.begin(), applied.end(), true);
+    log->warn(EventLine("orders_rescheduled").kv("count", static_cast<std::int64_t>(count)).str());
+    if (count == 0) return {}; // all changed under us by another writer; they are scheduled by it
+  }
+}
+
 Status Daemon::Impl::start_listeners() {
   const auto& cfg = parts.config;
   if (cfg.notify.enabled) {
@@ -227,6 +258,7 @@ Result<std::unique_ptr<Daemon>> Daemon::create(DaemonParts parts, StopSignal& st
   RECHARGED_TRY(std::unique_ptr<engine::Planner> policy, engine::make_policy_planner(parts.config.schedule, parts.calendar));
   auto impl = std::make_unique<Impl>(std::move(parts), stop, std::shared_ptr<const engine::Planner>(std::move(policy)));
   impl->parts.api.set_observer(&impl->call_observers);
+  RECHARGED_CHECK(impl->schedule_unscheduled());
   RECHARGED_CHECK(impl->start_listeners());
   if (auto gap = impl->parts.calendar.first_uncovered(impl->parts.clock.now(), 30)) {
     impl->log->warn(EventLine("calendar_gap")
