@@ -58,6 +58,22 @@ Millis settle_need(Rng& rng, const PayerMix& mix, RechargeChannel c) {
   return Millis{rng.between(k_min_settle.count(), std::max(k_min_settle, max).count())};
 }
 
+// Office hours of payers who send a bank transfer later (Shanghai time; 17:15–18:00 is already a closed window).
+constexpr Millis k_office_open = std::chrono::hours{9};
+constexpr Millis k_office_close = std::chrono::hours{18};
+
+// A random office-hour instant on one of the first `days` days from the apply day, after the apply and before
+// the link expires; nullopt when no draw fits (e.g. a single day and an apply after 18:00).
+std::optional<TimePoint> office_hours_time(Rng& rng, int days, const OrderFacts& order) {
+  const TimePoint first_day = schedule::shanghai_midnight(schedule::shanghai_date(order.applied_at));
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    const TimePoint day = first_day + std::chrono::days{1} * rng.between(0, std::max(1, days) - 1);
+    const TimePoint t = day + k_office_open + Millis{rng.between(0, (k_office_close - k_office_open).count() - 1)};
+    if (t > order.applied_at && t < order.expires_at) return t;
+  }
+  return std::nullopt;
+}
+
 constexpr std::array<std::string_view, 6> k_banks{"中国银行", "工商银行", "建设银行", "农业银行", "招商银行", "交通银行"};
 
 } // namespace
@@ -115,7 +131,13 @@ PayerPlan PayerModel::plan(const OrderFacts& order) const {
   if (rng.chance(mix_.never)) return plan;
   const auto channel = pick_channel(rng, mix_, order);
   if (!channel) return plan;
-  const TimePoint paid = order.applied_at + log_normal(rng, median_delay(mix_, *channel), mix_.delay_spread);
+  TimePoint paid = order.applied_at + log_normal(rng, median_delay(mix_, *channel), mix_.delay_spread);
+  if (*channel == RechargeChannel::bank_transfer && mix_.bank_later > 0) {
+    // Its own stream, so payers who do not transfer later draw exactly what they drew without this option.
+    Rng later = Rng::derived(seed_, "later:" + order.out_recharge_no);
+    if (later.chance(mix_.bank_later))
+      if (const auto t = office_hours_time(later, mix_.bank_later_days, order)) paid = *t;
+  }
   if (paid >= order.expires_at) return plan; // came back after the link expired
   Payment first = payment(order, *channel, paid);
   const bool returned = *channel != RechargeChannel::qr_recharge && rng.chance(mix_.returned);
@@ -148,6 +170,15 @@ Result<double> share(std::string_view key, std::string_view value, bool weight) 
   return v;
 }
 
+Result<int> day_count(std::string_view key, std::string_view value) {
+  int v = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+  if (ec != std::errc{} || end != value.data() + value.size() || v < 1 || v > 7)
+    return Error::invalid("payer_mix", "The payer mix value " + std::string(key) + "=" + std::string(value) +
+                                           " is invalid: it must be a whole number of days from 1 to 7.");
+  return v;
+}
+
 Result<Millis> delay(std::string_view key, std::string_view value) {
   auto d = parse_duration(value);
   if (!d || d->count() <= 0)
@@ -167,9 +198,11 @@ Status apply_pair(PayerMix& mix, std::string_view key, std::string_view value) {
   if (key == "qr_delay") { RECHARGED_TRY(mix.qr_delay, delay(key, value)); return {}; }
   if (key == "bank_delay") { RECHARGED_TRY(mix.bank_transfer_delay, delay(key, value)); return {}; }
   if (key == "online_delay") { RECHARGED_TRY(mix.online_bank_delay, delay(key, value)); return {}; }
+  if (key == "bank_later") { RECHARGED_TRY(mix.bank_later, share(key, value, false)); return {}; }
+  if (key == "bank_later_days") { RECHARGED_TRY(mix.bank_later_days, day_count(key, value)); return {}; }
   return Error::invalid("payer_mix", "The payer mix key '" + std::string(key.substr(0, 40)) +
                                          "' is unknown: use never, qr, bank, online, returned, repay, qr_delay, "
-                                         "bank_delay, online_delay or spread.");
+                                         "bank_delay, online_delay, spread, bank_later or bank_later_days.");
 }
 
 } // namespace
@@ -199,7 +232,8 @@ std::string format_payer_mix(const PayerMix& mix) {
          ",online=" + num(mix.online_bank) + ",returned=" + num(mix.returned) +
          ",repay=" + num(mix.repay_after_return) + ",qr_delay=" + format_duration(mix.qr_delay) +
          ",bank_delay=" + format_duration(mix.bank_transfer_delay) +
-         ",online_delay=" + format_duration(mix.online_bank_delay) + ",spread=" + num(mix.delay_spread);
+         ",online_delay=" + format_duration(mix.online_bank_delay) + ",spread=" + num(mix.delay_spread) +
+         ",bank_later=" + num(mix.bank_later) + ",bank_later_days=" + std::to_string(mix.bank_later_days);
 }
 
 } // namespace recharged::sandbox

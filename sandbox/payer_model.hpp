@@ -29,10 +29,16 @@ struct PayerMix {
   double repay_after_return = 0.5; // share of those payers who then pay again, correctly
   Millis qr_settle_max = std::chrono::minutes{3}; // QR and online banking land within this after payment (≤ 3 min, seed 001)
   Millis bank_settle_max = std::chrono::minutes{10}; // bank transfers need up to this much open interbank time (~≤ 10 min)
+  // Share of bank-transfer payers who send the transfer later, at a random office-hour time (09:00–18:00
+  // Shanghai) on one of the first `bank_later_days` days from the apply day instead of after bank_transfer_delay;
+  // weekends and holidays count too, so some of these transfers wait for the interbank system to reopen.
+  double bank_later = 0.0;
+  int bank_later_days = 5;
 };
 
 // Parses "never=0.1,qr=0.5,bank=0.3,online=0.1,returned=0.05,repay=0.5,qr_delay=4m,bank_delay=3h,
-// online_delay=15m,spread=1.0" (any subset, any order) on top of the defaults; errors name the key.
+// online_delay=15m,spread=1.0,bank_later=0.3,bank_later_days=5" (any subset, any order) on top of the defaults;
+// errors name the key.
 [[nodiscard]] Result<PayerMix> parse_payer_mix(std::string_view text);
 // The same spelling, every key, for logs and the control endpoint.
 [[nodiscard]] std::string format_payer_mix(const PayerMix& mix);

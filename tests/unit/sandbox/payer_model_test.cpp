@@ -221,3 +221,53 @@ TEST_CASE("a payer mix with an unknown key or a bad value is refused with the ke
   CHECK_FALSE(parse_payer_mix("qr").ok());
   CHECK_FALSE(parse_payer_mix("bank=-1").ok());
 }
+
+TEST_CASE("bank payers who transfer later do so in office hours over the next days, and held ones wait for reopening") {
+  PayerMix mix;
+  mix.never = 0;
+  mix.bank_later = 1;
+  mix.bank_later_days = 5;
+  const PayerModel model(mix, 13, calendar());
+  const TimePoint applied = sh("2026-09-29T10:00:00"); // Tue; National Day starts on Thursday
+  int on_rest_day = 0;
+  int after_cutoff = 0;
+  for (int i = 0; i < 300; ++i) {
+    const auto plan = model.plan(order(i, applied, 10'000, {RechargeChannel::bank_transfer}));
+    REQUIRE_FALSE(plan.payments.empty());
+    const Payment& p = plan.payments.front();
+    const Millis local = (p.paid_at + k_shanghai_offset).time_since_epoch() % std::chrono::days{1};
+    CHECK(local >= 9h);
+    CHECK(local < 18h);
+    CHECK(p.paid_at > applied);
+    CHECK(p.paid_at < schedule::shanghai_midnight(schedule::shanghai_date(applied)) + std::chrono::days{5});
+    CHECK(p.lands_at >= calendar().next_interbank_open(p.paid_at));
+    if (!calendar().is_working_day(schedule::shanghai_date(p.paid_at))) ++on_rest_day;
+    if (local >= 17h + 15min) ++after_cutoff;
+  }
+  CHECK(on_rest_day > 100); // Oct 1-3 are three of the five days
+  CHECK(after_cutoff > 0);
+}
+
+TEST_CASE("transferring later changes only the payers who do it, and its keys round-trip") {
+  PayerMix later;
+  later.bank_later = 0.5;
+  const PayerModel plain(PayerMix{}, 17, calendar());
+  const PayerModel mixed(later, 17, calendar());
+  int same_plans = 0;
+  for (int i = 0; i < 200; ++i) {
+    const auto a = plain.plan(order(i));
+    const auto b = mixed.plan(order(i));
+    if (same(a, b)) ++same_plans;
+    else CHECK((!b.payments.empty() && b.payments.front().channel == RechargeChannel::bank_transfer));
+  }
+  CHECK(same_plans > 140);
+  CHECK(same_plans < 200);
+  auto mix = parse_payer_mix("bank_later=0.25,bank_later_days=3");
+  REQUIRE(mix.ok());
+  CHECK(mix->bank_later == doctest::Approx(0.25));
+  CHECK(mix->bank_later_days == 3);
+  CHECK(format_payer_mix(*parse_payer_mix(format_payer_mix(*mix))) == format_payer_mix(*mix));
+  auto days = parse_payer_mix("bank_later_days=9");
+  REQUIRE_FALSE(days.ok());
+  CHECK(days.error().message.find("bank_later_days=9") != std::string::npos);
+}
