@@ -1,6 +1,6 @@
 #include "sandbox/notifier.hpp"
 
-#include "crypto/random.hpp"
+#include "logging/event_line.hpp"
 #include "wxpay/codec.hpp"
 #include "wxpay/notification.hpp"
 
@@ -101,7 +101,7 @@ void Notifier::enqueue(const PlatformEvent& event) {
     Delivery d = build(event, *type);
     if (d.state == DeliveryState::pending && rng_.chance(config_.lost_share)) d.state = DeliveryState::lost;
     if (d.state == DeliveryState::lost)
-      log("event=notify_lost id=" + d.id + " type=" + d.event_type + " out_recharge_no=" + d.out_recharge_no);
+      log(logging::EventLine("notify_lost").kv("id", d.id).kv("type", d.event_type).kv("out_recharge_no", d.out_recharge_no).str());
     deliveries_.push_back(std::move(d));
   }
   stop_.wake();
@@ -154,21 +154,25 @@ void Notifier::finish_attempt(std::size_t index, bool ok, int status, std::strin
   ++d.attempts;
   d.last_status = status;
   d.last_error = std::move(error);
-  std::string line = "id=" + d.id + " type=" + d.event_type + " out_recharge_no=" + d.out_recharge_no +
-                     " attempt=" + std::to_string(d.attempts) + " status=" + std::to_string(status);
+  auto line = [&](std::string_view event) {
+    logging::EventLine l(event);
+    l.kv("id", d.id).kv("type", d.event_type).kv("out_recharge_no", d.out_recharge_no);
+    l.kv("attempt", d.attempts).kv("status", d.last_status);
+    return l;
+  };
   if (ok) {
     d.state = DeliveryState::delivered;
-    log("event=notify_delivered " + line);
+    log(line("notify_delivered").str());
     return;
   }
   const auto retry = static_cast<std::size_t>(d.attempts - 1);
   if (retry >= config_.retry_schedule.size()) {
     d.state = DeliveryState::given_up;
-    log("event=notify_given_up " + line + " error=\"" + d.last_error + "\"");
+    log(line("notify_given_up").kv("error", d.last_error).str());
     return;
   }
   d.next_attempt = clock_.now() + config_.retry_schedule[retry];
-  log("event=notify_failed " + line + " next=" + format_utc(d.next_attempt) + " error=\"" + d.last_error + "\"");
+  log(line("notify_failed").kv("next", format_rfc3339(d.next_attempt)).kv("error", d.last_error).str());
 }
 
 std::size_t Notifier::deliver_due() {

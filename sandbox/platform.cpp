@@ -109,7 +109,6 @@ std::string Platform::next_recharge_id(TimePoint at) { return "100" + yyyymmdd(a
 
 Outcome<wxpay::ApplyResponse> Platform::apply(const wxpay::ApplyRequest& r) {
   return locked([&]() -> Outcome<wxpay::ApplyResponse> {
-    const TimePoint now = clock_.now();
     ++counters_.apply_calls;
     if (wxpay::validate_out_recharge_no(r.out_recharge_no).ok()) ++apply_counts_[r.out_recharge_no];
     if (auto refused = check_apply(r, config_.sub_mchids)) return std::move(*refused);
@@ -117,35 +116,41 @@ Outcome<wxpay::ApplyResponse> Platform::apply(const wxpay::ApplyRequest& r) {
       ++counters_.duplicate_applies;
       return PlatformError::make(400, "INVALID_REQUEST", std::string(k_msg_duplicate));
     }
-    auto order = std::make_unique<Order>();
-    wxpay::MchDeposit& d = order->deposit;
-    d.sp_mchid = config_.sp_mchid;
-    d.sub_mchid = r.sub_mchid;
-    d.recharge_id = next_recharge_id(now);
-    d.out_recharge_no = r.out_recharge_no;
-    d.account_type = r.account_type;
-    d.recharge_state = RechargeState::recharging;
-    d.recharge_scene = r.recharge_scene;
-    d.recharge_state_desc = std::string(k_desc_recharging);
-    d.recharge_amount = r.recharge_amount;
-    d.accept_time = now;
-    d.available_recharge_channels = r.available_recharge_channels;
-    order->notify_url = r.notify_url;
-    order->remark = r.remark;
-    order->facts = OrderFacts{r.out_recharge_no, r.sub_mchid, d.recharge_id, r.recharge_amount.amount,
-                              channel_values(r.available_recharge_channels), now, now + config_.link_ttl};
-    if (config_.payers == Payers::simulated) order->plan = payers_.plan(order->facts);
-    due_.push(Due{order->facts.expires_at, seq_++, DueKind::expire, r.out_recharge_no, 0, 0});
-    Order& placed = *order;
-    orders_.emplace(r.out_recharge_no, std::move(order));
-    order_list_.push_back(&placed);
-    ++counters_.orders;
-    ++counters_.recharging;
-    schedule_plan_locked(placed, 0);
-    emit_locked(EventKind::applied, placed, now);
+    const Order& order = create_locked(r, clock_.now());
+    const wxpay::MchDeposit& d = order.deposit;
     return wxpay::ApplyResponse{d.recharge_id, d.out_recharge_no,
                                 config_.recharge_url_base + "?recharge_id=" + d.recharge_id};
   });
+}
+
+Platform::Order& Platform::create_locked(const wxpay::ApplyRequest& r, TimePoint now) {
+  auto order = std::make_unique<Order>();
+  wxpay::MchDeposit& d = order->deposit;
+  d.sp_mchid = config_.sp_mchid;
+  d.sub_mchid = r.sub_mchid;
+  d.recharge_id = next_recharge_id(now);
+  d.out_recharge_no = r.out_recharge_no;
+  d.account_type = r.account_type;
+  d.recharge_state = RechargeState::recharging;
+  d.recharge_scene = r.recharge_scene;
+  d.recharge_state_desc = std::string(k_desc_recharging);
+  d.recharge_amount = r.recharge_amount;
+  d.accept_time = now;
+  d.available_recharge_channels = r.available_recharge_channels;
+  order->notify_url = r.notify_url;
+  order->remark = r.remark;
+  order->facts = OrderFacts{r.out_recharge_no, r.sub_mchid, d.recharge_id, r.recharge_amount.amount,
+                            channel_values(r.available_recharge_channels), now, now + config_.link_ttl};
+  if (config_.payers == Payers::simulated) order->plan = payers_.plan(order->facts);
+  Order& placed = *order;
+  orders_.emplace(r.out_recharge_no, std::move(order));
+  order_list_.push_back(&placed);
+  ++counters_.orders;
+  ++counters_.recharging;
+  due_.push(Due{placed.facts.expires_at, seq_++, DueKind::expire, r.out_recharge_no, 0, 0});
+  schedule_plan_locked(placed, 0);
+  emit_locked(EventKind::applied, placed, now);
+  return placed;
 }
 
 Outcome<wxpay::MchDeposit> Platform::query(std::string_view sub_mchid, std::string_view out_recharge_no) {

@@ -142,6 +142,7 @@ private:
   // Runs fn under the lock after bringing the book up to now; wakes the consumer afterwards if needed.
   template <class Fn>
   auto locked(Fn&& fn);
+  Order& create_locked(const wxpay::ApplyRequest& request, TimePoint now);
   void process_due_locked(TimePoint now);
   void handle_land(Order& order, const Payment& p, TimePoint at);
   void credit(Order& order, const Payment& p, TimePoint at);
