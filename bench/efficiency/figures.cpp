@@ -1,0 +1,133 @@
+#include "bench/efficiency/figures.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace recharged::bench::efficiency {
+namespace {
+
+using namespace std::chrono;
+using wxpay::RechargeChannel;
+using wxpay::RechargeState;
+
+double minutes_of(Millis d) { return static_cast<double>(d.count()) / 60'000.0; }
+
+// Nearest rank: the smallest value with at least p of the values at or below it.
+double percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(values.size())));
+  return values[std::clamp<std::size_t>(rank, 1, values.size()) - 1];
+}
+
+LatencyStats stats(const std::vector<double>& minutes) {
+  return {minutes.size(), percentile(minutes, 0.5), percentile(minutes, 0.95), percentile(minutes, 1.0)};
+}
+
+double mean(const std::vector<double>& v) {
+  double sum = 0;
+  for (const double x : v) sum += x;
+  return v.empty() ? 0 : sum / static_cast<double>(v.size());
+}
+
+// The payment that credited a SUCCESS order (landed at success_time and was not sent back).
+const sandbox::Payment* crediting(const sandbox::OrderTruth& t) {
+  if (!t.deposit.success_time) return nullptr;
+  for (const auto& p : t.plan.payments)
+    if (!p.return_reason && p.lands_at == *t.deposit.success_time) return &p;
+  return nullptr;
+}
+
+struct Latencies {
+  std::vector<double> all, qr, online_bank, bank_transfer, qr_within_30m, bank_held;
+
+  void add(const OrderRecord& r) {
+    const auto& d = r.truth.deposit;
+    const double m = minutes_of(*r.detected_at - *d.success_time);
+    all.push_back(m);
+    const RechargeChannel c = d.recharge_channel ? d.recharge_channel->value : RechargeChannel::unknown;
+    if (c == RechargeChannel::qr_recharge) qr.push_back(m);
+    if (c == RechargeChannel::online_bank) online_bank.push_back(m);
+    if (c == RechargeChannel::bank_transfer) bank_transfer.push_back(m);
+    const sandbox::Payment* p = crediting(r.truth);
+    if (p == nullptr) return;
+    if (c == RechargeChannel::qr_recharge && p->paid_at - r.truth.applied_at <= minutes{30}) qr_within_30m.push_back(m);
+    if (c == RechargeChannel::bank_transfer && p->lands_at - p->paid_at > minutes{10}) bank_held.push_back(m);
+  }
+};
+
+// A closed order whose payer had already sent money: credited too late (held past the link's expiry), closed
+// by mistake, or none of these (only payers who came after the close, or nobody).
+void classify_closed(const sandbox::OrderTruth& t, Figures& f) {
+  const TimePoint closed = t.deposit.close_time.value_or(t.expires_at);
+  bool before = false;
+  bool held = false;
+  bool after = false;
+  for (const auto& p : t.plan.payments) {
+    if (p.return_reason) continue; // sent back whatever we do (wrong amount or payer name)
+    if (p.paid_at >= closed) after = true;
+    else if (p.lands_at >= t.expires_at) held = true;
+    else before = true;
+  }
+  if (before) ++f.paid_closed;
+  else if (held) ++f.held_past_expiry;
+  else if (after) ++f.paid_after_close;
+}
+
+} // namespace
+
+Figures summarize(const ReplayResult& result) {
+  Figures f;
+  f.strategy = result.strategy;
+  f.orders = result.orders.size();
+  std::vector<double> calls, paid_calls, unpaid_calls;
+  Latencies lat;
+  std::uint64_t platform_total = 0;
+  bool each_matches = true;
+  for (const auto& r : result.orders) {
+    const auto& t = r.truth;
+    const std::uint64_t n = t.applies + t.queries + t.closes;
+    platform_total += n;
+    each_matches = each_matches && n == r.calls;
+    calls.push_back(static_cast<double>(n));
+    const RechargeState state = t.deposit.recharge_state.value;
+    if (state == RechargeState::success) {
+      ++f.paid;
+      paid_calls.push_back(static_cast<double>(n));
+      if (r.detected_at) {
+        ++f.detected;
+        lat.add(r);
+      } else {
+        ++f.never_detected;
+      }
+      continue;
+    }
+    ++f.unpaid;
+    unpaid_calls.push_back(static_cast<double>(n));
+    if (state != RechargeState::closed) continue;
+    if (t.deposit.recharge_state_desc == sandbox::k_desc_expired) ++f.expired;
+    else ++f.closed_by_us;
+    classify_closed(t, f);
+  }
+  f.calls_mean = mean(calls);
+  f.calls_p50 = percentile(calls, 0.5);
+  f.calls_p99 = percentile(calls, 0.99);
+  f.calls_max = percentile(calls, 1.0);
+  f.calls_mean_paid = mean(paid_calls);
+  f.calls_mean_unpaid = mean(unpaid_calls);
+  f.apply_calls = result.platform.apply_calls;
+  f.query_calls = result.platform.queries;
+  f.close_calls = result.platform.closes;
+  f.calls_match = each_matches && platform_total == result.calls &&
+                  result.calls == f.apply_calls + f.query_calls + f.close_calls;
+  f.all = stats(lat.all);
+  f.qr = stats(lat.qr);
+  f.online_bank = stats(lat.online_bank);
+  f.bank_transfer = stats(lat.bank_transfer);
+  f.qr_within_30m = stats(lat.qr_within_30m);
+  f.bank_held = stats(lat.bank_held);
+  return f;
+}
+
+} // namespace recharged::bench::efficiency

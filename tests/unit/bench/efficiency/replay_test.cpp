@@ -1,0 +1,119 @@
+#include "bench/efficiency/figures.hpp"
+#include "bench/efficiency/replay.hpp"
+#include "tests/unit/bench/efficiency/efficiency_fixtures.hpp"
+
+#include <doctest/doctest.h>
+
+#include <map>
+
+using namespace recharged;
+using namespace recharged::bench::efficiency;
+using recharged::test::efficiency::calendar;
+using recharged::test::efficiency::tiny_workload;
+using namespace std::chrono_literals;
+
+namespace {
+
+ReplayResult run(const Workload& w, Strategy s) {
+  return replay(w, generate_orders(w), s, calendar(), schedule::PollPolicyConfig{});
+}
+
+std::uint64_t platform_calls(const OrderRecord& r) { return r.truth.applies + r.truth.queries + r.truth.closes; }
+
+} // namespace
+
+TEST_CASE("recharged over a tiny workload expires nothing, closes no paid order and sees every payment") {
+  const Workload w = tiny_workload();
+  const ReplayResult r = run(w, Strategy::recharged);
+  const Figures f = summarize(r);
+  CHECK(f.orders == w.orders);
+  CHECK(f.expired == 0);
+  CHECK(f.paid_closed == 0);
+  CHECK(f.never_detected == 0);
+  CHECK(f.paid > 40);
+  CHECK(f.unpaid > 20);
+  CHECK(f.detected == f.paid);
+  CHECK(f.closed_by_us == f.unpaid);
+  for (const auto& o : r.orders) {
+    CHECK_FALSE(orders::is_open(o.local.state));
+    if (o.detected_at) CHECK(*o.detected_at >= *o.truth.deposit.success_time);
+  }
+}
+
+TEST_CASE("the calls the replay counts are exactly the calls the platform counted, order by order") {
+  const Workload w = tiny_workload(80, 11);
+  for (const Strategy s : all_strategies()) {
+    CAPTURE(to_string(s));
+    const ReplayResult r = run(w, s);
+    std::uint64_t sum = 0;
+    for (const auto& o : r.orders) {
+      CHECK(o.calls == platform_calls(o));
+      CHECK(o.truth.applies == 1);
+      sum += o.calls;
+    }
+    CHECK(sum == r.calls);
+    CHECK(r.calls == r.platform.apply_calls + r.platform.queries + r.platform.closes);
+    CHECK(r.platform.apply_calls == w.orders);
+    CHECK(summarize(r).calls_match);
+  }
+}
+
+TEST_CASE("a stale close is one final query, one close call and one confirming query at the close deadline") {
+  const Workload w = tiny_workload(100, 3);
+  for (const Strategy s : {Strategy::recharged, Strategy::fixed_10m, Strategy::age_based}) {
+    CAPTURE(to_string(s));
+    const ReplayResult r = run(w, s);
+    int closed = 0;
+    for (const auto& o : r.orders) {
+      if (o.truth.closes == 0) continue;
+      ++closed;
+      CHECK(o.truth.closes == 1);
+      CHECK(o.local.state == orders::OrderState::closed);
+      CHECK(*o.truth.deposit.close_time >= o.local.close_after);
+      CHECK(*o.local.last_poll_at == *o.truth.deposit.close_time); // the confirming query, same instant
+      CHECK(*o.truth.deposit.close_time < o.truth.expires_at);
+    }
+    CHECK(closed > 10);
+    CHECK(summarize(r).expired == 0);
+  }
+}
+
+TEST_CASE("the retry list stops after its seventh query: unpaid orders expire at the platform and nothing is closed") {
+  const Workload w = tiny_workload(100, 5);
+  const Figures f = summarize(run(w, Strategy::retry_list));
+  const ReplayResult r = run(w, Strategy::retry_list);
+  for (const auto& o : r.orders) {
+    CHECK(o.truth.queries <= 7);
+    CHECK(o.truth.closes == 0);
+  }
+  CHECK(f.closed_by_us == 0);
+  CHECK(f.expired == f.unpaid);
+  CHECK(f.expired > 20);
+  CHECK(f.detected + f.never_detected == f.paid);
+}
+
+TEST_CASE("polling every minute sees each payment within a minute of its landing") {
+  const Figures f = summarize(run(tiny_workload(40, 9), Strategy::fixed_1m));
+  CHECK(f.detected == f.paid);
+  CHECK(f.all.n == f.detected);
+  CHECK(f.all.max <= 1.0);
+  CHECK(f.all.max > 0.5);
+}
+
+TEST_CASE("every strategy faces the same orders and the same payers") {
+  const Workload w = tiny_workload(60, 13);
+  std::map<std::string, TimePoint> first_payment;
+  for (const auto& o : run(w, Strategy::recharged).orders)
+    if (!o.truth.plan.payments.empty()) first_payment[o.spec.out_recharge_no] = o.truth.plan.payments.front().paid_at;
+  CHECK(first_payment.size() > 20);
+  for (const Strategy s : {Strategy::fixed_10m, Strategy::retry_list}) {
+    std::size_t same = 0;
+    for (const auto& o : run(w, s).orders) {
+      const auto it = first_payment.find(o.spec.out_recharge_no);
+      if (it != first_payment.end() && !o.truth.plan.payments.empty() &&
+          o.truth.plan.payments.front().paid_at == it->second)
+        ++same;
+    }
+    CHECK(same == first_payment.size());
+  }
+}
