@@ -131,7 +131,9 @@ std::optional<Candidate> bank_cadence(const Context& ctx, TimePoint base) {
   if (!ctx.cal.interbank_open(base)) return std::nullopt;
   const TimePoint closes = ctx.cal.next_interbank_close(base);
   const TimePoint last_look = closes - cfg.bank_preclose_lead;
-  if (closes > at || last_look < base + std::max(cfg.min_spacing, spacing / 2)) return std::nullopt;
+  // Whatever lands before the close stays unseen until the poll after the reopening (over a weekend or a
+  // holiday, days later), so the last look is skipped only right after a poll, even when polls are hours apart.
+  if (closes > at || last_look < base + cfg.min_spacing) return std::nullopt;
   return Candidate{last_look, PollRule::bank_preclose, "last look before interbank closes " + shanghai_clock(closes),
                    spacing};
 }

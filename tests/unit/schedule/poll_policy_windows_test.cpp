@@ -104,6 +104,22 @@ TEST_CASE("at the 17:15 edge a bank-only order takes a last look, then waits for
   CHECK(reopen.reason == "bank: interbank reopens Mon 20:30 +10m settlement");
 }
 
+TEST_CASE("a bank-only order polled hours apart still takes its last look before a weekend or a holiday") {
+  auto o = accepted_order("FRI2", "2026-11-24T09:00:00", {"BANK_TRANSFER"}); // Tuesday
+  o.last_poll_at = sh("2026-11-27T14:30:00");                               // Friday, age 3 d: 8 h spacing
+  o.poll_count = 60;
+  const auto look = plan_next_poll(o, *o.last_poll_at, shipped_calendar(), k_cfg);
+  CHECK(look.at == sh("2026-11-27T17:14:00"));
+  CHECK(look.rule == PollRule::bank_preclose);
+  // Whatever the jitter, the plans of orders days old look in before Friday's close and before National Day.
+  for (int i = 0; i < 20; ++i) {
+    const auto friday = plan_for(accepted_order("FRI" + std::to_string(i), "2026-11-24T09:00:00", {"BANK_TRANSFER"}));
+    CHECK_FALSE(queries_between(friday, sh("2026-11-27T17:13:00"), sh("2026-11-27T17:15:00")).empty());
+    const auto holiday = plan_for(accepted_order("NAT" + std::to_string(i), "2026-09-28T09:00:00", {"BANK_TRANSFER"}));
+    CHECK_FALSE(queries_between(holiday, sh("2026-09-30T17:13:00"), sh("2026-09-30T17:15:00")).empty());
+  }
+}
+
 TEST_CASE("an order that also allows QR keeps polling inside a closed window, a bank-only order does not") {
   const auto mixed = plan_for(accepted_order("MIX1", "2026-11-23T16:00:00"));
   const auto bank_only = plan_for(accepted_order("BO1", "2026-11-23T16:00:00", {"BANK_TRANSFER"}));
