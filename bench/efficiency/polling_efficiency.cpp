@@ -27,6 +27,7 @@ struct Args {
   int runs = 3;
   std::size_t orders = 0;
   std::vector<std::string> strategies;
+  std::vector<std::string> policy; // [schedule] knobs for recharged, key=value
   std::string output;
   std::string csv_dir;
   int jobs = 1;
@@ -57,6 +58,13 @@ Result<Setup> prepare(const Args& a) {
   s.seeds = a.seeds;
   for (int i = 0; s.seeds.empty() && i < a.runs; ++i) s.seeds.push_back(s.workload.seed + static_cast<std::uint64_t>(i));
   if (s.seeds.empty()) s.seeds.push_back(s.workload.seed);
+  for (const auto& item : a.policy) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos)
+      return Error::invalid("policy", "The policy item '" + item + "' is invalid: write key=value, e.g. max_interval=4h.");
+    RECHARGED_CHECK(schedule::set_poll_policy_option(s.policy, item.substr(0, eq), item.substr(eq + 1)));
+  }
+  RECHARGED_CHECK(schedule::validate(s.policy));
   RECHARGED_TRY(s.calendar, schedule::SettlementCalendar::load({a.calendar}));
   if (s.calendar.years().empty())
     return Error::invalid("calendar", "No holiday calendar was found in " + a.calendar + ".");
@@ -104,7 +112,9 @@ int run(const Args& a) {
   for (const auto seed : setup->seeds) runs.push_back(run_seed(*setup, seed, a.jobs, a.csv_dir));
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
   const Targets targets;
-  const std::string json = report_json(setup->workload, runs, targets, took.count());
+  std::string policy;
+  for (const auto& item : a.policy) policy += (policy.empty() ? "" : ",") + item;
+  const std::string json = report_json(setup->workload, policy, runs, targets, took.count());
   if (!a.output.empty()) {
     std::ofstream out(a.output);
     out << json;
@@ -134,6 +144,8 @@ int main(int argc, char** argv) {
   app.add_option("--orders", a.orders, "Override the workload's number of orders");
   app.add_option("--strategies", a.strategies, "recharged,fixed_1m,fixed_10m,age_based,retry_list (default: all)")
       ->delimiter(',');
+  app.add_option("--policy", a.policy, "[schedule] knobs for recharged instead of the defaults, e.g. "
+                                       "max_interval=4h,bank_window=1d")->delimiter(',');
   app.add_option("--jobs", a.jobs, "Replays run at the same time")->capture_default_str()->check(CLI::Range(1, 16));
   app.add_option("--output", a.output, "Also write the JSON to this file");
   app.add_option("--csv-dir", a.csv_dir, "Write every replay's orders as <dir>/<strategy>-seed<N>.csv")

@@ -143,8 +143,8 @@ bool targets_met(const std::vector<Figures>& figures, const Targets& t) {
          r->qr_within_30m.p95 <= t.p95_qr_30m_max && r->expired == 0 && r->paid_closed == 0;
 }
 
-std::string report_json(const Workload& workload, const std::vector<SeedRun>& runs, const Targets& targets,
-                        double elapsed_seconds) {
+std::string report_json(const Workload& workload, std::string_view policy, const std::vector<SeedRun>& runs,
+                        const Targets& targets, double elapsed_seconds) {
   const auto medians = median_figures(runs);
   json per_run = json::array();
   for (const auto& r : runs) per_run.push_back({{"seed", r.seed}, {"strategies", strategies_json(r.strategies)}});
@@ -154,7 +154,7 @@ std::string report_json(const Workload& workload, const std::vector<SeedRun>& ru
       {"section", "polling_efficiency"},
       {"workload", json::parse(workload_json(workload))},
       {"seeds", seeds},
-      {"policy", "schedule::PollPolicyConfig defaults"},
+      {"policy", policy.empty() ? std::string("defaults") : std::string(policy)},
       {"median", strategies_json(medians)},
       {"targets", targets_json(medians, targets)},
       {"runs", per_run},

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace recharged::bench::efficiency {
@@ -28,10 +29,10 @@ struct Targets {
 // Whether recharged's figures meet every target (0 expired and 0 paid closed included); false without recharged.
 [[nodiscard]] bool targets_met(const std::vector<Figures>& figures, const Targets& targets);
 
-// The benchmark's result as one JSON object: the workload, the seeds, the medians per strategy, the targets and
-// each run's figures. Latencies are in minutes.
-[[nodiscard]] std::string report_json(const Workload& workload, const std::vector<SeedRun>& runs,
-                                      const Targets& targets, double elapsed_seconds);
+// The benchmark's result as one JSON object: the workload, the policy knobs recharged ran with ("" = the
+// defaults), the seeds, the medians per strategy, the targets and each run's figures. Latencies in minutes.
+[[nodiscard]] std::string report_json(const Workload& workload, std::string_view policy,
+                                      const std::vector<SeedRun>& runs, const Targets& targets, double elapsed_seconds);
 // The medians as a table for people, one row per strategy, then latency by channel.
 [[nodiscard]] std::string report_table(const Workload& workload, const std::vector<SeedRun>& runs,
                                        const Targets& targets);

@@ -51,10 +51,11 @@ TEST_CASE("the targets hold only when every one of them holds for recharged") {
 
 TEST_CASE("the JSON report names the workload, the seeds, each strategy's medians and the targets") {
   const std::vector<SeedRun> runs{seed_run(4, 30, 9, 0), seed_run(5, 31, 8, 0)};
-  const auto j = nlohmann::json::parse(report_json(tiny_workload(), runs, Targets{}, 1.5));
+  const auto j = nlohmann::json::parse(report_json(tiny_workload(), "max_interval=4h", runs, Targets{}, 1.5));
   CHECK(j["section"] == "polling_efficiency");
   CHECK(j["workload"]["name"] == "tiny");
   CHECK(j["seeds"] == nlohmann::json::array({4, 5}));
+  CHECK(j["policy"] == "max_interval=4h");
   CHECK(j["median"]["recharged"]["calls_per_order"]["mean"].get<double>() == doctest::Approx(30.5));
   CHECK(j["median"]["fixed_1m"]["detection_minutes"]["all"]["p95"].get<double>() == doctest::Approx(0.5));
   CHECK(j["targets"]["met"] == true);
