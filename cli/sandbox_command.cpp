@@ -8,6 +8,7 @@
 #include "logging/setup.hpp"
 #include "sandbox/sandbox.hpp"
 #include "sandbox/state.hpp"
+#include "config/config.hpp"
 #include "schedule/settlement_calendar.hpp"
 
 #include <CLI/CLI.hpp>
@@ -166,7 +167,7 @@ int run_sandbox(const SandboxArgs& a) {
 
   std::vector<fs::path> dirs;
   for (const auto& d : a.calendar_dirs) dirs.push_back(fs::absolute(d));
-  if (dirs.empty()) dirs = {"/usr/share/recharged/calendar", "/etc/recharged/calendar"};
+  if (dirs.empty()) dirs = config::default_calendar_dirs(); // the daemon's default too, so both sides agree
   auto calendar = schedule::SettlementCalendar::load(dirs);
   if (!calendar) {
     std::cerr << "recharged: error: " << calendar.error().message << "\n";
