@@ -42,8 +42,9 @@ struct PollPolicyConfig {
   // bank_reopen_spread: reopen polls of many orders are spread over this much time after the settle delay.
   Millis bank_reopen_spread{std::chrono::minutes{1}};
   // bank_preclose_lead: a bank-only order's poll that would fall in a closed window is pulled back to this
-  // long before the window closes (when that is not too close to the previous poll).
-  Millis bank_preclose_lead{std::chrono::minutes{1}};
+  // long before the window closes (unless the previous poll was within min_spacing). Short, because a transfer
+  // landing after the look stays unseen until the reopening, days later before a weekend or holiday.
+  Millis bank_preclose_lead{std::chrono::seconds{1}};
   // min_spacing: an order is never queried twice within this (except the stale close at its deadline).
   Millis min_spacing{std::chrono::seconds{10}};
   // jitter_ratio: each planned gap moves by a deterministic ±(this fraction) so orders never poll in lock-step.

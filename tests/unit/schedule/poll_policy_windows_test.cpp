@@ -93,7 +93,7 @@ TEST_CASE("at the 17:15 edge a bank-only order takes a last look, then waits for
   o.last_poll_at = sh("2026-11-23T17:08:00");
   o.poll_count = 40;
   const auto last_look = plan_next_poll(o, *o.last_poll_at, shipped_calendar(), k_cfg);
-  CHECK(last_look.at == sh("2026-11-23T17:14:00"));
+  CHECK(last_look.at == sh("2026-11-23T17:14:59"));
   CHECK(last_look.rule == PollRule::bank_preclose);
   CHECK(last_look.reason == "bank preclose: last look before interbank closes Mon 17:15");
   o.last_poll_at = last_look.at;
@@ -109,7 +109,7 @@ TEST_CASE("a bank-only order polled hours apart still takes its last look before
   o.last_poll_at = sh("2026-11-27T14:30:00");                               // Friday, age 3 d: 8 h spacing
   o.poll_count = 60;
   const auto look = plan_next_poll(o, *o.last_poll_at, shipped_calendar(), k_cfg);
-  CHECK(look.at == sh("2026-11-27T17:14:00"));
+  CHECK(look.at == sh("2026-11-27T17:14:59"));
   CHECK(look.rule == PollRule::bank_preclose);
   // Whatever the jitter, the plans of orders days old look in before Friday's close and before National Day.
   for (int i = 0; i < 20; ++i) {
