@@ -56,8 +56,8 @@ Result<Setup> prepare(const Args& a) {
   }
   if (s.strategies.empty()) s.strategies.assign(all_strategies().begin(), all_strategies().end());
   s.seeds = a.seeds;
-  for (int i = 0; s.seeds.empty() && i < a.runs; ++i) s.seeds.push_back(s.workload.seed + static_cast<std::uint64_t>(i));
-  if (s.seeds.empty()) s.seeds.push_back(s.workload.seed);
+  if (s.seeds.empty())
+    for (int i = 0; i < a.runs; ++i) s.seeds.push_back(s.workload.seed + static_cast<std::uint64_t>(i));
   for (const auto& item : a.policy) {
     const auto eq = item.find('=');
     if (eq == std::string::npos)
