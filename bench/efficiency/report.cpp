@@ -108,6 +108,58 @@ json targets_json(const std::vector<Figures>& medians, const Targets& t) {
   };
 }
 
+json table_row(std::string name, double value, std::string_view unit) {
+  return {{"name", std::move(name)}, {"value", round2(value)}, {"unit", unit}};
+}
+
+json target_row(std::string name, double value, std::string_view unit, std::string_view target, bool ok) {
+  json row = table_row(std::move(name), value, unit);
+  row["target"] = target;
+  row["ok"] = ok;
+  return row;
+}
+
+// bench/run's rows: recharged against its targets, then each baseline's cost, latency and safety.
+json rows_json(const std::vector<Figures>& medians, const Targets& t) {
+  json rows = json::array();
+  if (const Figures* r = find(medians, Strategy::recharged)) {
+    char target[32];
+    std::snprintf(target, sizeof target, "≤ %.0f", t.mean_calls_max);
+    rows.push_back(target_row("recharged: API calls per order, mean", r->calls_mean, "", target,
+                              r->calls_mean <= t.mean_calls_max));
+    rows.push_back(table_row("recharged: API calls per order, p99", r->calls_p99, ""));
+    std::snprintf(target, sizeof target, "≤ %.0f min", t.p95_all_max);
+    rows.push_back(target_row("recharged: detection p95, all paid orders", r->all.p95, "min", target,
+                              r->all.p95 <= t.p95_all_max));
+    std::snprintf(target, sizeof target, "≤ %.0f min", t.p95_qr_30m_max);
+    rows.push_back(target_row("recharged: detection p95, QR paid within 30 min", r->qr_within_30m.p95, "min", target,
+                              r->qr_within_30m.p95 <= t.p95_qr_30m_max));
+    rows.push_back(table_row("recharged: detection p50, all paid orders", r->all.p50, "min"));
+    rows.push_back(table_row("recharged: detection max, all paid orders", r->all.max, "min"));
+    rows.push_back(table_row("recharged: detection p95, QR", r->qr.p95, "min"));
+    rows.push_back(table_row("recharged: detection p95, online banking", r->online_bank.p95, "min"));
+    rows.push_back(table_row("recharged: detection p95, bank transfer", r->bank_transfer.p95, "min"));
+    rows.push_back(table_row("recharged: detection max, bank transfer held by a window", r->bank_held.max, "min"));
+    rows.push_back(target_row("recharged: orders expired at the platform", static_cast<double>(r->expired), "", "0",
+                              r->expired == 0));
+    rows.push_back(target_row("recharged: paid orders closed", static_cast<double>(r->paid_closed), "", "0",
+                              r->paid_closed == 0));
+    rows.push_back(table_row("recharged: transfers held past the link's expiry",
+                             static_cast<double>(r->held_past_expiry), ""));
+  }
+  for (const auto& f : medians) {
+    if (f.strategy == Strategy::recharged) continue;
+    const std::string name(to_string(f.strategy));
+    rows.push_back(table_row(name + ": API calls per order, mean", f.calls_mean, ""));
+    rows.push_back(table_row(name + ": detection p95, all paid orders", f.all.p95, "min"));
+    rows.push_back(table_row(name + ": detection p95, QR paid within 30 min", f.qr_within_30m.p95, "min"));
+    rows.push_back(table_row(name + ": orders expired at the platform", static_cast<double>(f.expired), ""));
+    if (f.never_detected > 0)
+      rows.push_back(table_row(name + ": paid orders never seen paid", static_cast<double>(f.never_detected), ""));
+  }
+  return rows;
+}
+
 std::string seeds_text(const std::vector<SeedRun>& runs) {
   std::string s;
   for (const auto& r : runs) s += (s.empty() ? "" : ",") + std::to_string(r.seed);
@@ -152,6 +204,9 @@ std::string report_json(const Workload& workload, std::string_view policy, const
   for (const auto& r : runs) seeds.push_back(r.seed);
   const json out = {
       {"section", "polling_efficiency"},
+      {"title", "Polling efficiency in virtual time (issue 7 §4): workload '" + workload.name + "', " +
+                    std::to_string(workload.orders) + " orders, median of " + std::to_string(runs.size()) + " seeds"},
+      {"rows", rows_json(medians, targets)},
       {"workload", json::parse(workload_json(workload))},
       {"seeds", seeds},
       {"policy", policy.empty() ? std::string("defaults") : std::string(policy)},

@@ -60,6 +60,10 @@ TEST_CASE("the JSON report names the workload, the seeds, each strategy's median
   CHECK(j["median"]["fixed_1m"]["detection_minutes"]["all"]["p95"].get<double>() == doctest::Approx(0.5));
   CHECK(j["targets"]["met"] == true);
   CHECK(j["runs"].size() == 2);
+  REQUIRE(j["rows"].is_array()); // bench/run's table
+  CHECK(j["rows"][0]["name"] == "recharged: API calls per order, mean");
+  CHECK(j["rows"][0]["ok"] == true);
+  for (const auto& row : j["rows"]) CHECK(row["name"].get<std::string>().size() <= 58);
   const std::string table = report_table(tiny_workload(), runs, Targets{});
   CHECK(table.find("recharged") != std::string::npos);
   CHECK(table.find("MET") != std::string::npos);
