@@ -130,6 +130,17 @@ Result<std::vector<int>> Database::migrate() {
   });
 }
 
+Status Database::check_in_place() {
+  int moved = 0;
+  // SQLITE_NOTFOUND: a VFS without the check (e.g. in-memory); nothing to compare against.
+  if (sqlite3_file_control(db_->getHandle(), "main", SQLITE_FCNTL_HAS_MOVED, &moved) != SQLITE_OK || moved == 0)
+    return {};
+  return schema_error("moved", path_,
+                      "is no longer the file recharged opened: it was moved, deleted or replaced while in use, so "
+                      "nothing more is written to it. Put the original file back (recharged resumes by itself) or "
+                      "restart recharged to open the new one.");
+}
+
 Result<std::string> Database::integrity_check(bool quick) {
   return guarded("check the database's integrity", path_, [&]() -> Result<std::string> {
     SQLite::Statement check(*db_, quick ? "PRAGMA quick_check" : "PRAGMA integrity_check");

@@ -42,6 +42,9 @@ public:
   [[nodiscard]] static int latest_version() noexcept;
   // "ok", or SQLite's list of problems from PRAGMA integrity_check (quick_check when `quick`).
   [[nodiscard]] Result<std::string> integrity_check(bool quick = false);
+  // Fails (storage, code "moved") once the file at path() is no longer the file this connection has open:
+  // deleted, renamed or replaced while in use. SQLite in WAL mode would go on writing into the orphan.
+  [[nodiscard]] Status check_in_place();
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
 
   // For storage/*.cpp only.

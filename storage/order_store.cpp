@@ -92,6 +92,7 @@ Result<InsertResult> OrderStore::insert_new(const orders::Order& order, TimePoin
     return Error::invalid("state", "Only NEW orders can be recorded; order '" + clip(order.out_recharge_no) +
                                        "' is " + std::string(orders::to_string(order.state)) + ".");
   std::lock_guard lock(mu_);
+  RECHARGED_CHECK(db_.check_in_place()); // never write into a file that was replaced
   return guarded("record the new order '" + clip(order.out_recharge_no) + "'", db_.path(),
                  [&]() -> Result<InsertResult> {
                    SQLite::Transaction tx(db_.native(), SQLite::TransactionBehavior::IMMEDIATE);
@@ -123,6 +124,7 @@ Result<InsertResult> OrderStore::insert_new(const orders::Order& order, TimePoin
 Result<std::vector<bool>> OrderStore::commit(std::span<const OrderUpdate> updates) {
   RECHARGED_CHECK(check_updates(updates));
   std::lock_guard lock(mu_);
+  RECHARGED_CHECK(db_.check_in_place()); // never write into a file that was replaced
   return guarded("commit " + std::to_string(updates.size()) + " order update(s)", db_.path(),
                  [&]() -> Result<std::vector<bool>> {
                    std::vector<bool> held;
@@ -144,6 +146,7 @@ Result<NotificationResult> OrderStore::record_notification(const NotificationRec
                                                            const std::optional<OrderUpdate>& update) {
   if (update) RECHARGED_CHECK(check_update(*update));
   std::lock_guard lock(mu_);
+  RECHARGED_CHECK(db_.check_in_place()); // never write into a file that was replaced
   return guarded("record the notification '" + clip(record.id) + "'", db_.path(),
                  [&]() -> Result<NotificationResult> {
                    SQLite::Transaction tx(db_.native(), SQLite::TransactionBehavior::IMMEDIATE);

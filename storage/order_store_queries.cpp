@@ -120,6 +120,7 @@ Result<std::vector<FundReturnRecord>> OrderStore::fund_returns(std::int64_t orde
 Result<std::vector<orders::Order>> OrderStore::due(TimePoint now, int limit) {
   if (limit <= 0) return std::vector<orders::Order>{};
   std::lock_guard lock(mu_);
+  RECHARGED_CHECK(db_.check_in_place()); // the daemon's view (dispatch, /healthz) of a replaced file
   return guarded("read the due orders", db_.path(), [&]() -> Result<std::vector<orders::Order>> {
     auto query = statements_->get(Sql::due);
     query->bind(":now", format_utc(now));
@@ -155,6 +156,7 @@ Result<std::vector<orders::Order>> OrderStore::list(const ListFilter& filter) {
 
 Result<Counts> OrderStore::counts(TimePoint now) {
   std::lock_guard lock(mu_);
+  RECHARGED_CHECK(db_.check_in_place()); // the daemon's view (dispatch, /healthz) of a replaced file
   return guarded("count the orders", db_.path(), [&]() -> Result<Counts> {
     Counts c;
     for (const OrderState s : k_all_states) c.by_state[s] = 0;
