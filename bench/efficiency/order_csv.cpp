@@ -36,8 +36,8 @@ std::string row(const OrderRecord& r) {
   return r.spec.out_recharge_no + "," + offered(r.spec) + "," + format_rfc3339(r.spec.apply_at) + "," +
          (p ? std::string(wxpay::to_string(p->channel)) : "") + "," + (p ? format_rfc3339(p->paid_at) : "") + "," +
          (p ? format_rfc3339(p->lands_at) : "") + "," + when(r.detected_at) + "," + latency + "," +
-         std::to_string(calls) + "," + t.deposit.recharge_state.text + "," + t.deposit.recharge_state_desc.value_or("") +
-         "\n";
+         std::to_string(calls) + "," + t.deposit.recharge_state.text + "," +
+         t.deposit.recharge_state_desc.value_or("") + "\n";
 }
 
 } // namespace

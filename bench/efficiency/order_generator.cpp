@@ -73,7 +73,8 @@ std::vector<OrderSpec> generate_orders(const Workload& w) {
     if (qr_only) o.amount = std::min(o.amount, wxpay::k_max_qr_amount); // the platform refuses more
     out.push_back(std::move(o));
   }
-  std::stable_sort(out.begin(), out.end(), [](const OrderSpec& a, const OrderSpec& b) { return a.apply_at < b.apply_at; });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const OrderSpec& a, const OrderSpec& b) { return a.apply_at < b.apply_at; });
   return out;
 }
 

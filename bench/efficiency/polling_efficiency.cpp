@@ -50,8 +50,8 @@ Result<Setup> prepare(const Args& a) {
   for (const auto& name : a.strategies) {
     const auto st = parse_strategy(name);
     if (!st)
-      return Error::invalid("strategies", "The strategy '" + name +
-                                              "' is unknown: use recharged, fixed_1m, fixed_10m, age_based or retry_list.");
+      return Error::invalid("strategies", "The strategy '" + name + "' is unknown: use recharged, fixed_1m, "
+                                                                     "fixed_10m, age_based or retry_list.");
     s.strategies.push_back(*st);
   }
   if (s.strategies.empty()) s.strategies.assign(all_strategies().begin(), all_strategies().end());
@@ -61,7 +61,8 @@ Result<Setup> prepare(const Args& a) {
   for (const auto& item : a.policy) {
     const auto eq = item.find('=');
     if (eq == std::string::npos)
-      return Error::invalid("policy", "The policy item '" + item + "' is invalid: write key=value, e.g. max_interval=4h.");
+      return Error::invalid("policy",
+                            "The policy item '" + item + "' is invalid: write key=value, e.g. max_interval=4h.");
     RECHARGED_CHECK(schedule::set_poll_policy_option(s.policy, item.substr(0, eq), item.substr(eq + 1)));
   }
   RECHARGED_CHECK(schedule::validate(s.policy));
@@ -81,7 +82,8 @@ SeedRun run_seed(const Setup& s, std::uint64_t seed, int jobs, const std::string
     const auto started = std::chrono::steady_clock::now();
     const ReplayResult result = replay(w, orders, strategy, s.calendar, s.policy);
     if (!csv_dir.empty()) {
-      const auto path = std::filesystem::path(csv_dir) / (std::string(to_string(strategy)) + "-seed" + std::to_string(seed) + ".csv");
+      const std::string name = std::string(to_string(strategy)) + "-seed" + std::to_string(seed) + ".csv";
+      const auto path = std::filesystem::path(csv_dir) / name;
       std::ofstream(path) << orders_csv(result);
     }
     Figures f = summarize(result);

@@ -96,7 +96,9 @@ const Figures* find(const std::vector<Figures>& figures, Strategy s) {
 json targets_json(const std::vector<Figures>& medians, const Targets& t) {
   const Figures* r = find(medians, Strategy::recharged);
   if (r == nullptr) return {{"met", false}, {"note", "recharged was not run"}};
-  auto row = [](double value, double target, bool met) { return json{{"value", value}, {"target", target}, {"met", met}}; };
+  auto row = [](double value, double target, bool met) {
+    return json{{"value", value}, {"target", target}, {"met", met}};
+  };
   return {
       {"mean_calls_per_order", row(round2(r->calls_mean), t.mean_calls_max, r->calls_mean <= t.mean_calls_max)},
       {"p95_detection_minutes_all_paid", row(round2(r->all.p95), t.p95_all_max, r->all.p95 <= t.p95_all_max)},
@@ -119,34 +121,37 @@ json target_row(std::string name, double value, std::string_view unit, std::stri
   return row;
 }
 
+// bench/run's rows for recharged: its targets first, then latency by channel and the safety counts.
+void add_recharged_rows(json& rows, const Figures& r, const Targets& t) {
+  char target[32];
+  std::snprintf(target, sizeof target, "≤ %.0f", t.mean_calls_max);
+  rows.push_back(target_row("recharged: API calls per order, mean", r.calls_mean, "", target,
+                            r.calls_mean <= t.mean_calls_max));
+  rows.push_back(table_row("recharged: API calls per order, p99", r.calls_p99, ""));
+  std::snprintf(target, sizeof target, "≤ %.0f min", t.p95_all_max);
+  rows.push_back(target_row("recharged: detection p95, all paid orders", r.all.p95, "min", target,
+                            r.all.p95 <= t.p95_all_max));
+  std::snprintf(target, sizeof target, "≤ %.0f min", t.p95_qr_30m_max);
+  rows.push_back(target_row("recharged: detection p95, QR paid within 30 min", r.qr_within_30m.p95, "min", target,
+                            r.qr_within_30m.p95 <= t.p95_qr_30m_max));
+  rows.push_back(table_row("recharged: detection p50, all paid orders", r.all.p50, "min"));
+  rows.push_back(table_row("recharged: detection max, all paid orders", r.all.max, "min"));
+  rows.push_back(table_row("recharged: detection p95, QR", r.qr.p95, "min"));
+  rows.push_back(table_row("recharged: detection p95, online banking", r.online_bank.p95, "min"));
+  rows.push_back(table_row("recharged: detection p95, bank transfer", r.bank_transfer.p95, "min"));
+  rows.push_back(table_row("recharged: detection max, bank transfer held by a window", r.bank_held.max, "min"));
+  rows.push_back(target_row("recharged: orders expired at the platform", static_cast<double>(r.expired), "", "0",
+                            r.expired == 0));
+  rows.push_back(target_row("recharged: paid orders closed", static_cast<double>(r.paid_closed), "", "0",
+                            r.paid_closed == 0));
+  rows.push_back(table_row("recharged: transfers held past the link's expiry", static_cast<double>(r.held_past_expiry),
+                           ""));
+}
+
 // bench/run's rows: recharged against its targets, then each baseline's cost, latency and safety.
 json rows_json(const std::vector<Figures>& medians, const Targets& t) {
   json rows = json::array();
-  if (const Figures* r = find(medians, Strategy::recharged)) {
-    char target[32];
-    std::snprintf(target, sizeof target, "≤ %.0f", t.mean_calls_max);
-    rows.push_back(target_row("recharged: API calls per order, mean", r->calls_mean, "", target,
-                              r->calls_mean <= t.mean_calls_max));
-    rows.push_back(table_row("recharged: API calls per order, p99", r->calls_p99, ""));
-    std::snprintf(target, sizeof target, "≤ %.0f min", t.p95_all_max);
-    rows.push_back(target_row("recharged: detection p95, all paid orders", r->all.p95, "min", target,
-                              r->all.p95 <= t.p95_all_max));
-    std::snprintf(target, sizeof target, "≤ %.0f min", t.p95_qr_30m_max);
-    rows.push_back(target_row("recharged: detection p95, QR paid within 30 min", r->qr_within_30m.p95, "min", target,
-                              r->qr_within_30m.p95 <= t.p95_qr_30m_max));
-    rows.push_back(table_row("recharged: detection p50, all paid orders", r->all.p50, "min"));
-    rows.push_back(table_row("recharged: detection max, all paid orders", r->all.max, "min"));
-    rows.push_back(table_row("recharged: detection p95, QR", r->qr.p95, "min"));
-    rows.push_back(table_row("recharged: detection p95, online banking", r->online_bank.p95, "min"));
-    rows.push_back(table_row("recharged: detection p95, bank transfer", r->bank_transfer.p95, "min"));
-    rows.push_back(table_row("recharged: detection max, bank transfer held by a window", r->bank_held.max, "min"));
-    rows.push_back(target_row("recharged: orders expired at the platform", static_cast<double>(r->expired), "", "0",
-                              r->expired == 0));
-    rows.push_back(target_row("recharged: paid orders closed", static_cast<double>(r->paid_closed), "", "0",
-                              r->paid_closed == 0));
-    rows.push_back(table_row("recharged: transfers held past the link's expiry",
-                             static_cast<double>(r->held_past_expiry), ""));
-  }
+  if (const Figures* r = find(medians, Strategy::recharged)) add_recharged_rows(rows, *r, t);
   for (const auto& f : medians) {
     if (f.strategy == Strategy::recharged) continue;
     const std::string name(to_string(f.strategy));

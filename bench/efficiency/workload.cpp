@@ -61,7 +61,8 @@ public:
     const json* v = find(key);
     if (v == nullptr) return fallback;
     if (!v->is_number_integer() || v->get<std::int64_t>() < lo || v->get<std::int64_t>() > hi)
-      return bad(key, v->dump(), "it must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) + ".");
+      return bad(key, v->dump(),
+                 "it must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) + ".");
     return v->get<std::int64_t>();
   }
 
@@ -178,7 +179,8 @@ Status read_offers(const Section& s, const json* offers, Workload& w) {
     ChannelOffer offer;
     RECHARGED_TRY(offer.share, os.number("share", 0, 0, 1));
     const json* channels = os.find("channels");
-    if (channels != nullptr && !channels->is_array()) return os.bad("channels", channels->dump(), "it must be an array.");
+    if (channels != nullptr && !channels->is_array())
+      return os.bad("channels", channels->dump(), "it must be an array.");
     for (const json& c : channels ? *channels : json::array()) {
       const auto parsed = c.is_string() ? wxpay::parse<RechargeChannel>(c.get<std::string>()) : std::nullopt;
       if (!parsed || std::find(offer.channels.begin(), offer.channels.end(), *parsed) != offer.channels.end())

@@ -23,7 +23,8 @@ Figures figures(Strategy s, double mean, double p95, std::size_t expired) {
 }
 
 SeedRun seed_run(std::uint64_t seed, double mean, double p95, std::size_t expired) {
-  return SeedRun{seed, {figures(Strategy::recharged, mean, p95, expired), figures(Strategy::fixed_1m, 10 * mean, 0.5, 0)}};
+  return SeedRun{seed,
+                 {figures(Strategy::recharged, mean, p95, expired), figures(Strategy::fixed_1m, 10 * mean, 0.5, 0)}};
 }
 
 } // namespace

@@ -104,5 +104,6 @@ TEST_CASE("the retry list polls after 5m, 1h and then daily five times, and then
 TEST_CASE("no strategy visits a final order") {
   orders::Order o = accepted(sh("2026-11-24T10:00:00"));
   o.state = orders::OrderState::success;
-  for (const Strategy s : all_strategies()) CHECK(next_visit(s, o, *o.applied_at, calendar(), k_cfg).at == TimePoint::max());
+  for (const Strategy s : all_strategies())
+    CHECK(next_visit(s, o, *o.applied_at, calendar(), k_cfg).at == TimePoint::max());
 }
