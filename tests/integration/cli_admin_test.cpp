@@ -8,6 +8,8 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <signal.h>
+
 using namespace recharged;
 using namespace recharged::test;
 using json = nlohmann::json;
@@ -152,4 +154,32 @@ TEST_CASE("check refuses a config with an unknown key with exit 3 and names the 
   CHECK(r.status.exited(3));
   CHECK(r.out.find("fail  config") != std::string::npos);
   CHECK(r.out.find("limit") != std::string::npos);
+}
+
+TEST_CASE("check passes on the config `recharged sandbox` writes, once migrate has created the database") {
+  TempDir dir;
+  ProcessOptions sandbox;
+  sandbox.args = {"sandbox", "--state-dir", (dir / "state").string(), "--listen", "127.0.0.1:0", "--notify-to", "",
+                  "--calendar", (fs::path(RECHARGED_SOURCE_DIR) / "data/calendar").string()};
+  sandbox.stdout_file = dir / "sandbox.out";
+  Process platform(recharged_binary(), sandbox);
+  REQUIRE(eventually([&] { return slurp(dir / "sandbox.out").find("Stop with Ctrl-C") != std::string::npos; },
+                     Millis{30'000}));
+  const std::string config = (dir / "state" / "recharged.toml").string();
+  auto run = [&](std::vector<std::string> args) {
+    ProcessOptions o;
+    o.args = {"-c", config};
+    o.args.insert(o.args.end(), args.begin(), args.end());
+    o.unset_env = {"CREDENTIALS_DIRECTORY"};
+    return run_process(recharged_binary(), o);
+  };
+  REQUIRE(run({"migrate"}).status.exited(0));
+  const auto r = run({"check"});
+  INFO(r.out, r.err);
+  CHECK(r.status.exited(0));
+  CHECK(r.out.find("ok    keys") != std::string::npos);
+  CHECK(r.out.find("ok    database") != std::string::npos);
+  CHECK(r.out.find("fail") == std::string::npos);
+  platform.send(SIGTERM);
+  CHECK(platform.wait_for(Millis{10'000}).value_or(ExitStatus{}).exited(0));
 }

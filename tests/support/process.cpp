@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -73,7 +74,10 @@ void format_pid(char* slot, std::size_t size, pid_t pid) {
 }
 
 [[noreturn]] void exec_child(const char* exe, char* const* argv, char* const* envp, const char* cwd, int out, int err,
-                             char* pid_slot, std::size_t pid_slot_size) {
+                             char* pid_slot, std::size_t pid_slot_size, pid_t parent) {
+  // A test binary that dies (a crash, ctest's timeout) takes its daemons with it instead of leaving them bound.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) _exit(125);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -121,11 +125,12 @@ Process::Process(const fs::path& exe, ProcessOptions o) {
   if (o.watchdog_pid_self) envp.push_back(pid_slot.data());
   envp.push_back(nullptr);
   const std::string cwd = o.cwd.string();
+  const pid_t parent = ::getpid();
 
   pid_ = ::fork();
   if (pid_ == 0)
     exec_child(exe_text.c_str(), argv.data(), envp.data(), cwd.empty() ? nullptr : cwd.c_str(), out, err,
-               o.watchdog_pid_self ? pid_slot.data() : nullptr, pid_slot.size());
+               o.watchdog_pid_self ? pid_slot.data() : nullptr, pid_slot.size(), parent);
   const int fork_errno = errno;
   ::close(out);
   ::close(err);

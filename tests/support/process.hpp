@@ -40,9 +40,9 @@ struct ExitStatus {
 };
 [[nodiscard]] std::string to_string(const ExitStatus& s);
 
-// One running child. Not copyable; the destructor kills (SIGKILL) and reaps a child still running. Every file
-// descriptor of the test process except stdin/stdout/stderr is closed in the child, and its signal mask and
-// dispositions start clean.
+// One running child. Not copyable; the destructor kills (SIGKILL) and reaps a child still running, and the
+// child gets SIGKILL if the forking thread dies first. Every file descriptor of the test process except
+// stdin/stdout/stderr is closed in the child, and its signal mask and dispositions start clean.
 class Process {
 public:
   // Forks and execs `exe`; throws std::runtime_error when that is impossible.
