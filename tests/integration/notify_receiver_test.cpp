@@ -7,6 +7,8 @@
 
 #include <signal.h>
 
+#include <algorithm>
+
 using namespace recharged;
 using namespace recharged::test;
 
