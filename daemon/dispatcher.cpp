@@ -5,12 +5,14 @@
 #include <spdlog/logger.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace recharged::daemon {
 namespace {
 constexpr Millis k_idle_look{std::chrono::seconds{60}};
 constexpr Millis k_storage_backoff_max{std::chrono::seconds{30}};
 constexpr Millis k_order_cooldown{std::chrono::seconds{30}};
+constexpr Millis k_storage_log_every{std::chrono::seconds{10}};
 } // namespace
 
 Dispatcher::Dispatcher(storage::OrderStore& store, engine::OrderService& service, WorkerPool& pool, Clock& clock,
@@ -86,15 +88,34 @@ void Dispatcher::confirm(const std::string& out_recharge_no) {
   });
 }
 
+void Dispatcher::visit_not_recorded(const orders::Order& order, const Error& error) {
+  const TimePoint now = clock_.now();
+  std::uint64_t unlogged = 0;
+  {
+    std::lock_guard lock(mu_);
+    cooldown_[order.id] = now + k_order_cooldown;
+    if (now < storage_log_after_) {
+      ++storage_unlogged_;
+      return;
+    }
+    storage_log_after_ = now + k_storage_log_every;
+    unlogged = std::exchange(storage_unlogged_, 0);
+  }
+  log_->error(logging::EventLine("storage_unavailable")
+                  .kv("code", error.code)
+                  .kv("out_recharge_no", order.out_recharge_no)
+                  .kv("retry_in_ms", static_cast<std::int64_t>(k_order_cooldown.count()))
+                  .kv("unlogged_failures", static_cast<std::int64_t>(unlogged))
+                  .kv("error", error.message)
+                  .str());
+}
+
 void Dispatcher::visit(const orders::Order& order) {
   auto result = service_.work(order);
   if (!result) {
     const Error& e = result.error();
-    if (e.kind == ErrorKind::storage) {
-      std::lock_guard lock(mu_);
-      cooldown_[order.id] = clock_.now() + k_order_cooldown;
-    }
-    if (e.code != "stopping")
+    if (e.kind == ErrorKind::storage) visit_not_recorded(order, e);
+    else if (e.code != "stopping")
       log_->debug(logging::EventLine("visit_unsettled")
                       .kv("out_recharge_no", order.out_recharge_no)
                       .kv("kind", to_string(e.kind))

@@ -37,6 +37,9 @@ public:
 private:
   void visit(const orders::Order& order);
   TimePoint storage_trouble(const Error& error, TimePoint now);
+  // A visit whose outcome could not be recorded: cools the order down and says so (storage_unavailable, at
+  // most once per k_storage_log_every of clock time, with the number of failures not logged since).
+  void visit_not_recorded(const orders::Order& order, const Error& error);
 
   storage::OrderStore& store_;
   engine::OrderService& service_;
@@ -48,6 +51,8 @@ private:
   std::unordered_set<std::int64_t> in_flight_;
   std::map<std::int64_t, TimePoint> cooldown_;
   Millis storage_backoff_{0};
+  TimePoint storage_log_after_{};       // guarded by mu_
+  std::uint64_t storage_unlogged_ = 0;  // guarded by mu_
   std::atomic<std::uint64_t> visits_{0};
 };
 

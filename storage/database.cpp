@@ -34,6 +34,12 @@ int clamp_ms(Millis timeout) {
 // on disk), foreign keys on. Each is read back: a setting SQLite silently ignored would be a lie.
 Status apply_pragmas(SQLite::Database& db, bool read_only, const std::filesystem::path& path) {
   if (!read_only) {
+    // SQLite silently falls back to read-only when the file cannot be opened for writing; say so plainly
+    // instead of failing later on the -wal/-shm files with "unable to open database file".
+    if (sqlite3_db_readonly(db.getHandle(), "main") == 1)
+      return schema_error("readonly", path,
+                          "is read-only for recharged (a read-only filesystem, or the file or its directory is not "
+                          "writable by this user); it must be able to write the file and its -wal and -shm files.");
     const std::string mode = db.execAndGet("PRAGMA journal_mode = WAL").getString();
     if (mode != "wal")
       return schema_error("wal", path,
