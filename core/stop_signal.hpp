@@ -8,8 +8,10 @@
 namespace recharged {
 
 // A shared "please stop" flag that also wakes anyone waiting on it, so every wait in the daemon ends at
-// once on SIGTERM. `wake()` interrupts waits without stopping (used when new work arrives).
-// Thread-safe. request_stop() is not async-signal-safe: signal handlers go through a self-pipe first.
+// once on SIGTERM. `wake()` interrupts waits without stopping (used when new work arrives); a wake() that
+// finds nobody waiting is kept and ends the next wait at once, so work announced just before a wait is
+// never slept through. Thread-safe. request_stop() is not async-signal-safe: signal handlers go through a
+// self-pipe first.
 class StopSignal {
 public:
   void request_stop();
@@ -25,6 +27,8 @@ private:
   std::condition_variable cv_;
   std::atomic<bool> stopped_{false};
   unsigned long wakes_ = 0;
+  int waiting_ = 0;          // threads inside wait_until
+  bool pending_wake_ = false; // a wake() that found nobody waiting
 };
 
 } // namespace recharged

@@ -64,3 +64,14 @@ TEST_CASE("wake ends a wait early without stopping") {
   CHECK_FALSE(stop.stop_requested());
   CHECK(took < milliseconds{2000});
 }
+
+TEST_CASE("a wake that comes while nobody waits ends the next wait at once, and only that one") {
+  // The daemon decides to sleep, then sleeps: work announced in between must not be slept through.
+  StopSignal stop;
+  stop.wake();
+  bool result = false;
+  CHECK(elapsed([&] { result = stop.wait_for(seconds{3}); }) < milliseconds{500});
+  CHECK(result);
+  CHECK(elapsed([&] { result = stop.wait_for(milliseconds{30}); }) >= milliseconds{30});
+  CHECK(result);
+}
