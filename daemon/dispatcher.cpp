@@ -36,14 +36,18 @@ TimePoint Dispatcher::storage_trouble(const Error& error, TimePoint now) {
 
 TimePoint Dispatcher::dispatch_once() {
   const TimePoint now = clock_.now();
-  const std::size_t idle = pool_.size() > pool_.busy() ? pool_.size() - pool_.busy() : 0;
-  if (idle == 0) return now + k_idle_look;
+  std::size_t idle = 0;
   std::size_t skip = 0;
   {
     std::lock_guard lock(mu_);
+    // Workers are busy with the visits in hand. (Not pool_.busy(): a finished visit wakes us before its
+    // thread is back in the pool, and counting that thread as busy lost the wake-up: with one worker the
+    // loop then slept up to a second after every visit.)
+    idle = pool_.size() > in_flight_.size() ? pool_.size() - in_flight_.size() : 0;
     std::erase_if(cooldown_, [&](const auto& kv) { return kv.second <= now; });
     skip = in_flight_.size() + cooldown_.size();
   }
+  if (idle == 0) return now + k_idle_look;
   auto due = store_.due(now, static_cast<int>(idle + skip));
   if (!due) return storage_trouble(due.error(), now);
   storage_backoff_ = Millis{0};

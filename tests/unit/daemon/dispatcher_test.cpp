@@ -1,0 +1,116 @@
+#include "daemon/dispatcher.hpp"
+
+#include "daemon/group_committer.hpp"
+
+#include "engine/order_request.hpp"
+#include "engine/policy_planner.hpp"
+#include "logging/setup.hpp"
+#include "storage/database.hpp"
+#include "tests/support/sandbox_fixture.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <doctest/doctest.h>
+
+#include <thread>
+
+using namespace recharged;
+using namespace std::chrono;
+
+namespace {
+
+// The dispatcher as the daemon runs it, in real time: a store behind the group committer, the engine against
+// the sandbox (manual payers), a worker pool of `workers` threads, and the daemon's loop (dispatch, then
+// sleep until the next round or a wake-up).
+struct DispatchRig {
+  explicit DispatchRig(std::size_t workers) : sandbox(clock), pool(workers) {
+    storage::DatabaseOptions options;
+    options.path = dir / "recharged.db";
+    auto opened = storage::Database::open(options, storage::MigrationMode::apply);
+    REQUIRE(opened.ok());
+    database = std::move(*opened);
+    store = std::make_unique<storage::OrderStore>(*database);
+    sink = std::make_unique<daemon::GroupCommitter>(*store);
+    client = sandbox.client();
+    auto planned = engine::make_policy_planner({}, sandbox.calendar());
+    REQUIRE(planned.ok());
+    planner = std::move(*planned);
+    service = std::make_unique<engine::OrderService>(
+        engine::ServiceContext{*store, *sink, client->api(), gate, *planner, clock, nullptr});
+    dispatcher = std::make_unique<daemon::Dispatcher>(*store, *service, pool, clock, stop,
+                                                      logging::Logging::null_logger("daemon"));
+  }
+
+  // A NEW row due a second ago (as a crash leaves it): its visit queries, then applies.
+  void add_due_order(const std::string& no) {
+    orders::Order o = engine::order_from_request(sandbox.apply_request(no), clock.now());
+    o.close_after = planner->close_deadline(o);
+    o.next_poll_at = clock.now() - seconds{1};
+    REQUIRE(store->insert_new(o, clock.now()).ok());
+  }
+
+  // Runs the daemon's loop until `visits` visits are done (or 30 s pass); returns how long that took.
+  milliseconds run_until(std::uint64_t visits) {
+    const auto started = steady_clock::now();
+    while (dispatcher->visits() < visits && steady_clock::now() - started < seconds{30}) {
+      const TimePoint next = dispatcher->dispatch_once();
+      clock.sleep_until(next, stop);
+    }
+    stop.request_stop();
+    pool.join();
+    sink->shutdown();
+    return duration_cast<milliseconds>(steady_clock::now() - started);
+  }
+
+  SystemClock clock;
+  test::TempDir dir;
+  test::SandboxFixture sandbox;
+  std::unique_ptr<storage::Database> database;
+  std::unique_ptr<storage::OrderStore> store;
+  std::unique_ptr<daemon::GroupCommitter> sink;
+  std::unique_ptr<test::SandboxClient> client;
+  engine::OpenGate gate;
+  std::unique_ptr<engine::Planner> planner;
+  std::unique_ptr<engine::OrderService> service;
+  StopSignal stop;
+  daemon::WorkerPool pool;
+  std::unique_ptr<daemon::Dispatcher> dispatcher;
+};
+
+} // namespace
+
+TEST_CASE("with one worker the next due order is handed over as soon as a visit ends, not a second later") {
+  // Each visit wakes the loop when it ends. A lost wake-up leaves the loop asleep for up to a second per
+  // visit (the clock's longest single sleep): twenty visits would take several seconds instead of a fraction.
+  DispatchRig rig(1);
+  constexpr int k_orders = 20;
+  for (int i = 0; i < k_orders; ++i) rig.add_due_order("RCDISPATCH" + std::to_string(100 + i));
+  const milliseconds took = rig.run_until(k_orders);
+  CHECK(rig.dispatcher->visits() == k_orders);
+  CHECK(took < seconds{4});
+  for (int i = 0; i < k_orders; ++i) {
+    auto found = rig.store->find("RCDISPATCH" + std::to_string(100 + i));
+    REQUIRE(found.ok());
+    REQUIRE(found->has_value());
+    CHECK((*found)->state == orders::OrderState::recharging);
+  }
+}
+
+TEST_CASE("the dispatcher never hands more visits at once than it has workers") {
+  DispatchRig rig(3);
+  constexpr int k_orders = 9;
+  for (int i = 0; i < k_orders; ++i) rig.add_due_order("RCPARALLEL" + std::to_string(100 + i));
+  std::atomic<bool> done{false};
+  std::size_t peak = 0;
+  std::thread watcher([&] {
+    while (!done) {
+      peak = std::max(peak, rig.dispatcher->in_flight());
+      std::this_thread::sleep_for(milliseconds{1});
+    }
+  });
+  rig.run_until(k_orders);
+  done = true;
+  watcher.join();
+  CHECK(rig.dispatcher->visits() == k_orders);
+  CHECK(peak <= 3);
+  CHECK(rig.sandbox.platform().counters().apply_calls == k_orders);
+}
