@@ -5,6 +5,7 @@ namespace recharged::daemon {
 struct GroupCommitter::Pending {
   std::vector<storage::OrderUpdate> updates;
   std::optional<Result<std::vector<bool>>> result;
+  std::condition_variable done; // this caller alone is woken when its result is set
 };
 
 GroupCommitter::GroupCommitter(storage::OrderStore& store, std::size_t max_batch_updates)
@@ -18,7 +19,7 @@ void GroupCommitter::shutdown() {
     if (stopping_) return;
     stopping_ = true;
   }
-  cv_.notify_all();
+  work_.notify_all();
   if (writer_.joinable()) writer_.join();
 }
 
@@ -36,15 +37,15 @@ Result<std::vector<bool>> GroupCommitter::commit(std::vector<storage::OrderUpdat
     return store_.commit(pending->updates);
   }
   queue_.push_back(pending);
-  cv_.notify_all();
-  cv_.wait(lock, [&] { return pending->result.has_value(); });
+  work_.notify_one();
+  pending->done.wait(lock, [&] { return pending->result.has_value(); });
   return std::move(*pending->result);
 }
 
 void GroupCommitter::writer_loop() {
   std::unique_lock lock(mu_);
   for (;;) {
-    cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    work_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) return; // stopping and drained
     std::vector<std::shared_ptr<Pending>> batch;
     std::vector<storage::OrderUpdate> all;
@@ -64,7 +65,7 @@ void GroupCommitter::writer_loop() {
     ++stats_.transactions;
     stats_.updates += all.size();
     if (!committed && batch.size() > 1) {
-      cv_.notify_all();
+      for (auto& p : batch) p->done.notify_one();
       continue;
     }
     std::size_t offset = 0;
@@ -76,8 +77,8 @@ void GroupCommitter::writer_loop() {
         p->result = std::vector<bool>(begin, begin + static_cast<std::ptrdiff_t>(p->updates.size()));
       }
       offset += p->updates.size();
+      p->done.notify_one();
     }
-    cv_.notify_all();
   }
 }
 

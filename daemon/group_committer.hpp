@@ -38,7 +38,7 @@ private:
   storage::OrderStore& store_;
   const std::size_t max_batch_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable work_; // the writer waits here for queued updates (or shutdown)
   std::deque<std::shared_ptr<Pending>> queue_;
   bool stopping_ = false;
   Stats stats_;
