@@ -13,21 +13,24 @@ namespace recharged::cli {
 namespace {
 
 int migrate(const GlobalOptions& global) {
-  auto ctx = Context::open(global, Needs::config);
-  if (!ctx) return report(ctx.error()), exit_code_for_setup(ctx.error());
-  storage::DatabaseOptions options;
-  options.path = (*ctx)->config.database.path;
-  options.busy_timeout = (*ctx)->config.database.busy_timeout;
-  auto db = storage::Database::open(options, storage::MigrationMode::require_current);
-  std::vector<int> applied;
-  if (!db) {
-    db = storage::Database::open(options, storage::MigrationMode::apply);
-    if (!db) return report(db.error()), k_exit_storage;
+  auto cfg = config::load(global.config_path);
+  if (!cfg) {
+    report(cfg.error());
+    return k_exit_config;
   }
-  auto more = (*db)->migrate();
-  if (!more) return report(more.error()), k_exit_storage;
+  storage::DatabaseOptions options;
+  options.path = cfg->database.path;
+  options.busy_timeout = cfg->database.busy_timeout;
+  auto db = storage::Database::open(options, storage::MigrationMode::apply);
+  if (!db) {
+    report(db.error());
+    return k_exit_storage;
+  }
   auto version = (*db)->schema_version();
-  if (!version) return report(version.error()), k_exit_storage;
+  if (!version) {
+    report(version.error());
+    return k_exit_storage;
+  }
   std::cout << "database " << options.path.string() << " is at schema version " << *version << "\n";
   return k_exit_ok;
 }
@@ -64,7 +67,13 @@ std::vector<Finding> run_checks(const config::Config& cfg, const Clock& clock, i
     out.push_back({"calendar", "ok", "covers the next 30 days"});
   }
 
-  storage::DatabaseOptions options{cfg.database.path, cfg.database.busy_timeout, false};
+  storage::DatabaseOptions options{cfg.database.path, cfg.database.busy_timeout, true};
+  std::error_code missing;
+  if (!std::filesystem::exists(cfg.database.path, missing)) {
+    out.push_back({"database", "warn", cfg.database.path.string() + " does not exist yet: `recharged migrate` "
+                                       "or the daemon's first start creates it"});
+    return out;
+  }
   auto db = storage::Database::open(options, storage::MigrationMode::require_current);
   if (!db) {
     out.push_back({"database", "fail", db.error().message});
