@@ -20,13 +20,14 @@ using orders::OrderState;
 namespace {
 
 // Salts that keep the jitter of different rules independent for the same (order, poll_count).
-enum class Salt : std::uint64_t { cadence = 1, bank = 2, reopen = 3, deadline = 4 };
+enum class Salt : std::uint64_t { cadence = 1, bank = 2, reopen = 3, deadline = 4, office = 5 };
 
-constexpr std::array<std::pair<PollRule, std::string_view>, 11> k_rule_names{{
+constexpr std::array<std::pair<PollRule, std::string_view>, 12> k_rule_names{{
     {PollRule::recovery, "new"},
     {PollRule::qr_window, "qr window"},
     {PollRule::decay, "decay"},
     {PollRule::bank_open, "bank open"},
+    {PollRule::bank_office, "bank office"},
     {PollRule::bank_preclose, "bank preclose"},
     {PollRule::bank_reopen, "bank"},
     {PollRule::backoff, "backoff"},
@@ -138,6 +139,34 @@ std::optional<Candidate> bank_cadence(const Context& ctx, TimePoint base) {
                    spacing};
 }
 
+// Office hours, Shanghai time, on working days: when people send bank transfers (the system closes at 17:15).
+constexpr Millis k_office_open = hours{9};
+constexpr Millis k_office_close = hours{17} + minutes{15};
+
+// The first instant >= t inside office hours.
+TimePoint next_office_instant(const SettlementCalendar& cal, TimePoint t) {
+  for (int i = 0; i < 40; ++i) {
+    const Date day = shanghai_date(t);
+    const TimePoint midnight = shanghai_midnight(day);
+    if (cal.is_working_day(day) && t < midnight + k_office_close) return std::max(t, midnight + k_office_open);
+    t = midnight + days{1};
+  }
+  return t;
+}
+
+// Past the bank window, a bank-capable order is queried at most bank_office_interval after the previous query
+// while office hours last, and one interval into the next office day otherwise: transfers sent days after the
+// apply land at office hours, when the decayed cadence may be hours apart.
+std::optional<Candidate> office_cadence(const Context& ctx, TimePoint base) {
+  const auto& cfg = ctx.cfg;
+  const Millis gap = cfg.bank_office_interval;
+  if (gap <= Millis{0} || age_at(ctx, base) < cfg.bank_window) return std::nullopt;
+  const TimePoint earliest = base + gap + signed_jitter(gap, cfg, salted(ctx, Salt::office));
+  TimePoint at = next_office_instant(ctx.cal, earliest);
+  if (at != earliest) at = next_office_instant(ctx.cal, at + gap); // a new office day: wait one gap into it
+  return Candidate{at, PollRule::bank_office, "every " + short_duration(gap) + " in office hours", gap};
+}
+
 Candidate reopen_poll(const Context& ctx, TimePoint base) {
   const auto& cfg = ctx.cfg;
   const TimePoint reopens = next_reopening(ctx.cal, base, cfg.bank_settle_delay);
@@ -197,6 +226,7 @@ PlannedPoll plan_recharging(const Context& ctx) {
   if (ctx.channels.instant) consider(instant_cadence(ctx, base));
   if (ctx.channels.bank) {
     consider(bank_cadence(ctx, base));
+    consider(office_cadence(ctx, base));
     Candidate reopen = reopen_poll(ctx, base);
     // A cadence poll shortly before a reopen poll waits for it: one call sees both.
     if (best && reopen.at - best->at <= best->spacing / 4) best.reset();

@@ -27,6 +27,7 @@ enum class PollRule {
   qr_window,     // "qr window": dense polls while a QR / online-bank payer may be on the page
   decay,         // "decay": after the dense window, spacing grows with age (capped by max_interval)
   bank_open,     // "bank open": bank-transfer polls during open interbank hours
+  bank_office,   // "bank office": past the bank window, hourly in office hours for transfers sent days later
   bank_preclose, // "bank preclose": last look before a closed window (bank-only orders)
   bank_reopen,   // "bank": just after the interbank system reopens + settlement delay
   backoff,       // "backoff": retry after consecutive failures

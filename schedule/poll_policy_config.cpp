@@ -34,6 +34,8 @@ const std::array k_knobs{
     RECHARGED_DURATION(max_interval, "the longest gap between two queries of an open order"),
     RECHARGED_DURATION(bank_window, "how long after acceptance bank-transfer orders are polled at bank_interval"),
     RECHARGED_DURATION(bank_interval, "query spacing in bank_window for orders that allow BANK_TRANSFER (open hours)"),
+    RECHARGED_DURATION(bank_office_interval,
+                       "past bank_window, longest query gap of bank-capable orders at 09:00-17:15 workdays; 0s = off"),
     RECHARGED_DURATION(bank_settle_delay,
                        "bank transfers land within this once interbank is open; reopen polls wait it"),
     RECHARGED_DURATION(bank_reopen_spread, "reopen polls of many orders are spread over this much time"),
@@ -91,7 +93,7 @@ Status check_durations(const PollPolicyConfig& c) {
     auto copy = c;
     const Millis d = knob.duration(copy);
     const bool may_be_zero = knob.option.key == "bank_reopen_spread" || knob.option.key == "jitter_max" ||
-                             knob.option.key == "bank_preclose_lead";
+                             knob.option.key == "bank_preclose_lead" || knob.option.key == "bank_office_interval";
     if (may_be_zero ? d < Millis{0} : d <= Millis{0}) return positive(d, knob.option.key);
   }
   return {};

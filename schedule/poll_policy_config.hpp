@@ -36,6 +36,10 @@ struct PollPolicyConfig {
   Millis bank_window{std::chrono::hours{12}};
   // bank_interval: query spacing for orders that allow BANK_TRANSFER during bank_window.
   Millis bank_interval{std::chrono::minutes{8}};
+  // bank_office_interval: past bank_window, the longest gap between queries of an order that allows BANK_TRANSFER
+  // during office hours (09:00–17:15 Shanghai on working days), for transfers sent days after the apply (see
+  // BENCHMARKS.md, polling efficiency); 0s = no office-hours cadence.
+  Millis bank_office_interval{std::chrono::hours{1}};
   // bank_settle_delay: a bank transfer lands within this once the interbank system is open; reopen polls
   // come this long after each reopening.
   Millis bank_settle_delay{std::chrono::minutes{10}};

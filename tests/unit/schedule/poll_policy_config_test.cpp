@@ -30,7 +30,7 @@ TEST_CASE("every knob has a unique snake_case key, a meaning, and a value that r
     REQUIRE(set_poll_policy_option(copy, option.key, value).ok());
     CHECK(poll_policy_option_value(copy, option.key) == value);
   }
-  CHECK(keys.size() == 20);
+  CHECK(keys.size() == 21);
   CHECK(keys.contains("dense_interval"));
   CHECK(keys.contains("backoff_jitter"));
 }

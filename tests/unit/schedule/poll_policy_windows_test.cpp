@@ -106,7 +106,7 @@ TEST_CASE("at the 17:15 edge a bank-only order takes a last look, then waits for
 
 TEST_CASE("a bank-only order polled hours apart still takes its last look before a weekend or a holiday") {
   auto o = accepted_order("FRI2", "2026-11-24T09:00:00", {"BANK_TRANSFER"}); // Tuesday
-  o.last_poll_at = sh("2026-11-27T14:30:00");                               // Friday, age 3 d: 8 h spacing
+  o.last_poll_at = sh("2026-11-27T16:30:00"); // Friday, age 3 d: the next office-hours poll would be after 17:15
   o.poll_count = 60;
   const auto look = plan_next_poll(o, *o.last_poll_at, shipped_calendar(), k_cfg);
   CHECK(look.at == sh("2026-11-27T17:14:59"));
@@ -118,6 +118,28 @@ TEST_CASE("a bank-only order polled hours apart still takes its last look before
     const auto holiday = plan_for(accepted_order("NAT" + std::to_string(i), "2026-09-28T09:00:00", {"BANK_TRANSFER"}));
     CHECK_FALSE(queries_between(holiday, sh("2026-09-30T17:13:00"), sh("2026-09-30T17:15:00")).empty());
   }
+}
+
+TEST_CASE("days after the apply a bank-capable order is polled hourly in office hours, but not on rest days") {
+  for (const std::vector<std::string>& channels : {std::vector<std::string>{}, {"BANK_TRANSFER"}}) {
+    const auto plan = plan_for(accepted_order("OFF1", "2026-11-24T09:00:00", channels)); // Tuesday
+    CAPTURE(channels.size());
+    const auto thursday = queries_between(plan, sh("2026-11-26T09:00:00"), sh("2026-11-26T17:15:00"));
+    REQUIRE(thursday.size() >= 7);
+    CHECK(thursday.front().at <= sh("2026-11-26T10:06:00"));
+    CHECK(thursday.back().at >= sh("2026-11-26T16:09:00"));
+    for (std::size_t i = 1; i < thursday.size(); ++i) CHECK(thursday[i].at - thursday[i - 1].at <= minutes{66});
+    for (const auto& p : thursday) CHECK(p.reason.rfind("bank ", 0) == 0);
+    // Saturday is a rest day: the office cadence skips it (a bank-only order is not polled at all).
+    const auto saturday = queries_between(plan, sh("2026-11-28T00:00:00"), sh("2026-11-29T00:00:00"));
+    for (const auto& p : saturday) CHECK(p.rule != PollRule::bank_office);
+    if (!channels.empty()) CHECK(saturday.empty());
+  }
+  PollPolicyConfig off = k_cfg;
+  off.bank_office_interval = Millis{0};
+  const auto o = accepted_order("OFF1", "2026-11-24T09:00:00", {"BANK_TRANSFER"});
+  const auto plan = plan_until_close(o, *o.applied_at, shipped_calendar(), off);
+  CHECK(queries_between(plan, sh("2026-11-26T09:00:00"), sh("2026-11-26T17:15:00")).size() <= 3);
 }
 
 TEST_CASE("an order that also allows QR keeps polling inside a closed window, a bank-only order does not") {
