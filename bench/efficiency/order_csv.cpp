@@ -36,15 +36,15 @@ std::string row(const OrderRecord& r) {
   return r.spec.out_recharge_no + "," + offered(r.spec) + "," + format_rfc3339(r.spec.apply_at) + "," +
          (p ? std::string(wxpay::to_string(p->channel)) : "") + "," + (p ? format_rfc3339(p->paid_at) : "") + "," +
          (p ? format_rfc3339(p->lands_at) : "") + "," + when(r.detected_at) + "," + latency + "," +
-         std::to_string(calls) + "," + t.deposit.recharge_state.text + "," +
-         t.deposit.recharge_state_desc.value_or("") + "\n";
+         std::to_string(calls) + "," + std::to_string(t.plan.payments.size()) + "," + std::to_string(t.returns.size()) +
+         "," + t.deposit.recharge_state.text + "," + t.deposit.recharge_state_desc.value_or("") + "\n";
 }
 
 } // namespace
 
 std::string orders_csv(const ReplayResult& result) {
   std::string out = "out_recharge_no,offered,applied_at,paid_channel,paid_at,landed_at,detected_at,latency_min,calls,"
-                    "platform_state,platform_state_desc\n";
+                    "payments,returned,platform_state,platform_state_desc\n";
   for (const auto& r : result.orders) out += row(r);
   return out;
 }
