@@ -4,6 +4,7 @@
 #include "wxpay/signing.hpp"
 #include "wxpay/verifier.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace recharged::sandbox {
@@ -26,7 +27,10 @@ std::optional<PlatformError> check_authorization(const http::ServerRequest& req,
   const auto& t = fields->timestamp;
   const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), ts);
   if (ec != std::errc{} || end != t.data() + t.size()) return sign_error("the timestamp is not a number of seconds");
-  const std::int64_t skew = unix_seconds(now) - ts;
+  // Clamped first: an absurd timestamp (±2^63) must be refused, not overflow the subtraction.
+  const std::int64_t now_s = unix_seconds(now);
+  constexpr std::int64_t k_far = 1'000'000;
+  const std::int64_t skew = now_s - std::clamp(ts, now_s - k_far, now_s + k_far);
   if (skew >= wxpay::k_max_clock_skew_seconds || skew <= -wxpay::k_max_clock_skew_seconds)
     return sign_error("the timestamp is " + std::to_string(skew) + " s from the platform clock");
   auto raw = crypto::base64_decode(fields->signature);
