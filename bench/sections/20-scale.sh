@@ -20,10 +20,12 @@ repeats=$(bench_pick 1 3 5)
 backlog=$(bench_pick 1000 2000 5000) # at least 1,000: due() must find a full batch
 seed=1
 
-# The cache key: anything that changes the generated rows.
+# The cache key: the sources that decide the generated rows (the generator, the engine's recorders, the
+# polling policy, the answer encoding, the schema, the calendar). `bench/run --no-cache` regenerates anyway.
 cache_key() {
-  cat "$BENCH_TOOLS/bench_generate" "$BENCH_SOURCE"/migrations/*.sql "$BENCH_SOURCE"/data/calendar/*.json |
-    sha256sum | cut -c1-16
+  (cd "$BENCH_SOURCE" && cat bench/support/order_*.?pp bench/tools/generate_orders.cpp engine/order_recorder.cpp \
+    engine/order_request.cpp engine/policy_planner.cpp schedule/*.cpp wxpay/codec.cpp migrations/*.sql \
+    data/calendar/*.json) | sha256sum | cut -c1-16
 }
 
 # database N: a fresh copy of the generated N-order database in $work; prints the generator's JSON.
