@@ -14,6 +14,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <random>
 #include <thread>
 
@@ -136,8 +137,9 @@ TEST_CASE("kill -9 at random moments, many times, loses no order, applies none t
 
   set_faults(rig, {});
   auto daemon = rig.start_daemon();
+  const Millis patience{std::max<std::int64_t>(300'000, static_cast<std::int64_t>(total) * 1'000)};
   const bool settled = eventually([&] { return all_final(rig) && rig.platform().orders().size() == rig.orders().size(); },
-                                  Millis{300'000}, Millis{500});
+                                  patience, Millis{500});
   daemon->send(SIGTERM);
   const auto stopped = daemon->wait_for(Millis{30'000});
   REQUIRE(stopped);

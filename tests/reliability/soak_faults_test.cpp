@@ -19,6 +19,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -170,8 +171,9 @@ TEST_CASE("under injected faults, forged answers and forged notifications every 
     applied += r.status.exited(0) ? 1 : 0;
   }
   const TimePoint daemon_alone = rig.clock().now(); // from here on, every API call is the daemon's
+  const Millis patience{std::max<std::int64_t>(600'000, static_cast<std::int64_t>(total) * 3'000)};
   const bool settled = eventually([&] { return all_final(rig) && rig.platform().orders().size() == total; },
-                                  Millis{600'000}, Millis{500});
+                                  patience, Millis{500});
   forging.store(false);
   forge_thread.join();
   daemon->send(SIGTERM);

@@ -48,6 +48,10 @@ public:
     server_.route(Method::post, ".*", handler);
     port_ = server_.start("127.0.0.1", 0).value();
   }
+  // Handlers still running touch mu_ and seen_, which are destroyed before server_: stop the server first.
+  ~Recorder() { server_.stop(); }
+  Recorder(const Recorder&) = delete;
+  Recorder& operator=(const Recorder&) = delete;
   [[nodiscard]] BaseUrl url() const { return BaseUrl{"http", "127.0.0.1", port_}; }
   [[nodiscard]] int port() const { return port_; }
   std::vector<ServerRequest> seen() {
