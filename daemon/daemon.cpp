@@ -36,7 +36,8 @@ struct Daemon::Impl {
         service(engine::ServiceContext{parts.store, committer, parts.api, gate, planner, parts.clock,
                                        parts.logging->get("engine")}),
         pool(static_cast<std::size_t>(parts.config.limits.concurrency)),
-        dispatcher(parts.store, service, pool, parts.clock, stop, log) {
+        dispatcher(parts.store, service, pool, parts.clock, stop, log,
+                   static_cast<std::size_t>(parts.config.limits.batch_size)) {
     call_observers.add(&call_log);
     call_observers.add(&metrics);
   }
@@ -134,6 +135,7 @@ void Daemon::Impl::reload() {
   note(fresh->metrics.listen.port != old.metrics.listen.port || fresh->metrics.listen.host != old.metrics.listen.host,
        "metrics.listen");
   note(fresh->limits.concurrency != old.limits.concurrency, "limits.concurrency");
+  note(fresh->limits.batch_size != old.limits.batch_size, "limits.batch_size");
   note(fresh->log.target != old.log.target || fresh->log.file != old.log.file, "log.target");
   EventLine line("config_reloaded");
   line.kv("config", path.string()).kv("applied", "log.level,schedule,limits rates");

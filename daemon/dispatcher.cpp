@@ -13,11 +13,13 @@ constexpr Millis k_idle_look{std::chrono::seconds{60}};
 constexpr Millis k_storage_backoff_max{std::chrono::seconds{30}};
 constexpr Millis k_order_cooldown{std::chrono::seconds{30}};
 constexpr Millis k_storage_log_every{std::chrono::seconds{10}};
+constexpr Millis k_batch_max_age{std::chrono::seconds{1}};
 } // namespace
 
 Dispatcher::Dispatcher(storage::OrderStore& store, engine::OrderService& service, WorkerPool& pool, Clock& clock,
-                       StopSignal& wake, std::shared_ptr<spdlog::logger> log)
-    : store_(store), service_(service), pool_(pool), clock_(clock), wake_(wake), log_(std::move(log)) {}
+                       StopSignal& wake, std::shared_ptr<spdlog::logger> log, std::size_t batch_size)
+    : store_(store), service_(service), pool_(pool), clock_(clock), wake_(wake), log_(std::move(log)),
+      batch_size_(std::max<std::size_t>(batch_size, 1)) {}
 
 std::size_t Dispatcher::in_flight() const {
   std::lock_guard lock(mu_);
@@ -48,17 +50,24 @@ TimePoint Dispatcher::dispatch_once() {
     skip = in_flight_.size() + cooldown_.size();
   }
   if (idle == 0) return now + k_idle_look;
-  auto due = store_.due(now, static_cast<int>(idle + skip));
-  if (!due) return storage_trouble(due.error(), now);
-  storage_backoff_ = Millis{0};
+  if (batch_.empty() || now - batch_read_at_ >= k_batch_max_age) {
+    // Room for the orders in hand, which the index still lists as due until their visits are recorded.
+    auto due = store_.due(now, static_cast<int>(std::max(batch_size_, idle) + skip));
+    if (!due) return storage_trouble(due.error(), now);
+    storage_backoff_ = Millis{0};
+    batch_.assign(std::make_move_iterator(due->begin()), std::make_move_iterator(due->end()));
+    batch_read_at_ = now;
+  }
   std::size_t handed = 0;
-  for (const auto& order : *due) {
+  while (!batch_.empty()) {
+    orders::Order order = std::move(batch_.front());
+    batch_.pop_front();
     {
       std::lock_guard lock(mu_);
       if (in_flight_.contains(order.id) || cooldown_.contains(order.id)) continue;
       in_flight_.insert(order.id);
     }
-    pool_.submit([this, order] { visit(order); });
+    pool_.submit([this, order = std::move(order)] { visit(order); });
     if (++handed == idle) return now + k_idle_look; // woken when a worker frees up
   }
   // Nothing more is due now: sleep until the earliest scheduled order that is not already in hand.

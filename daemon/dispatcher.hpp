@@ -6,6 +6,7 @@
 #include "storage/order_store.hpp"
 
 #include <atomic>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -19,11 +20,14 @@ namespace recharged::daemon {
 
 // Feeds due orders to the worker pool: picks them by the next-poll index (most overdue first), never hands
 // the same order to two workers, keeps at most one task per idle worker, and backs off when the database
-// fails (an order whose visit could not be recorded cools down before it is tried again).
+// fails (an order whose visit could not be recorded cools down before it is tried again). Due orders are
+// read `batch_size` at a time ([limits] batch_size) and handed out as workers free up; a batch is read
+// again when it runs out or is k_batch_max_age old, so a visit's snapshot of its order is at most that stale
+// (the engine's compare-and-set guards make a stale snapshot cost at most one extra query).
 class Dispatcher {
 public:
   Dispatcher(storage::OrderStore& store, engine::OrderService& service, WorkerPool& pool, Clock& clock,
-             StopSignal& wake, std::shared_ptr<spdlog::logger> log);
+             StopSignal& wake, std::shared_ptr<spdlog::logger> log, std::size_t batch_size = 256);
 
   // One round: hands due orders to idle workers. Returns when the next round should run at the latest
   // (completions and notifications wake the loop earlier through `wake`).
@@ -54,6 +58,9 @@ private:
   TimePoint storage_log_after_{};       // guarded by mu_
   std::uint64_t storage_unlogged_ = 0;  // guarded by mu_
   std::atomic<std::uint64_t> visits_{0};
+  const std::size_t batch_size_;
+  std::deque<orders::Order> batch_; // due orders read but not yet handed out (dispatch thread only)
+  TimePoint batch_read_at_{};
 };
 
 } // namespace recharged::daemon

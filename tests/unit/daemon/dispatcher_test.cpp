@@ -22,7 +22,7 @@ namespace {
 // the sandbox (manual payers), a worker pool of `workers` threads, and the daemon's loop (dispatch, then
 // sleep until the next round or a wake-up).
 struct DispatchRig {
-  explicit DispatchRig(std::size_t workers) : sandbox(clock), pool(workers) {
+  explicit DispatchRig(std::size_t workers, std::size_t batch_size = 256) : sandbox(clock), pool(workers) {
     storage::DatabaseOptions options;
     options.path = dir / "recharged.db";
     auto opened = storage::Database::open(options, storage::MigrationMode::apply);
@@ -37,7 +37,7 @@ struct DispatchRig {
     service = std::make_unique<engine::OrderService>(
         engine::ServiceContext{*store, *sink, client->api(), gate, *planner, clock, nullptr});
     dispatcher = std::make_unique<daemon::Dispatcher>(*store, *service, pool, clock, stop,
-                                                      logging::Logging::null_logger("daemon"));
+                                                      logging::Logging::null_logger("daemon"), batch_size);
   }
 
   // A NEW row due a second ago (as a crash leaves it): its visit queries, then applies.
@@ -113,4 +113,19 @@ TEST_CASE("the dispatcher never hands more visits at once than it has workers") 
   CHECK(rig.dispatcher->visits() == k_orders);
   CHECK(peak <= 3);
   CHECK(rig.sandbox.platform().counters().apply_calls == k_orders);
+}
+
+TEST_CASE("a backlog larger than the batch is read again batch by batch and every order is visited once") {
+  DispatchRig rig(2, 3);
+  constexpr int k_orders = 10;
+  for (int i = 0; i < k_orders; ++i) rig.add_due_order("RCBATCH" + std::to_string(100 + i));
+  rig.run_until(k_orders);
+  CHECK(rig.dispatcher->visits() == k_orders);
+  // Each visit of a NEW row queries once (unknown) and applies once: a second visit would query again.
+  const auto counters = rig.sandbox.platform().counters();
+  CHECK(counters.apply_calls == k_orders);
+  CHECK(counters.queries == k_orders);
+  auto due = rig.store->due(rig.clock.now(), 100);
+  REQUIRE(due.ok());
+  CHECK(due->empty());
 }
