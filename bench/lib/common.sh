@@ -41,7 +41,8 @@ bench_cleanup() {
 
 # bench_start_sandbox DIR: the simulated platform on an ephemeral loopback port with manual payers (orders
 # stay RECHARGING), in its own process so its CPU is never counted as the daemon's. Waits until it wrote
-# DIR/recharged.toml and prints that path.
+# DIR/recharged.toml and sets BENCH_SANDBOX_CONFIG to that path. Call it directly, not in $(…): its pid must
+# reach BENCH_PIDS in this shell for bench_cleanup to stop it.
 bench_start_sandbox() {
   local dir=$1
   mkdir -p "$dir"
@@ -51,7 +52,7 @@ bench_start_sandbox() {
   local i
   for ((i = 0; i < 200; i++)); do
     if grep -q 'config written to' "$dir/sandbox.out" 2>/dev/null; then
-      echo "$dir/recharged.toml"
+      BENCH_SANDBOX_CONFIG=$dir/recharged.toml
       return 0
     fi
     sleep 0.05

@@ -28,7 +28,8 @@ profile_seconds=$(bench_pick 0 8 20)
 concurrencies=(1 4 16)
 schedule=('dense_interval = "1s"' 'min_spacing = "1s"' 'dense_window = "1d"')
 
-base=$(bench_start_sandbox "$work/sandbox")
+bench_start_sandbox "$work/sandbox"
+base=$BENCH_SANDBOX_CONFIG
 db=$work/orders.db
 bench_config "$base" "$work/seed.toml" "$db" 4 "${schedule[@]}"
 bench_log "poll cost: applying $orders QR orders through the engine"

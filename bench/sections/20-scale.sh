@@ -48,7 +48,8 @@ database() {
   jq -c '. + {cached: false}' "$work/generate-$n.json"
 }
 
-base=$(bench_start_sandbox "$work/sandbox")
+bench_start_sandbox "$work/sandbox"
+base=$BENCH_SANDBOX_CONFIG
 : >"$work/runs.jsonl"
 : >"$work/databases.jsonl"
 for n in "${sizes[@]}"; do
