@@ -170,11 +170,18 @@ Result<Order> OrderService::query_and_record(const Order& order, EventSource sou
 
 Result<Order> OrderService::recover(const Order& order, EventSource source, Recovery mode) {
   return query_and_record(order, source, [&](const CallMeta& meta, TimePoint now) -> Result<Order> {
-    const std::string note = mode == Recovery::may_apply
-                                 ? "not known to the platform (it never received the apply): applying"
-                                 : "not known to the platform (it never received the apply)";
-    RECHARGED_TRY(const Order noted, save(order, {record_note(order, note, meta, ctx_.planner, now)}));
-    if (mode == Recovery::may_apply && noted.state == OrderState::new_order) return submit_apply(noted, source);
+    const bool applying = mode == Recovery::may_apply;
+    const std::string note = applying ? "not known to the platform (it never received the apply): applying"
+                                      : "not known to the platform (it never received the apply)";
+    storage::OrderUpdate update = record_note(order, note, meta, ctx_.planner, now);
+    if (applying) {
+      // As for a fresh apply: if this process dies with the call in flight, nobody may take "not found" for
+      // "never received" (and apply again) before the call has surely landed or failed.
+      update.next_poll_at = now + k_apply_grace;
+      update.next_poll_reason = "recover: apply in flight";
+    }
+    RECHARGED_TRY(const Order noted, save(order, {std::move(update)}));
+    if (applying && noted.state == OrderState::new_order) return submit_apply(noted, source);
     return noted;
   });
 }

@@ -55,6 +55,16 @@ void check_evidence(const orders::Order& o, const orders::OrderEvent& e, std::ve
     out.push_back(who + " rests on evidence about another order, sub-merchant or amount");
 }
 
+// "id at source kind endpoint status code: message" per event, for a problem report.
+std::string timeline(const std::vector<orders::OrderEvent>& events) {
+  std::string out;
+  for (const auto& e : events)
+    out += "\n      " + std::to_string(e.id) + " " + format_utc(e.at) + " " + std::string(orders::to_string(e.source)) +
+           " " + std::string(orders::to_string(e.kind)) + " " + e.endpoint + " " + std::to_string(e.http_status) + " " +
+           e.error_code + ": " + e.message.substr(0, 100);
+  return out;
+}
+
 } // namespace
 
 DatabaseSnapshot read_database(const std::filesystem::path& path) {
@@ -123,11 +133,14 @@ std::vector<std::string> truth_problems(const DatabaseSnapshot& db, const sandbo
   if (platform.counters().duplicate_applies != 0)
     out.push_back(std::to_string(platform.counters().duplicate_applies) +
                   " apply calls were refused as duplicates (an order was applied again)");
-  std::map<std::string, const orders::Order*> local;
-  for (const auto& o : db.orders) local.emplace(o.out_recharge_no, &o);
+  std::map<std::string, std::size_t> local;
+  for (std::size_t i = 0; i < db.orders.size(); ++i) local.emplace(db.orders[i].out_recharge_no, i);
   for (const auto& [no, t] : truths) {
-    if (!local.contains(no)) out.push_back("the platform has " + no + ", which the database does not know");
-    if (t.applies != 1) out.push_back(no + " was applied " + std::to_string(t.applies) + " times at the platform");
+    const auto it = local.find(no);
+    if (it == local.end()) out.push_back("the platform has " + no + ", which the database does not know");
+    if (t.applies != 1)
+      out.push_back(no + " was applied " + std::to_string(t.applies) + " times at the platform; its events:" +
+                    (it == local.end() ? std::string(" none") : timeline(db.events[it->second])));
   }
   for (const auto& o : db.orders) {
     const std::string& no = o.out_recharge_no;

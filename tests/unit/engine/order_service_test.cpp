@@ -315,3 +315,42 @@ TEST_CASE("a badly signed answer changes nothing") {
   REQUIRE(good.ok());
   CHECK(good->state == OrderState::success);
 }
+
+namespace {
+
+// Commits the first `durable` calls, then fails every commit: a process that dies right after them.
+class DyingSink final : public engine::UpdateSink {
+public:
+  DyingSink(storage::OrderStore& store, int durable) : store_(store), durable_(durable) {}
+  Result<std::vector<bool>> commit(std::vector<storage::OrderUpdate> updates) override {
+    if (durable_-- <= 0) return Error::make(ErrorKind::storage, "died", "the process died before recording this");
+    return store_.commit(updates);
+  }
+
+private:
+  storage::OrderStore& store_;
+  int durable_;
+};
+
+} // namespace
+
+TEST_CASE("a recovery apply cut off in flight keeps the order off limits until that apply has surely landed") {
+  EngineFixture f;
+  const auto row = new_row_only(f, f.sandbox.apply_request("RC7101"));
+  f.advance(minutes{3});
+  DyingSink dying(*f.store, 1); // the "not known: applying" note is durable, the apply's outcome never is
+  engine::OrderService doomed(engine::ServiceContext{*f.store, dying, f.client->api(), f.gate, *f.planner, f.clock, nullptr});
+  REQUIRE_FALSE(doomed.work(f.stored("RC7101")).ok());
+  CHECK(f.sandbox.platform().applies("RC7101") == 1);
+  const auto left = f.stored("RC7101");
+  CHECK(left.state == OrderState::new_order);
+  REQUIRE(left.next_poll_at.has_value());
+  CHECK(*left.next_poll_at >= f.clock.now() + minutes{2}); // a restarted daemon does not query (and apply) sooner
+  CHECK(left.next_poll_reason == "recover: apply in flight");
+  f.advance(minutes{2});
+  auto recovered = f.service->work(f.stored("RC7101"));
+  REQUIRE(recovered.ok());
+  CHECK(recovered->state == OrderState::recharging);
+  CHECK(f.sandbox.platform().applies("RC7101") == 1);
+  (void)row;
+}
