@@ -22,7 +22,11 @@ struct SandboxOptions {
   NotifierConfig notifier;
   std::string host = "127.0.0.1";
   int port = 0;                 // 0 = any free port
-  std::size_t threads = 8;      // HTTP worker threads (timeout faults hold one each)
+  // HTTP worker threads. Each open keep-alive connection holds one until it has been idle for 5 s (and each
+  // timeout fault one for its hold), so this must exceed the connections all clients keep open together —
+  // the daemon's pool (up to [limits] concurrency, max 64), CLIs, proxies — or a request would queue behind
+  // idle connections, a wait no real platform imposes.
+  std::size_t threads = 96;
 };
 
 // The whole simulated platform wired together: the order book, the HTTP front, the notifier, and a driver

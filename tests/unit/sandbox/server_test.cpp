@@ -8,6 +8,10 @@
 
 #include <doctest/doctest.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <set>
 
 using namespace recharged;
@@ -301,4 +305,25 @@ TEST_CASE("a frequency limit answers 429 FREQUENCY_LIMITED, which the client see
   CHECK(passed <= 4);
   CHECK(limited == 6 - passed);
   CHECK(rig.api().apply(rig.sandbox.apply_request("RC1")).ok()); // the limit is per endpoint
+}
+
+TEST_CASE("idle connections held open by other clients never make a request wait for a worker") {
+  Rig rig;
+  // As many idle connections as the daemon's largest pool: each holds a server worker until its idle timeout.
+  std::vector<int> idle;
+  for (int i = 0; i < 64; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(rig.sandbox.sandbox().server().port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
+    idle.push_back(fd);
+  }
+  // The client's 3 s total timeout is shorter than the 5 s the idle connections would keep their workers.
+  auto applied = rig.api().apply(rig.sandbox.apply_request("RC1"));
+  for (const int fd : idle) ::close(fd);
+  REQUIRE_MESSAGE(applied.ok(), applied.error().message);
+  CHECK(applied->value.out_recharge_no == "RC1");
 }
