@@ -137,7 +137,12 @@ std::optional<std::string> LyingProxy::forged_body(wxpay::Endpoint endpoint, con
   auto d = wxpay::decode_mch_deposit(body);
   if (!d) return std::nullopt;
   twist(*d, rng_, clock_.now());
-  return wxpay::encode(*d);
+  std::string forged = wxpay::encode(*d);
+  if (forged == body) { // e.g. "closed by the merchant, now" over a close answer made this very second
+    d->recharge_amount.amount += 1;
+    forged = wxpay::encode(*d);
+  }
+  return forged;
 }
 
 void LyingProxy::sign_forged(Forgery kind, const std::string& body, const http::Response& original,

@@ -131,6 +131,47 @@ std::uint64_t count(const std::map<std::string, std::uint64_t>& m, const std::st
   return it == m.end() ? 0 : it->second;
 }
 
+std::uint64_t refusals(const sandbox::CallStats& s, const std::string& endpoint) {
+  const auto calls = s.calls.find(endpoint);
+  if (calls == s.calls.end()) return 0;
+  const auto it = calls->second.find(429);
+  return it == calls->second.end() ? 0 : it->second;
+}
+
+// 429s the platform gave for its frequency limit, i.e. beyond the injected rate_limited faults.
+std::uint64_t frequency_refusals(const sandbox::CallStats& s) {
+  std::uint64_t n = 0;
+  for (const auto& [endpoint, by_status] : s.calls) n += refusals(s, endpoint);
+  return n - count(s.faults, "rate_limited");
+}
+
+// " query=3 apply=0 …": 429s per endpoint between two snapshots.
+std::string refusals_since(const sandbox::CallStats& before, const sandbox::CallStats& after) {
+  std::string out;
+  for (const auto& [endpoint, by_status] : after.calls)
+    out += " " + endpoint + "=" + std::to_string(refusals(after, endpoint) - refusals(before, endpoint));
+  return out;
+}
+
+// "query: 36 at …" per endpoint: the most calls that reached the proxy within one real second after `from`.
+std::string busiest_second(const LyingProxy& proxy, TimePoint from) {
+  const auto window = std::chrono::duration_cast<Millis>(std::chrono::duration<double>(k_speed));
+  std::string out;
+  for (const auto endpoint : {wxpay::Endpoint::apply, wxpay::Endpoint::query, wxpay::Endpoint::close}) {
+    std::vector<TimePoint> a;
+    for (const TimePoint t : proxy.arrivals(endpoint))
+      if (t > from) a.push_back(t);
+    std::size_t worst = 0;
+    TimePoint at{};
+    for (std::size_t i = 0, j = 0; i < a.size(); ++i) {
+      while (a[i] - a[j] >= window) ++j;
+      if (i - j + 1 > worst) std::tie(worst, at) = std::pair{i - j + 1, a[i]};
+    }
+    out += " " + std::string(wxpay::to_string(endpoint)) + ": " + std::to_string(worst) + " at " + format_utc(at);
+  }
+  return out;
+}
+
 } // namespace
 
 TEST_CASE("under injected faults, forged answers and forged notifications every order still ends as the platform says") {
@@ -170,7 +211,11 @@ TEST_CASE("under injected faults, forged answers and forged notifications every 
     REQUIRE((r.status.exited(0) || r.status.exited(5) || r.status.exited(8)));
     applied += r.status.exited(0) ? 1 : 0;
   }
-  const TimePoint daemon_alone = rig.clock().now(); // from here on, every API call is the daemon's
+  // From here on every API call is the daemon's, and the CLIs' last calls have left the platform's one-second
+  // frequency window, so a refusal for frequency can only be the daemon's doing.
+  std::this_thread::sleep_for(std::chrono::milliseconds{1'100});
+  const TimePoint daemon_alone = rig.clock().now();
+  const auto stats_before = rig.sandbox().sandbox().server().stats();
   const Millis patience{std::max<std::int64_t>(600'000, static_cast<std::int64_t>(total) * 3'000)};
   const bool settled = eventually([&] { return all_final(rig) && rig.platform().orders().size() == total; },
                                   patience, Millis{500});
@@ -196,7 +241,9 @@ TEST_CASE("under injected faults, forged answers and forged notifications every 
     for (const auto& e : db.events[i]) {
       if (e.kind != orders::EventKind::state_changed || e.endpoint.empty()) continue;
       if (forged.contains(e.request_id) || !verified.contains(e.request_id))
-        unverified.push_back(db.orders[i].out_recharge_no + " event " + std::to_string(e.id) + " request " + e.request_id);
+        unverified.push_back(db.orders[i].out_recharge_no + " event " + std::to_string(e.id) + " " + e.endpoint +
+                             " request " + e.request_id + " " + std::string(e.old_state ? orders::to_string(*e.old_state) : "-") +
+                             " -> " + std::string(e.new_state ? orders::to_string(*e.new_state) : "-") + ": " + e.message);
     }
   CHECK_MESSAGE(unverified.empty(), describe(unverified));
   for (const auto& id : db.notification_ids) CHECK_MESSAGE(id.rfind("FORGED", 0) != 0, id);
@@ -214,12 +261,16 @@ TEST_CASE("under injected faults, forged answers and forged notifications every 
   }
   CHECK(forged_notes > 20);
 
-  // The rate limits held: the platform never had to refuse for frequency (429s beyond the injected ones), and
-  // the daemon's own calls never outran its token bucket (virtual time, with 6 s of delivery jitter).
-  std::uint64_t refused_429 = 0;
-  for (const auto& [endpoint, by_status] : stats.calls)
-    if (auto it = by_status.find(429); it != by_status.end()) refused_429 += it->second;
-  CHECK(refused_429 == count(stats.faults, "rate_limited"));
+  // The rate limits held: once the daemon was alone, the platform never had to refuse it for frequency (429s
+  // beyond the injected ones), and its own calls never outran its token bucket (virtual time, with 6 s of
+  // delivery jitter). While the CLI applies, one process after another, each with a bucket of its own, may
+  // outrun the platform's limit on apply: those refusals are part of the soak (the orders stay NEW and are
+  // recovered by query), not a breach by the daemon.
+  const std::uint64_t for_frequency = frequency_refusals(stats);
+  CHECK_MESSAGE(for_frequency == frequency_refusals(stats_before),
+                "429s since the daemon was alone, by endpoint:" << refusals_since(stats_before, stats)
+                                                                << "; busiest real second at the proxy:"
+                                                                << busiest_second(proxy, daemon_alone));
   for (const auto endpoint : {wxpay::Endpoint::query, wxpay::Endpoint::close}) {
     std::vector<TimePoint> mine;
     for (const TimePoint t : proxy.arrivals(endpoint))
@@ -237,7 +288,8 @@ TEST_CASE("under injected faults, forged answers and forged notifications every 
   MESSAGE("soak: " << counters.success << " SUCCESS, " << counters.closed << " CLOSED (" << expired
                    << " expired at the platform), " << counters.fund_returns
                    << " fund returns, " << forged.size() << " forged answers, " << forged_notes
-                   << " forged notifications, " << refused_429 << " 429s, " << applied << " clean applies");
+                   << " forged notifications, " << count(stats.faults, "rate_limited") << " injected 429s, "
+                   << for_frequency << " for frequency (all while the CLI applied), " << applied << " clean applies");
   CHECK(counters.success > 0);
   CHECK(expired > 0);                    // links expired at the platform …
   CHECK(counters.closed > expired);      // … and the daemon closed stale orders itself
