@@ -20,7 +20,8 @@ std::string random_alnum(std::size_t n) {
   out.reserve(n);
   while (out.size() < n) {
     // Rejection sampling keeps the distribution uniform: 62 * 4 = 248 < 256.
-    for (unsigned char c : random_bytes(n)) {
+    for (const char byte : random_bytes(n)) {
+      const auto c = static_cast<unsigned char>(byte);
       if (c < 248 && out.size() < n) out += k_chars[c % 62];
     }
   }

@@ -74,7 +74,7 @@ PlatformError not_found() { return PlatformError::make(404, "NOT_FOUND", std::st
 } // namespace
 
 Platform::Platform(PlatformConfig config, const schedule::SettlementCalendar& calendar, const Clock& clock)
-    : config_(std::move(config)), calendar_(calendar), clock_(clock),
+    : config_(std::move(config)), clock_(clock),
       payers_(config_.payer_mix, config_.seed, calendar) {}
 
 Platform::~Platform() = default;

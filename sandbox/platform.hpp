@@ -157,7 +157,6 @@ private:
   [[nodiscard]] std::string next_recharge_id(TimePoint at);
 
   PlatformConfig config_;
-  const schedule::SettlementCalendar& calendar_;
   const Clock& clock_;
   PayerModel payers_;
   mutable std::mutex mu_;
