@@ -307,21 +307,26 @@ TEST_CASE("a frequency limit answers 429 FREQUENCY_LIMITED, which the client see
   CHECK(rig.api().apply(rig.sandbox.apply_request("RC1")).ok()); // the limit is per endpoint
 }
 
-TEST_CASE("idle connections held open by other clients never make a request wait for a worker") {
+TEST_CASE("idle keep-alive connections held by other clients never make a request wait for a worker") {
   Rig rig;
-  // As many idle connections as the daemon's largest pool: each holds a server worker until its idle timeout.
+  // As many connections as the daemon's largest pool, each used once and then left open: a worker keeps each
+  // one until it has been idle for 5 s.
   std::vector<int> idle;
+  const std::string request = "GET /sandbox/clock HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
   for (int i = 0; i < 64; ++i) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     REQUIRE(fd >= 0);
+    idle.push_back(fd);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<std::uint16_t>(rig.sandbox.sandbox().server().port()));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
-    idle.push_back(fd);
+    REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
+    char answer[512];
+    REQUIRE(::recv(fd, answer, sizeof answer, 0) > 0); // a worker served it and now waits for the next request
   }
-  // The client's 3 s total timeout is shorter than the 5 s the idle connections would keep their workers.
+  // The client's 3 s total timeout is shorter than the 5 s the idle connections keep their workers.
   auto applied = rig.api().apply(rig.sandbox.apply_request("RC1"));
   for (const int fd : idle) ::close(fd);
   REQUIRE_MESSAGE(applied.ok(), applied.error().message);
