@@ -2,6 +2,7 @@
 // notifications to the daemon's [notify] listener; oversized bodies are refused; lost ones are caught by polls.
 
 #include "tests/integration/rig.hpp"
+#include "tests/support/idle_connections.hpp"
 
 #include <doctest/doctest.h>
 
@@ -153,5 +154,24 @@ TEST_CASE("a notification the sandbox loses is still settled by polling") {
   REQUIRE(sent.size() == 1);
   CHECK(sent[0].state == sandbox::DeliveryState::lost);
   CHECK(sent[0].attempts == 0);
+  stop(*daemon);
+}
+
+TEST_CASE("a reverse proxy's idle keep-alive connections never keep a notification waiting") {
+  NotifyRig n;
+  n.apply("NOTIFYPOOL1");
+  auto daemon = n.start();
+  // An nginx upstream pool (`keepalive 24`) after a burst: each idle connection keeps a listener worker for 5 s,
+  // as long as the sandbox — like WeChat Pay — waits for an answer.
+  const IdleConnections pool(n.port, 24, "/wxpay/recharge-notify");
+  n.pay_now("NOTIFYPOOL1");
+  REQUIRE(eventually([&] { return !deliveries_of(n.rig, "NOTIFYPOOL1").empty() &&
+                                  deliveries_of(n.rig, "NOTIFYPOOL1")[0].attempts > 0; },
+                     Millis{15'000}, Millis{50}));
+  const auto sent = deliveries_of(n.rig, "NOTIFYPOOL1")[0];
+  INFO(sent.last_error);
+  CHECK(sent.attempts == 1);
+  CHECK(sent.state == sandbox::DeliveryState::delivered);
+  CHECK(sent.last_status == 204);
   stop(*daemon);
 }

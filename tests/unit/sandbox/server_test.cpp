@@ -1,5 +1,6 @@
 #include "sandbox/server.hpp"
 
+#include "tests/support/idle_connections.hpp"
 #include "tests/support/sandbox_fixture.hpp"
 #include "tests/unit/sandbox/raw_client.hpp"
 #include "tests/unit/sandbox/sandbox_test_util.hpp"
@@ -7,10 +8,6 @@
 #include "wxpay/verifier.hpp"
 
 #include <doctest/doctest.h>
-
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <set>
 
@@ -309,26 +306,10 @@ TEST_CASE("a frequency limit answers 429 FREQUENCY_LIMITED, which the client see
 
 TEST_CASE("idle keep-alive connections held by other clients never make a request wait for a worker") {
   Rig rig;
-  // As many connections as the daemon's largest pool, each used once and then left open: a worker keeps each
-  // one until it has been idle for 5 s.
-  std::vector<int> idle;
-  const std::string request = "GET /sandbox/clock HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-  for (int i = 0; i < 64; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    REQUIRE(fd >= 0);
-    idle.push_back(fd);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(rig.sandbox.sandbox().server().port()));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
-    char answer[512];
-    REQUIRE(::recv(fd, answer, sizeof answer, 0) > 0); // a worker served it and now waits for the next request
-  }
-  // The client's 3 s total timeout is shorter than the 5 s the idle connections keep their workers.
+  // As many as the daemon's largest pool: a worker keeps each until it has been idle for 5 s, longer than the
+  // client's 3 s total timeout.
+  const test::IdleConnections idle(rig.sandbox.sandbox().server().port(), 64, "/sandbox/clock");
   auto applied = rig.api().apply(rig.sandbox.apply_request("RC1"));
-  for (const int fd : idle) ::close(fd);
   REQUIRE_MESSAGE(applied.ok(), applied.error().message);
   CHECK(applied->value.out_recharge_no == "RC1");
 }
