@@ -109,7 +109,8 @@ TEST_CASE("another process holding the write lock makes recharged wait and say s
   const std::size_t log_from = rig.daemon_log_text().size();
   {
     // Readers go on (WAL); every write waits busy_timeout and fails cleanly.
-    SQLite::Database holder(rig.database_path().string(), SQLite::OPEN_READWRITE, 0);
+    // (The holder itself waits for a commit of the daemon's that is under way, as any writer would.)
+    SQLite::Database holder(rig.database_path().string(), SQLite::OPEN_READWRITE, 30'000);
     holder.exec("BEGIN IMMEDIATE");
     check_apply_refused(rig, "LOCKB000001", {"busy", "lock"});
     CHECK(rig.wait_for_log("event=storage_unavailable", Millis{30'000}, log_from));
