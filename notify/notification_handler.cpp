@@ -79,10 +79,12 @@ Reply NotificationHandler::judge(const http::Headers& headers, std::string_view 
     return order_event(n.id, event, n.summary, n.create_time, opened->plaintext);
   if (event == wxpay::k_event_fund_returned) return fund_returned(n.id, n.summary, n.create_time, opened->plaintext);
   // A genuine notification of a kind this build does not know: keep it, change nothing, do not ask for retries.
-  auto rec = record_of(n.id, event, "", n.summary, n.create_time, opened->plaintext, ctx_.clock.now());
-  rec.outcome = "ignored";
   ctx_.log->warn(EventLine("notify_ignored").kv("id", n.id).kv("event_type", event).str());
-  return store(rec, std::nullopt, false);
+  return store(record_of(n.id, event, "", n.summary, n.create_time, opened->plaintext, ctx_.clock.now()),
+               [](const std::optional<orders::Order>&) -> Result<storage::NotificationDecision> {
+                 return storage::NotificationDecision{"ignored", std::nullopt};
+               },
+               false);
 }
 
 Reply NotificationHandler::order_event(const std::string& id, const std::string& event_type, const std::string& summary,
@@ -93,38 +95,32 @@ Reply NotificationHandler::order_event(const std::string& id, const std::string&
     return fail(400, "malformed", view.error().message);
   }
   const TimePoint now = ctx_.clock.now();
-  auto rec = record_of(id, event_type, view->out_recharge_no, summary, created, plaintext, now);
-  auto order = ctx_.store.find(view->out_recharge_no);
-  if (!order) return fail(500, "storage_error", "storage unavailable");
-  if (!*order || view->sp_mchid != ctx_.sp_mchid) {
-    rec.outcome = "unknown_order";
-    ctx_.log->warn(EventLine("notify_rejected").kv("reason", "unknown_order").kv("id", id)
-                       .kv("out_recharge_no", view->out_recharge_no).kv("sp_mchid", view->sp_mchid).str());
-    Reply r = store(rec, std::nullopt, false);
-    if (r.status != 204 && r.outcome == "storage_error") return r;
-    return fail(404, "unknown_order", "unknown order");
-  }
-  engine::CallMeta meta;
-  meta.endpoint.reset();
-  meta.source = orders::EventSource::notify;
-  meta.body = plaintext;
-  auto updates = engine::record_view(**order, *view, meta, ctx_.planner, now);
-  if (updates.size() != 1) {
-    // A NEW order (apply still in flight or interrupted): let a query walk it through its states.
-    rec.outcome = "queued_for_query";
-    return store(rec, std::nullopt, true);
-  }
-  storage::OrderUpdate& u = updates.front();
-  const bool moves = u.new_state.has_value();
-  const bool alert = !u.events.empty() && u.events.front().kind == orders::EventKind::alert;
-  rec.outcome = moves ? "applied" : alert ? "alert" : "confirmed";
-  u.poll_count_delta = 0;
-  u.last_poll_at.reset();
-  for (auto& e : u.events) {
-    e.message = "notification " + event_type + ": " + e.message;
-    if (e.kind == orders::EventKind::api_call) e.kind = orders::EventKind::notification;
-  }
-  return store(rec, u, true);
+  // Judged against the order as stored when the notification is recorded, in the same transaction.
+  auto judge = [&](const std::optional<orders::Order>& order) -> Result<storage::NotificationDecision> {
+    if (!order || view->sp_mchid != ctx_.sp_mchid) return storage::NotificationDecision{"unknown_order", std::nullopt};
+    engine::CallMeta meta;
+    meta.endpoint.reset();
+    meta.source = orders::EventSource::notify;
+    meta.body = plaintext;
+    auto updates = engine::record_view(*order, *view, meta, ctx_.planner, now);
+    // A NEW order (apply still in flight or interrupted): a query walks it through its states.
+    if (updates.size() != 1) return storage::NotificationDecision{"queued_for_query", std::nullopt};
+    storage::OrderUpdate& u = updates.front();
+    const bool moves = u.new_state.has_value();
+    const bool alert = !u.events.empty() && u.events.front().kind == orders::EventKind::alert;
+    u.poll_count_delta = 0;
+    u.last_poll_at.reset();
+    for (auto& e : u.events) {
+      e.message = "notification " + event_type + ": " + e.message;
+      if (e.kind == orders::EventKind::api_call) e.kind = orders::EventKind::notification;
+    }
+    return storage::NotificationDecision{moves ? "applied" : alert ? "alert" : "confirmed", std::move(u)};
+  };
+  const Reply r = store(record_of(id, event_type, view->out_recharge_no, summary, created, plaintext, now), judge);
+  if (r.outcome != "unknown_order") return r;
+  ctx_.log->warn(EventLine("notify_rejected").kv("reason", "unknown_order").kv("id", id)
+                     .kv("out_recharge_no", view->out_recharge_no).kv("sp_mchid", view->sp_mchid).str());
+  return fail(404, "unknown_order", "unknown order");
 }
 
 Reply NotificationHandler::fund_returned(const std::string& id, const std::string& summary,
@@ -132,18 +128,6 @@ Reply NotificationHandler::fund_returned(const std::string& id, const std::strin
   auto fr = wxpay::decode_fund_returned(plaintext);
   if (!fr) return fail(400, "malformed", fr.error().message);
   const TimePoint now = ctx_.clock.now();
-  auto rec = record_of(id, std::string(wxpay::k_event_fund_returned), fr->out_recharge_no, summary, created, plaintext, now);
-  auto order = ctx_.store.find(fr->out_recharge_no);
-  if (!order) return fail(500, "storage_error", "storage unavailable");
-  if (!*order || fr->sp_mchid != ctx_.sp_mchid) {
-    rec.outcome = "unknown_order";
-    Reply r = store(rec, std::nullopt, false);
-    if (r.outcome == "storage_error") return r;
-    return fail(404, "unknown_order", "unknown order");
-  }
-  storage::OrderUpdate u;
-  u.order_id = (*order)->id;
-  u.updated_at = now;
   storage::FundReturnRecord ret;
   ret.recharge_returned_id = fr->recharge_returned_id;
   ret.recharge_channel = fr->recharge_channel.text;
@@ -157,25 +141,37 @@ Reply NotificationHandler::fund_returned(const std::string& id, const std::strin
   ret.bank_card_tail = fr->bank_card_tail.value_or("");
   ret.bank_account_name = fr->bank_account_name.value_or("");
   ret.received_at = now;
-  u.fund_return = ret;
-  orders::OrderEvent e;
-  e.order_id = (*order)->id;
-  e.at = now;
-  e.source = orders::EventSource::notify;
-  e.kind = orders::EventKind::fund_returned;
-  e.message = "funds returned to the payer" + (ret.amount ? ": " + format_yuan(*ret.amount) + " " + ret.currency : "") +
-              (ret.return_reason.empty() ? "" : " (" + ret.return_reason + ")");
-  e.evidence = plaintext;
-  u.events.push_back(std::move(e));
-  rec.outcome = "fund_returned";
-  ctx_.log->warn(EventLine("fund_returned").kv("out_recharge_no", fr->out_recharge_no).kv("sub_mchid", fr->sub_mchid)
-                     .kv("amount_fen", ret.amount.value_or(0)).kv("reason", ret.return_reason).str());
-  return store(rec, u, false);
+  auto judge = [&](const std::optional<orders::Order>& order) -> Result<storage::NotificationDecision> {
+    if (!order || fr->sp_mchid != ctx_.sp_mchid) return storage::NotificationDecision{"unknown_order", std::nullopt};
+    storage::OrderUpdate u;
+    u.order_id = order->id;
+    u.updated_at = now;
+    u.fund_return = ret;
+    orders::OrderEvent e;
+    e.order_id = order->id;
+    e.at = now;
+    e.source = orders::EventSource::notify;
+    e.kind = orders::EventKind::fund_returned;
+    e.message = "funds returned to the payer" +
+                (ret.amount ? ": " + format_yuan(*ret.amount) + " " + ret.currency : "") +
+                (ret.return_reason.empty() ? "" : " (" + ret.return_reason + ")");
+    e.evidence = plaintext;
+    u.events.push_back(std::move(e));
+    return storage::NotificationDecision{"fund_returned", std::move(u)};
+  };
+  const Reply r = store(record_of(id, std::string(wxpay::k_event_fund_returned), fr->out_recharge_no, summary, created,
+                                  plaintext, now),
+                        judge, false);
+  if (r.outcome == "unknown_order") return fail(404, "unknown_order", "unknown order");
+  if (r.outcome == "fund_returned")
+    ctx_.log->warn(EventLine("fund_returned").kv("out_recharge_no", fr->out_recharge_no).kv("sub_mchid", fr->sub_mchid)
+                       .kv("amount_fen", ret.amount.value_or(0)).kv("reason", ret.return_reason).str());
+  return r;
 }
 
-Reply NotificationHandler::store(const storage::NotificationRecord& record,
-                                 const std::optional<storage::OrderUpdate>& update, bool confirm_after) {
-  auto saved = ctx_.store.record_notification(record, update);
+Reply NotificationHandler::store(storage::NotificationRecord record, const storage::NotificationJudge& judge,
+                                 bool confirm_after) {
+  auto saved = ctx_.store.record_notification(record, judge);
   if (!saved) {
     ctx_.log->error(EventLine("notify_store_failed").kv("id", record.id).kv("error", saved.error().message).str());
     return fail(500, "storage_error", "temporarily unable to record the notification");
@@ -185,9 +181,9 @@ Reply NotificationHandler::store(const storage::NotificationRecord& record,
     return ok("duplicate");
   }
   ctx_.log->info(EventLine("notify_received").kv("id", record.id).kv("event_type", record.event_type)
-                     .kv("out_recharge_no", record.out_recharge_no).kv("outcome", record.outcome).str());
-  if (confirm_after && ctx_.confirm) ctx_.confirm(record.out_recharge_no);
-  return ok(record.outcome);
+                     .kv("out_recharge_no", record.out_recharge_no).kv("outcome", saved->outcome).str());
+  if (confirm_after && saved->outcome != "unknown_order" && ctx_.confirm) ctx_.confirm(record.out_recharge_no);
+  return ok(saved->outcome);
 }
 
 } // namespace recharged::notify

@@ -55,8 +55,9 @@ private:
                     std::optional<TimePoint> created, const std::string& plaintext);
   Reply fund_returned(const std::string& id, const std::string& summary, std::optional<TimePoint> created,
                       const std::string& plaintext);
-  Reply store(const storage::NotificationRecord& record, const std::optional<storage::OrderUpdate>& update,
-              bool confirm_after);
+  // Records the notification with what `judge` decides (storage::OrderStore::record_notification), logs it and,
+  // when `confirm_after`, asks for a confirming query of a known order.
+  Reply store(storage::NotificationRecord record, const storage::NotificationJudge& judge, bool confirm_after = true);
 
   HandlerContext ctx_;
 };

@@ -18,6 +18,7 @@ enum class Sql {
   insert_event,
   insert_fund_return,
   insert_notification,
+  notification_seen,
   find_by_out_recharge_no,
   find_by_id,
   events_of_order,

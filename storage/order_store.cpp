@@ -142,24 +142,46 @@ Result<bool> OrderStore::commit_one(const OrderUpdate& update) {
   return bool{held.front()};
 }
 
-Result<NotificationResult> OrderStore::record_notification(const NotificationRecord& record,
-                                                           const std::optional<OrderUpdate>& update) {
-  if (update) RECHARGED_CHECK(check_update(*update));
+Result<NotificationResult> OrderStore::record_notification(NotificationRecord record, const NotificationJudge& judge) {
   std::lock_guard lock(mu_);
   RECHARGED_CHECK(db_.check_in_place()); // never write into a file that was replaced
   return guarded("record the notification '" + clip(record.id) + "'", db_.path(),
                  [&]() -> Result<NotificationResult> {
                    SQLite::Transaction tx(db_.native(), SQLite::TransactionBehavior::IMMEDIATE);
                    {
+                     auto seen = statements_->get(Sql::notification_seen);
+                     seen->bind(":id", record.id);
+                     if (seen->executeStep()) return NotificationResult{true, false, {}};
+                   }
+                   std::optional<orders::Order> order;
+                   if (!record.out_recharge_no.empty()) {
+                     auto find = statements_->get(Sql::find_by_out_recharge_no);
+                     find->bind(":out_recharge_no", record.out_recharge_no);
+                     RECHARGED_TRY(order, read_optional_order(*find));
+                   }
+                   RECHARGED_TRY(NotificationDecision decision, judge(order));
+                   if (decision.update) RECHARGED_CHECK(check_update(*decision.update));
+                   record.outcome = std::move(decision.outcome);
+                   {
                      auto insert = statements_->get(Sql::insert_notification);
                      bind_notification(*insert, record);
-                     if (insert->exec() == 0) return NotificationResult{true, false}; // seen before
+                     insert->exec();
                    }
-                   NotificationResult result;
-                   if (update) result.applied = apply_update(*statements_, *update);
+                   if (decision.update && !apply_update(*statements_, *decision.update))
+                     return Error::make(ErrorKind::internal, "stale_decision",
+                                        "The notification '" + clip(record.id) + "' was judged against another state "
+                                        "of " + order_label(decision.update->order_id) + " than the stored one; "
+                                        "nothing was written."); // the transaction rolls back
                    tx.commit();
-                   return result;
+                   return NotificationResult{false, decision.update.has_value(), std::move(record.outcome)};
                  });
+}
+
+Result<NotificationResult> OrderStore::record_notification(const NotificationRecord& record,
+                                                           const std::optional<OrderUpdate>& update) {
+  return record_notification(record, [&](const std::optional<orders::Order>&) -> Result<NotificationDecision> {
+    return NotificationDecision{record.outcome, update};
+  });
 }
 
 } // namespace recharged::storage

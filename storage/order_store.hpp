@@ -4,6 +4,7 @@
 #include "orders/order.hpp"
 #include "storage/database.hpp"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -74,8 +75,19 @@ struct NotificationRecord {
 
 struct NotificationResult {
   bool duplicate = false; // the id was seen before: nothing was written
-  bool applied = false;   // the attached update's guard held
+  bool applied = false;   // an update was decided and written
+  std::string outcome;    // the outcome recorded (empty for a duplicate)
 };
+
+// What a notification means for the order it names, decided from that order as stored at the moment of
+// recording: the outcome to record with it and the update to make, if any.
+struct NotificationDecision {
+  std::string outcome;
+  std::optional<OrderUpdate> update;
+};
+// Called inside the recording transaction with the order (nullopt when there is none by that number); must
+// not call the store. An error aborts the recording.
+using NotificationJudge = std::function<Result<NotificationDecision>(const std::optional<orders::Order>& order)>;
 
 // Filters for `recharged list` (all optional, ANDed). Results newest first.
 struct ListFilter {
@@ -119,8 +131,13 @@ public:
   [[nodiscard]] Result<std::vector<bool>> commit(std::span<const OrderUpdate> updates);
   [[nodiscard]] Result<bool> commit_one(const OrderUpdate& update);
 
-  // Records a notification and, in the same transaction, the update it causes (if any). A duplicate id
-  // writes nothing and reports duplicate=true.
+  // Records a notification and what `judge` decides from its order (record.out_recharge_no) in one IMMEDIATE
+  // transaction: the order is read, judged and written with nothing able to move it in between, and the
+  // record keeps the decision's outcome. A duplicate id calls nothing and writes nothing (duplicate=true).
+  // A judge error, a forbidden update or one whose guard does not hold against the order it was shown writes
+  // nothing and fails.
+  [[nodiscard]] Result<NotificationResult> record_notification(NotificationRecord record, const NotificationJudge& judge);
+  // The same with a decision made beforehand: record.outcome and `update` (whose guard must hold).
   [[nodiscard]] Result<NotificationResult> record_notification(const NotificationRecord& record,
                                                                const std::optional<OrderUpdate>& update);
 

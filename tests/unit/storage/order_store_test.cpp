@@ -1,6 +1,7 @@
 #include "tests/unit/storage/store_fixture.hpp"
 
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 using namespace recharged;
 using namespace recharged::storage;
@@ -468,18 +469,82 @@ TEST_CASE("a notification and the update it causes are recorded in one transacti
   CHECK(scalar(f.raw(), "SELECT order_id FROM notifications WHERE id = 'EV-1'") == std::to_string(id));
 }
 
-TEST_CASE("a notification whose guard fails is recorded and reports applied=false") {
+TEST_CASE("a notification decided against another state of its order writes nothing and fails") {
   StoreFixture f;
   const auto id = f.insert("NOTE2").id;
   auto n = notification("EV-2", "NOTE2");
-  n.outcome = "confirmed";
   const auto result =
       f.store.record_notification(n, transition(id, OrderState::recharging, OrderState::success, k_t0 + 1h));
-  REQUIRE(result.ok());
-  CHECK_FALSE(result->duplicate);
-  CHECK_FALSE(result->applied);
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.error().code == "stale_decision");
   CHECK(f.reload(id).state == OrderState::new_order);
-  CHECK(f.store.notifications("NOTE2").value().size() == 1);
+  // Not recorded, so the platform's retry is judged afresh rather than taken for a duplicate.
+  CHECK(f.store.notifications("NOTE2").value().empty());
+}
+
+TEST_CASE("a notification is judged against its order as stored, inside the recording transaction") {
+  StoreFixture f;
+  const auto id = f.insert("NOTE6").id;
+  f.reach(id, OrderState::recharging);
+  int calls = 0;
+  bool other_writer_locked_out = false;
+  const auto judge = [&](const std::optional<orders::Order>& order) -> Result<NotificationDecision> {
+    ++calls;
+    REQUIRE(order.has_value());
+    CHECK(order->id == id);
+    CHECK(order->state == OrderState::recharging);
+    // Nothing else can move the order between this reading and the write: the transaction holds the write lock.
+    SQLite::Database other(f.path, SQLite::OPEN_READWRITE, 0);
+    try {
+      other.exec("UPDATE orders SET updated_at = updated_at WHERE id = " + std::to_string(id));
+    } catch (const SQLite::Exception& e) {
+      other_writer_locked_out = e.getErrorCode() == SQLITE_BUSY;
+    }
+    auto u = transition(id, OrderState::recharging, OrderState::success, k_t0 + 1h);
+    u.events.back().source = orders::EventSource::notify;
+    return NotificationDecision{"applied", std::move(u)};
+  };
+  const auto first = f.store.record_notification(notification("EV-6", "NOTE6"), judge);
+  REQUIRE_MESSAGE(first.ok(), (first.ok() ? "" : first.error().message));
+  CHECK(calls == 1);
+  CHECK(other_writer_locked_out);
+  CHECK_FALSE(first->duplicate);
+  CHECK(first->applied);
+  CHECK(first->outcome == "applied");
+  CHECK(f.reload(id).state == OrderState::success);
+  REQUIRE(f.store.notifications("NOTE6").value().size() == 1);
+  CHECK(f.store.notifications("NOTE6").value()[0].outcome == "applied");
+
+  // The same id again is a duplicate: the judge is not asked and nothing is written.
+  const auto repeat = f.store.record_notification(notification("EV-6", "NOTE6"), judge);
+  REQUIRE(repeat.ok());
+  CHECK(repeat->duplicate);
+  CHECK(calls == 1);
+  CHECK(f.store.notifications("NOTE6").value().size() == 1);
+}
+
+TEST_CASE("a notification's judge sees no order for an unknown number, and its error records nothing") {
+  StoreFixture f;
+  bool saw_none = false;
+  const auto unknown = f.store.record_notification(
+      notification("EV-7", "NOSUCH7"), [&](const std::optional<orders::Order>& order) -> Result<NotificationDecision> {
+        saw_none = !order.has_value();
+        return NotificationDecision{"unknown_order", std::nullopt};
+      });
+  REQUIRE(unknown.ok());
+  CHECK(saw_none);
+  CHECK_FALSE(unknown->applied);
+  CHECK(unknown->outcome == "unknown_order");
+  CHECK(f.store.notifications("NOSUCH7").value().size() == 1);
+
+  f.insert("NOTE8");
+  const auto refused = f.store.record_notification(
+      notification("EV-8", "NOTE8"), [](const std::optional<orders::Order>&) -> Result<NotificationDecision> {
+        return Error::make(ErrorKind::invalid_input, "malformed", "resource.amount: must be a whole number of fen");
+      });
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().code == "malformed");
+  CHECK(f.store.notifications("NOTE8").value().empty());
 }
 
 TEST_CASE("a notification for an unknown order is kept without an order reference") {
