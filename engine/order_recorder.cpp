@@ -222,4 +222,16 @@ OrderUpdate record_note(const Order& order, std::string message, const CallMeta&
   return u;
 }
 
+std::string as_notification(storage::OrderUpdate& u, std::string_view event_type) {
+  const bool moves = u.new_state.has_value();
+  const bool alert = !u.events.empty() && u.events.front().kind == orders::EventKind::alert;
+  u.poll_count_delta = 0;
+  u.last_poll_at.reset();
+  for (auto& e : u.events) {
+    e.message = "notification " + std::string(event_type) + ": " + e.message;
+    if (e.kind == orders::EventKind::api_call) e.kind = orders::EventKind::notification;
+  }
+  return moves ? "applied" : alert ? "alert" : "confirmed";
+}
+
 } // namespace recharged::engine

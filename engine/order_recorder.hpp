@@ -52,6 +52,11 @@ struct CallMeta {
 [[nodiscard]] storage::OrderUpdate record_note(const orders::Order& order, std::string message, const CallMeta& meta,
                                                const Planner& planner, TimePoint now);
 
+// Turns `u`, made by record_view from a notification's resource, into the update that notification makes: it
+// counts no poll, and its events say which notification of `event_type` they came from. Returns the outcome to
+// record with the notification: "applied" (it moves the order), "alert" or "confirmed".
+[[nodiscard]] std::string as_notification(storage::OrderUpdate& u, std::string_view event_type);
+
 // `order` with `update`'s fields applied, as the store will hold it (used to plan and to report).
 [[nodiscard]] orders::Order apply_update(orders::Order order, const storage::OrderUpdate& update);
 

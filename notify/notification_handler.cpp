@@ -106,15 +106,8 @@ Reply NotificationHandler::order_event(const std::string& id, const std::string&
     // A NEW order (apply still in flight or interrupted): a query walks it through its states.
     if (updates.size() != 1) return storage::NotificationDecision{"queued_for_query", std::nullopt};
     storage::OrderUpdate& u = updates.front();
-    const bool moves = u.new_state.has_value();
-    const bool alert = !u.events.empty() && u.events.front().kind == orders::EventKind::alert;
-    u.poll_count_delta = 0;
-    u.last_poll_at.reset();
-    for (auto& e : u.events) {
-      e.message = "notification " + event_type + ": " + e.message;
-      if (e.kind == orders::EventKind::api_call) e.kind = orders::EventKind::notification;
-    }
-    return storage::NotificationDecision{moves ? "applied" : alert ? "alert" : "confirmed", std::move(u)};
+    std::string outcome = engine::as_notification(u, event_type);
+    return storage::NotificationDecision{std::move(outcome), std::move(u)};
   };
   const Reply r = store(record_of(id, event_type, view->out_recharge_no, summary, created, plaintext, now), judge);
   if (r.outcome != "unknown_order") return r;

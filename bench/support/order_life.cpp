@@ -220,14 +220,7 @@ void Life::notify_success(TimePoint arrived) {
   auto updates = engine::record_view(order(), v, meta(std::nullopt, EventSource::notify, plaintext), planner_, t);
   if (updates.size() != 1) return;
   storage::OrderUpdate& u = updates.front();
-  const bool moves = u.new_state.has_value();
-  const bool alert = !u.events.empty() && u.events.front().kind == orders::EventKind::alert;
-  u.poll_count_delta = 0;
-  u.last_poll_at.reset();
-  for (auto& e : u.events) {
-    e.message = "notification RECHARGE.SUCCESS: " + e.message;
-    if (e.kind == orders::EventKind::api_call) e.kind = orders::EventKind::notification;
-  }
+  const std::string outcome = engine::as_notification(u, "RECHARGE.SUCCESS");
   storage::NotificationRecord n;
   n.id = token(static_cast<std::uint64_t>(plan_.number) ^ 0xC0FFEEULL, 36);
   n.event_type = "RECHARGE.SUCCESS";
@@ -236,7 +229,7 @@ void Life::notify_success(TimePoint arrived) {
   n.create_time = plan_.lands_at;
   n.summary = "充值成功";
   n.resource = plaintext;
-  n.outcome = moves ? "applied" : alert ? "alert" : "confirmed";
+  n.outcome = outcome;
   out_.notifications.push_back(std::move(n));
   commit({u});
   poll(t + Millis{3}, EventSource::notify);
