@@ -2,10 +2,17 @@
 
 #include <httplib.h>
 
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
 namespace recharged::http {
 
 struct Server::Impl {
   httplib::Server server;
+  std::atomic<socket_t> listener{INVALID_SOCKET}; // the socket bind_to_port made, seen by the socket options
 };
 
 std::optional<std::string_view> ServerRequest::query_param(std::string_view name) const {
@@ -23,9 +30,10 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
   s.set_tcp_nodelay(true);
   // cpp-httplib's default adds SO_REUSEPORT, which lets a second process bind the same port and silently take
   // half the connections (two daemons splitting notifications). SO_REUSEADDR alone still allows quick restarts.
-  s.set_socket_options([](socket_t sock) {
+  s.set_socket_options([impl = impl_.get()](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    impl->listener = sock;
   });
   const auto threads = options.threads;
   s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -79,6 +87,14 @@ Result<int> Server::start(const std::string& host, int port) {
   if (port_ <= 0)
     return Error::make(ErrorKind::invalid_input, "listen",
                        "Cannot listen on " + host + ":" + std::to_string(port) + " (address in use or not permitted).");
+  // Debian's cpp-httplib 0.11 listens with a backlog of 5, compiled into its shared library. A burst of more
+  // connects than that (a proxy opening its upstream pool, WeChat Pay delivering several notifications at once)
+  // would overflow the accept queue: the kernel drops the handshakes and the clients retry a second or more later.
+  // On Linux, listen() on a listening socket sets a new backlog (capped by net.core.somaxconn).
+  if (::listen(impl_->listener, SOMAXCONN) != 0)
+    return Error::make(ErrorKind::internal, "listen",
+                       "Cannot set the listen backlog on " + host + ":" + std::to_string(port_) + ": " +
+                           std::strerror(errno) + ".");
   thread_ = std::thread([&s] { s.listen_after_bind(); });
   // stop() is a no-op until the accept loop runs, so do not hand the server out before it does.
   for (int i = 0; i < 5000 && !s.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds{1});

@@ -5,7 +5,15 @@
 
 #include <doctest/doctest.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -49,7 +57,42 @@ Response text(int status, std::string body) {
   return r;
 }
 
+// The accept-queue limit of this process's socket listening on 127.0.0.1:port, as the kernel reports it: TCP_INFO
+// on a listening socket gives the backlog as tcpi_sacked.
+std::optional<unsigned> listen_backlog(int port) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    const int fd = std::stoi(entry.path().filename().string());
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || listening == 0) continue;
+    sockaddr_in addr{};
+    socklen_t addr_len = sizeof addr;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0 || addr.sin_family != AF_INET ||
+        ntohs(addr.sin_port) != port)
+      continue;
+    tcp_info info{};
+    socklen_t info_len = sizeof info;
+    if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &info_len) == 0) return info.tcpi_sacked;
+  }
+  return std::nullopt;
+}
+
 } // namespace
+
+TEST_CASE("the listening socket queues as many connects as the system allows, not cpp-httplib's 5") {
+  Server server;
+  server.route(Method::get, "/", [](const ServerRequest&) { return text(200, "{}"); });
+  const auto port = server.start("127.0.0.1", 0);
+  REQUIRE(port.ok());
+  unsigned somaxconn = 0;
+  std::ifstream("/proc/sys/net/core/somaxconn") >> somaxconn;
+  REQUIRE(somaxconn > 0);
+  const auto backlog = listen_backlog(*port);
+  REQUIRE(backlog.has_value());
+  CHECK(*backlog == std::min<unsigned>(SOMAXCONN, somaxconn));
+  CHECK(*backlog > 5);
+  CHECK(Client(*port).get("/").value().status == 200); // and it still serves
+}
 
 TEST_CASE("a server on port 0 gets a free port, routes by regex and hands handlers the raw target") {
   Server server;
