@@ -4,7 +4,6 @@
 
 #include <sys/socket.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -12,7 +11,7 @@ namespace recharged::http {
 
 struct Server::Impl {
   httplib::Server server;
-  std::atomic<socket_t> listener{INVALID_SOCKET}; // the socket bind_to_port made, seen by the socket options
+  socket_t listener = INVALID_SOCKET; // the socket bind_to_port made: the socket options hook runs inside it
 };
 
 std::optional<std::string_view> ServerRequest::query_param(std::string_view name) const {
