@@ -7,6 +7,8 @@
 #include "wxpay/api_client.hpp"
 #include "wxpay/codec.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace recharged::sandbox {
 namespace {
 
@@ -19,6 +21,14 @@ http::Response json_response(int status, std::string body) {
 
 bool dropped(FaultKind f) { return f == FaultKind::reset || f == FaultKind::timeout; }
 
+// The order an apply names, read without judging the rest of the body ('' when it names none).
+std::string applied_order(const std::string& body) {
+  const auto json = nlohmann::json::parse(body, nullptr, false);
+  if (!json.is_object()) return {};
+  const auto it = json.find("out_recharge_no");
+  return it != json.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
 } // namespace
 
 http::Response error_response(const PlatformError& error) { return json_response(error.status, wxpay::encode(error.body)); }
@@ -29,13 +39,13 @@ Server::Server(Platform& platform, FaultInjector& faults, PlatformIdentity platf
       log_(std::move(log)), http_(http::ServerOptions{64 * 1024, 5, 5, threads}) {
   const std::string order = std::string(wxpay::k_order_path) + "([^/]+)";
   http_.route(http::Method::post, std::string(wxpay::k_apply_path), [this](const http::ServerRequest& r) {
-    return serve(wxpay::Endpoint::apply, r, [&] { return apply(r); });
+    return serve(wxpay::Endpoint::apply, r, applied_order(r.body), [&] { return apply(r); });
   });
   http_.route(http::Method::get, order, [this](const http::ServerRequest& r) {
-    return serve(wxpay::Endpoint::query, r, [&] { return order_call(r, wxpay::Endpoint::query); });
+    return serve(wxpay::Endpoint::query, r, r.path_params.at(0), [&] { return order_call(r, wxpay::Endpoint::query); });
   });
   http_.route(http::Method::post, order + "/close", [this](const http::ServerRequest& r) {
-    return serve(wxpay::Endpoint::close, r, [&] { return order_call(r, wxpay::Endpoint::close); });
+    return serve(wxpay::Endpoint::close, r, r.path_params.at(0), [&] { return order_call(r, wxpay::Endpoint::close); });
   });
   register_control_routes(http_, platform_, faults_, notifier, [this] { return stats(); });
 }
@@ -54,7 +64,14 @@ CallStats Server::stats() const {
   return stats_;
 }
 
-http::Response Server::serve(wxpay::Endpoint endpoint, const http::ServerRequest& request, const Body& body) {
+std::vector<CallRecord> Server::calls(std::string_view out_recharge_no) const {
+  std::lock_guard lock(mu_);
+  const auto it = calls_.find(std::string(out_recharge_no));
+  return it == calls_.end() ? std::vector<CallRecord>{} : it->second;
+}
+
+http::Response Server::serve(wxpay::Endpoint endpoint, const http::ServerRequest& request, std::string out_recharge_no,
+                             const Body& body) {
   FaultKind fault = FaultKind::none;
   http::Response out;
   if (faults_.over_limit(wxpay::to_string(endpoint), std::chrono::steady_clock::now())) {
@@ -74,11 +91,11 @@ http::Response Server::serve(wxpay::Endpoint endpoint, const http::ServerRequest
     }
   }
   if (fault == FaultKind::timeout) stop_.wait_for(faults_.config().timeout_hold);
-  finish(endpoint, out, fault);
+  finish(endpoint, out_recharge_no, out, fault);
   return out;
 }
 
-void Server::finish(wxpay::Endpoint endpoint, http::Response& out, FaultKind fault) {
+void Server::finish(wxpay::Endpoint endpoint, const std::string& out_recharge_no, http::Response& out, FaultKind fault) {
   const int status = dropped(fault) ? 0 : out.status;
   if (dropped(fault)) {
     out = http::Response{};
@@ -92,6 +109,10 @@ void Server::finish(wxpay::Endpoint endpoint, http::Response& out, FaultKind fau
     std::lock_guard lock(mu_);
     ++stats_.calls[std::string(wxpay::to_string(endpoint))][status];
     if (fault != FaultKind::none) ++stats_.faults[std::string(to_string(fault))];
+    if (!out_recharge_no.empty())
+      calls_[out_recharge_no].push_back({platform_.clock().now(), std::string(wxpay::to_string(endpoint)), status,
+                                         dropped(fault) ? std::string{} : std::string(out.headers.get("Request-ID").value_or("")),
+                                         std::string(to_string(fault))});
   }
   if (log_ && (fault != FaultKind::none || status < 200 || status >= 300)) {
     logging::EventLine line("sandbox_api_refused");

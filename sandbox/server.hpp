@@ -13,6 +13,9 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
 
 namespace recharged::sandbox {
 
@@ -23,6 +26,18 @@ class Notifier;
 struct CallStats {
   std::map<std::string, std::map<int, std::uint64_t>> calls;
   std::map<std::string, std::uint64_t> faults;
+};
+
+// One call the HTTP front received for an order, as the platform's own log would show it: when, which
+// endpoint, the HTTP status sent (0 = the connection was dropped, nothing reached the client), the Request-ID
+// of the answer ('' when dropped) and the fault injected ("none", "reset", …). Calls that named no order
+// (a body that did not parse) are not listed.
+struct CallRecord {
+  TimePoint at{};
+  std::string endpoint;
+  int status = 0;
+  std::string request_id;
+  std::string fault;
 };
 
 // The simulated platform's HTTP front on loopback: the three recharge endpoints exactly as the seed pages
@@ -44,13 +59,16 @@ public:
   void stop();
   [[nodiscard]] int port() const noexcept { return http_.port(); }
   [[nodiscard]] CallStats stats() const;
+  // Every call that named `out_recharge_no` (in the path, or in an apply body), oldest first.
+  [[nodiscard]] std::vector<CallRecord> calls(std::string_view out_recharge_no) const;
 
 private:
   using Body = std::function<http::Response()>;
-  http::Response serve(wxpay::Endpoint endpoint, const http::ServerRequest& request, const Body& body);
+  http::Response serve(wxpay::Endpoint endpoint, const http::ServerRequest& request, std::string out_recharge_no,
+                       const Body& body);
   http::Response apply(const http::ServerRequest& request);
   http::Response order_call(const http::ServerRequest& request, wxpay::Endpoint endpoint);
-  void finish(wxpay::Endpoint endpoint, http::Response& response, FaultKind fault);
+  void finish(wxpay::Endpoint endpoint, const std::string& out_recharge_no, http::Response& response, FaultKind fault);
 
   Platform& platform_;
   FaultInjector& faults_;
@@ -60,6 +78,7 @@ private:
   StopSignal stop_;
   mutable std::mutex mu_;
   CallStats stats_;
+  std::unordered_map<std::string, std::vector<CallRecord>> calls_;
   http::Server http_;
 };
 

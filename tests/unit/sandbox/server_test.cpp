@@ -320,3 +320,34 @@ TEST_CASE("idle keep-alive connections held by other clients never make a reques
   REQUIRE_MESSAGE(applied.ok(), applied.error().message);
   CHECK(applied->value.out_recharge_no == "RC1");
 }
+
+TEST_CASE("the platform logs every call per order with the Request-ID it answered, and dropped answers as status 0") {
+  Rig rig;
+  auto applied = rig.api().apply(rig.sandbox.apply_request("RC1"));
+  REQUIRE(applied.ok());
+  auto queried = rig.api().query(rig.sandbox.sub_mchid(), "RC1");
+  REQUIRE(queried.ok());
+  sandbox::FaultConfig drop;
+  drop.reset = 1;
+  rig.sandbox.sandbox().faults().set_config(drop);
+  CHECK_FALSE(rig.api().close(rig.sandbox.sub_mchid(), "RC1").ok());
+  rig.sandbox.sandbox().faults().set_config({});
+  CHECK(rig.query_error("RC2").kind == ErrorKind::not_found); // an order the platform does not know is logged too
+
+  const auto calls = rig.sandbox.sandbox().server().calls("RC1");
+  REQUIRE(calls.size() == 3);
+  CHECK(calls[0].endpoint == "apply");
+  CHECK(calls[0].status == 200);
+  CHECK(calls[0].request_id == applied->request_id);
+  CHECK(calls[1].endpoint == "query");
+  CHECK(calls[1].request_id == queried->request_id);
+  CHECK(calls[2].endpoint == "close");
+  CHECK(calls[2].status == 0);
+  CHECK(calls[2].request_id.empty());
+  CHECK(calls[2].fault == "reset");
+  const auto unknown = rig.sandbox.sandbox().server().calls("RC2");
+  REQUIRE(unknown.size() == 1);
+  CHECK(unknown[0].status == 404);
+  CHECK_FALSE(unknown[0].request_id.empty());
+  CHECK(rig.sandbox.sandbox().server().calls("RC3").empty());
+}
