@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
       const int code = app.exit(e);
       return code == 0 ? cli::k_exit_ok : cli::k_exit_usage;
     }
+    if (!app.get_subcommands().empty()) global.command = app.get_subcommands().front()->get_name();
     return selected ? selected() : cli::k_exit_usage;
   } catch (const std::exception& e) {
     std::cerr << "recharged: error: " << e.what() << "\n";

@@ -2,6 +2,8 @@
 
 #include "engine/policy_planner.hpp"
 
+#include <unistd.h>
+
 namespace recharged::cli {
 
 std::unique_ptr<Clock> make_clock(const config::ClockConfig& c) {
@@ -17,6 +19,12 @@ Status open_database(Context& ctx, storage::MigrationMode migration) {
   storage::DatabaseOptions db;
   db.path = ctx.config.database.path;
   db.busy_timeout = ctx.config.database.busy_timeout;
+  db.clock = ctx.clock.get();
+  // The daemon's lock is taken before SQLite opens the file (see storage::DaemonLock).
+  if (ctx.options.daemon) {
+    RECHARGED_CHECK(storage::require_existing(db.path));
+    RECHARGED_TRY(ctx.daemon_lock, storage::DaemonLock::acquire(db.path));
+  }
   RECHARGED_TRY(ctx.database, storage::Database::open(db, migration));
   ctx.store = std::make_unique<storage::OrderStore>(*ctx.database);
   ctx.sink = std::make_unique<engine::StoreSink>(*ctx.store);
@@ -28,7 +36,7 @@ Status open_platform(Context& ctx) {
   ctx.secrets = std::make_unique<config::Secrets>(std::move(secrets));
   RECHARGED_TRY(schedule::SettlementCalendar cal, schedule::SettlementCalendar::load(ctx.config.calendar.dirs));
   ctx.calendar = std::make_unique<schedule::SettlementCalendar>(std::move(cal));
-  RECHARGED_TRY(ctx.planner, engine::make_policy_planner(ctx.config.schedule, *ctx.calendar));
+  ctx.planner = engine::make_policy_planner(ctx.config.schedule, *ctx.calendar);
 
   const auto& p = ctx.config.platform;
   http::CurlOptions curl;
@@ -46,8 +54,12 @@ Status open_platform(Context& ctx) {
                                                *ctx.clock, user_agent());
   ctx.call_log = std::make_unique<engine::ApiCallLog>(ctx.logging->get("api"));
   ctx.api->set_observer(ctx.call_log.get());
+  ctx.apply_grace = engine::apply_grace(curl.hosts.size(), p.timeout, ctx.config.clock.speed);
+  ctx.actor = "recharged " + (ctx.options.command.empty() ? std::string("cli") : ctx.options.command) + " (pid " +
+              std::to_string(::getpid()) + ")";
   ctx.service = std::make_unique<engine::OrderService>(engine::ServiceContext{
-      *ctx.store, *ctx.sink, *ctx.api, ctx.gate, *ctx.planner, *ctx.clock, ctx.logging->get("engine")});
+      *ctx.store, *ctx.sink, *ctx.api, ctx.gate, *ctx.planner, *ctx.clock, ctx.logging->get("engine"),
+      ctx.apply_grace, ctx.actor});
   return {};
 }
 
@@ -59,12 +71,15 @@ Result<std::unique_ptr<Context>> Context::open(const GlobalOptions& options, Nee
   ctx->options = options;
   RECHARGED_TRY(ctx->config, config::load(options.config_path));
   logging::LogOptions log;
-  log.to_file = ctx->config.log.target == config::LogTarget::file;
-  log.file = ctx->config.log.file;
   log.level = ctx->config.log.level;
-  // A one-shot command's own output is the answer; its info lines would only clutter a terminal.
-  const bool quiet = !options.daemon && !options.verbose && !log.to_file;
-  if (quiet && (log.level == "trace" || log.level == "debug" || log.level == "info")) log.level = "warn";
+  if (options.daemon) {
+    log.to_file = ctx->config.log.target == config::LogTarget::file;
+    log.file = ctx->config.log.file;
+  } else if (!options.verbose && (log.level == "trace" || log.level == "debug" || log.level == "info")) {
+    // A one-shot command logs to its own stderr, never into the daemon's log file; its output is the answer, so
+    // without -v only warnings and errors are worth a line.
+    log.level = "warn";
+  }
   RECHARGED_TRY(ctx->logging, logging::Logging::create(log));
   ctx->clock = make_clock(ctx->config.clock);
   if (needs == Needs::config) return ctx;

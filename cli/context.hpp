@@ -11,6 +11,7 @@
 #include "http/curl_transport.hpp"
 #include "logging/setup.hpp"
 #include "schedule/settlement_calendar.hpp"
+#include "storage/daemon_lock.hpp"
 #include "storage/database.hpp"
 #include "storage/order_store.hpp"
 #include "wxpay/api_client.hpp"
@@ -26,6 +27,7 @@ struct GlobalOptions {
   bool json = false;
   bool verbose = false; // one-shot commands log at the configured level to stderr (else warnings only)
   bool daemon = false;  // `run`: always log at the configured level
+  std::string command;  // the subcommand's name ("apply", "run", …), for apply leases and logs
 };
 
 // What a command needs; each level includes the ones above it.
@@ -41,12 +43,13 @@ class Context {
 public:
   [[nodiscard]] static Result<std::unique_ptr<Context>> open(const GlobalOptions& options, Needs needs,
                                                              storage::MigrationMode migration =
-                                                                 storage::MigrationMode::apply);
+                                                                 storage::MigrationMode::upgrade);
 
   GlobalOptions options;
   config::Config config;
   std::shared_ptr<logging::Logging> logging;
   std::unique_ptr<Clock> clock;
+  std::unique_ptr<storage::DaemonLock> daemon_lock; // `run` only; declared before `database` so it outlives it
   std::unique_ptr<storage::Database> database;
   std::unique_ptr<storage::OrderStore> store;
   std::unique_ptr<config::Secrets> secrets;
@@ -57,6 +60,8 @@ public:
   std::unique_ptr<engine::ApiCallLog> call_log;
   std::unique_ptr<engine::StoreSink> sink;
   engine::OpenGate gate;
+  Millis apply_grace{0}; // see engine::apply_grace
+  std::string actor;     // "recharged apply (pid 4711)": holder of the apply leases this process takes
   std::unique_ptr<engine::OrderService> service;
 };
 

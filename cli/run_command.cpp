@@ -20,8 +20,8 @@ int run_daemon(GlobalOptions& global) {
   return with_context(global, Needs::platform, [&](Context& ctx) {
     StopSignal stop;
     ctx.transport->abort_on(&stop);
-    daemon::DaemonParts parts{ctx.config, ctx.logging, *ctx.clock, *ctx.database, *ctx.store,
-                              *ctx.api,   *ctx.calendar, *ctx.secrets};
+    daemon::DaemonParts parts{ctx.config, ctx.logging,   *ctx.clock,   *ctx.database,   *ctx.store,
+                              *ctx.api,   *ctx.calendar, *ctx.secrets, ctx.apply_grace, ctx.actor};
     auto d = daemon::Daemon::create(std::move(parts), stop);
     if (!d) {
       std::cerr << "recharged: error: " << d.error().message << "\n";

@@ -13,6 +13,7 @@ std::string_view to_string(ErrorKind kind) noexcept {
   case ErrorKind::rate_limited: return "rate_limited";
   case ErrorKind::ambiguous: return "ambiguous";
   case ErrorKind::storage: return "storage";
+  case ErrorKind::conflict: return "conflict";
   case ErrorKind::internal: return "internal";
   }
   return "internal";

@@ -15,6 +15,7 @@ enum class ErrorKind {
   rate_limited,  // 429 under any of its names: slow down, then retry
   ambiguous,     // may have taken effect (timeout after sending an apply/close, unverified 2xx on a write)
   storage,       // the database refused (busy, full, read-only, corrupt)
+  conflict,      // another process holds what this needs (the database's daemon lock, a listen address)
   internal,      // a bug or an impossible state
 };
 

@@ -26,6 +26,8 @@ struct DaemonParts {
   wxpay::ApiClient& api;
   const schedule::SettlementCalendar& calendar;
   const config::Secrets& secrets;
+  Millis apply_grace; // engine::ServiceContext::apply_grace
+  std::string actor;  // engine::ServiceContext::actor
 };
 
 // `recharged run`: keeps every open order moving to SUCCESS or CLOSED. It dispatches due orders to a

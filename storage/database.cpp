@@ -55,6 +55,24 @@ Status apply_pragmas(SQLite::Database& db, bool read_only, const std::filesystem
   return {};
 }
 
+} // namespace
+
+Status require_existing(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (status.type() == std::filesystem::file_type::not_found)
+    return schema_error("missing", path,
+                        "does not exist. For a new installation, create it with `recharged migrate` (as the user the "
+                        "daemon runs as). If it was moved, renamed or deleted, put it back or correct [database] path: "
+                        "its open orders live only in that file, and an empty new one would forget them.");
+  if (ec) return schema_error("cantopen", path, "cannot be examined: " + ec.message() + ".");
+  if (status.type() != std::filesystem::file_type::regular)
+    return schema_error("cantopen", path, "is not a regular file; [database] path must name the database file.");
+  return {};
+}
+
+namespace {
+
 bool has_foreign_tables(SQLite::Database& db) {
   return db.execAndGet("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
              .getInt() > 0;
@@ -73,20 +91,33 @@ int Database::latest_version() noexcept {
 }
 
 Result<std::unique_ptr<Database>> Database::open(const DatabaseOptions& options, MigrationMode mode) {
+  const bool create = mode == MigrationMode::create && !options.read_only;
+  if (!create) RECHARGED_CHECK(require_existing(options.path));
   auto opened = guarded("open the database", options.path, [&]() -> Result<std::unique_ptr<Database>> {
-    const int flags = options.read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
+    const int flags = options.read_only ? SQLite::OPEN_READONLY
+                      : create          ? SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE
+                                        : SQLite::OPEN_READWRITE;
     auto native = std::make_unique<SQLite::Database>(options.path, flags, clamp_ms(options.busy_timeout));
     RECHARGED_CHECK(apply_pragmas(*native, options.read_only, options.path));
     return std::unique_ptr<Database>(new Database(std::move(native), options.path));
   });
   if (!opened) return opened;
   Database& db = **opened;
-  if (mode == MigrationMode::apply && !options.read_only) {
-    RECHARGED_TRY(const auto applied, db.migrate());
+  RECHARGED_TRY(const int version, db.schema_version());
+  if (version == 0 && !create)
+    return schema_error("uninitialised", options.path,
+                        "holds no recharged schema yet; create it with `recharged migrate` (as the user the daemon "
+                        "runs as).");
+  if (mode == MigrationMode::inspect) {
+    if (version > latest_version()) return too_new(options.path, version);
+    return opened;
+  }
+  if (mode != MigrationMode::require_current && !options.read_only) {
+    const SystemClock system;
+    RECHARGED_TRY(const auto applied, db.migrate((options.clock != nullptr ? *options.clock : system).now()));
     static_cast<void>(applied);
     return opened;
   }
-  RECHARGED_TRY(const int version, db.schema_version());
   if (version > latest_version()) return too_new(options.path, version);
   if (version < latest_version())
     return schema_error("schema_outdated", options.path,
@@ -104,7 +135,7 @@ Result<int> Database::schema_version() {
   });
 }
 
-Result<std::vector<int>> Database::migrate() {
+Result<std::vector<int>> Database::migrate(TimePoint now) {
   const auto all = embedded_migrations();
   RECHARGED_CHECK(validate_sequence(all));
   RECHARGED_TRY(const int start, schema_version());
@@ -124,10 +155,10 @@ Result<std::vector<int>> Database::migrate() {
         return schema_error("foreign_schema", path_,
                             "already holds tables but no schema_migrations: it is not a recharged database.");
       db_->exec(std::string(m.sql));
-      SQLite::Statement record(*db_, "INSERT INTO schema_migrations (version, name, applied_at) "
-                                     "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))");
+      SQLite::Statement record(*db_, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
       record.bind(1, m.version);
       record.bind(2, std::string(m.name));
+      record.bind(3, format_utc(now));
       record.exec();
       tx.commit();
       applied.push_back(m.version);
@@ -143,8 +174,24 @@ Status Database::check_in_place() {
     return {};
   return schema_error("moved", path_,
                       "is no longer the file recharged opened: it was moved, deleted or replaced while in use, so "
-                      "nothing more is written to it. Put the original file back (recharged resumes by itself) or "
-                      "restart recharged to open the new one.");
+                      "nothing more is written to it. Put the original file back at this path (recharged resumes by "
+                      "itself). Do not restart recharged on a new or empty file there: the open orders live only in the "
+                      "original, and a restart on another file would never poll or close them. If the original is "
+                      "lost, restore your latest backup to this path, then start recharged and find the orders applied "
+                      "since that backup in WeChat Pay's merchant platform (README, \"Backups and recovery\").");
+}
+
+Result<Database::Checkpoint> Database::checkpoint() {
+  return guarded("checkpoint the WAL", path_, [&]() -> Result<Checkpoint> {
+    SQLite::Statement q(*db_, "PRAGMA wal_checkpoint(PASSIVE)");
+    Checkpoint c;
+    if (q.executeStep()) {
+      c.busy = q.getColumn(0).getInt() != 0;
+      c.wal_frames = q.getColumn(1).getInt();
+      c.checkpointed = q.getColumn(2).getInt();
+    }
+    return c;
+  });
 }
 
 Result<std::string> Database::integrity_check(bool quick) {

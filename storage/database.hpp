@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/clock.hpp"
 #include "core/result.hpp"
 #include "core/time.hpp"
 
@@ -14,15 +15,25 @@ class Database;
 
 namespace recharged::storage {
 
+// How open() treats the file and its schema. Only `create` makes a new database: every other caller refuses a
+// missing file (a typo in [database] path, a database moved away) instead of starting an empty one that no daemon
+// watches.
 enum class MigrationMode {
-  apply,            // bring the schema up to date (daemon start, `recharged migrate`)
-  require_current,  // refuse with a clear error when migrations are pending (read-only tools)
+  create,           // `recharged migrate` (and tests): create the file if it is missing, then apply pending migrations
+  upgrade,          // the file must exist and hold a recharged schema; pending migrations are applied
+  require_current,  // the file must exist with the latest schema (read-only tools)
+  inspect,          // the file must exist; its schema is read, never changed, and may be behind (`recharged check`)
 };
+
+// Fails (storage, code "missing") with what to do when `path` does not exist, before anything opens it: a missing
+// database is an operator's problem to fix, never a database to start afresh.
+[[nodiscard]] Status require_existing(const std::filesystem::path& path);
 
 struct DatabaseOptions {
   std::filesystem::path path;
   Millis busy_timeout{5'000};
   bool read_only = false;
+  const Clock* clock = nullptr; // stamps schema_migrations.applied_at; null = the system clock
 };
 
 // One SQLite connection with the pragmas money needs: WAL, synchronous=FULL, foreign_keys=ON, busy_timeout.
@@ -36,12 +47,20 @@ public:
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
-  // Versions applied by this call, oldest first (empty when already current).
-  [[nodiscard]] Result<std::vector<int>> migrate();
+  // Versions applied by this call, oldest first (empty when already current), stamped with `now`.
+  [[nodiscard]] Result<std::vector<int>> migrate(TimePoint now);
   [[nodiscard]] Result<int> schema_version();
   [[nodiscard]] static int latest_version() noexcept;
   // "ok", or SQLite's list of problems from PRAGMA integrity_check (quick_check when `quick`).
   [[nodiscard]] Result<std::string> integrity_check(bool quick = false);
+  // A passive WAL checkpoint (it never waits and never blocks a writer): how many WAL frames there are and how
+  // many of them are now in the database. Frames that stay behind are held by a reader's old snapshot.
+  struct Checkpoint {
+    int wal_frames = 0;
+    int checkpointed = 0;
+    bool busy = false;
+  };
+  [[nodiscard]] Result<Checkpoint> checkpoint();
   // Fails (storage, code "moved") once the file at path() is no longer the file this connection has open:
   // deleted, renamed or replaced while in use. SQLite in WAL mode would go on writing into the orphan.
   [[nodiscard]] Status check_in_place();

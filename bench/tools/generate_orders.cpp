@@ -57,7 +57,7 @@ Result<Setup> load_setup(const GenerateArgs& a) {
   }
   RECHARGED_TRY(auto calendar, schedule::SettlementCalendar::load(s.config.calendar.dirs));
   s.calendar = std::make_unique<schedule::SettlementCalendar>(std::move(calendar));
-  RECHARGED_TRY(s.planner, engine::make_policy_planner(s.config.schedule, *s.calendar));
+  s.planner = engine::make_policy_planner(s.config.schedule, *s.calendar);
   return s;
 }
 
@@ -68,7 +68,7 @@ Status create_schema(const fs::path& path, bool replace) {
   }
   storage::DatabaseOptions options;
   options.path = path;
-  RECHARGED_TRY(auto db, storage::Database::open(options, storage::MigrationMode::apply));
+  RECHARGED_TRY(auto db, storage::Database::open(options, storage::MigrationMode::create));
   return {};
 }
 

@@ -103,6 +103,9 @@ TEST_CASE("an apply in flight when the sandbox process is killed exits 5, stays 
   REQUIRE(eventually([&] { return slurp(dir / "sandbox1.out").find("Stop with Ctrl-C") != std::string::npos; },
                      Millis{30'000}));
   const fs::path config = dir / "state" / "recharged.toml";
+  ProcessOptions migrate;
+  migrate.args = {"-c", config.string(), "migrate"};
+  REQUIRE(run_process(recharged_binary(), migrate).status.exited(0));
   ProcessOptions apply;
   apply.args = {"-c", config.string(), "apply", "--sub-mchid", "1900000101", "--amount", "1.00", "--out-recharge-no",
                 "CLIKILLED1"};

@@ -123,6 +123,11 @@ std::string Rig::render() const {
 
 fs::path Rig::write_config(const std::string& name) {
   config_path_ = dir_.write(name, render());
+  if (config_.create_database && !fs::exists(database_path())) {
+    const auto created = cli({"migrate"});
+    if (!created.status.exited(0))
+      throw std::runtime_error("recharged migrate failed (" + to_string(created.status) + "): " + created.err + created.out);
+  }
   return config_path_;
 }
 
@@ -170,7 +175,7 @@ std::vector<orders::Order> Rig::orders() const {
   storage::OrderStore store(*db);
   storage::ListFilter f;
   f.limit = 100000;
-  return must(store.list(f), "list");
+  return must(store.list(f), "list").orders;
 }
 
 std::vector<orders::OrderEvent> Rig::events(const std::string& no) const {

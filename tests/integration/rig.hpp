@@ -33,6 +33,7 @@ struct SharedClock {
 // What the generated recharged.toml says besides the sandbox's keys and address.
 struct RigConfig {
   std::filesystem::path database;                 // default: <rig dir>/recharged.db
+  bool create_database = true;                    // write_config() runs `recharged migrate` when it is missing
   bool notify_enabled = false;
   int notify_port = 0;                            // [notify] listen = 127.0.0.1:PORT
   std::string notify_path = "/wxpay/recharge-notify";
@@ -72,7 +73,8 @@ public:
 
   // The config text for `config()` (and the sandbox's address, keys and clock).
   [[nodiscard]] std::string render() const;
-  // Writes render() to <dir>/recharged.toml (or `name`) and returns its path.
+  // Writes render() to <dir>/recharged.toml (or `name`) and returns its path; then, unless config().create_database
+  // is false, creates the database with `recharged migrate` if it does not exist (only migrate creates one).
   std::filesystem::path write_config(const std::string& name = "recharged.toml");
   [[nodiscard]] const std::filesystem::path& config_path() const noexcept { return config_path_; }
   [[nodiscard]] std::filesystem::path database_path() const;

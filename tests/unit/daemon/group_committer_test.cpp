@@ -16,7 +16,7 @@ struct Db {
   Db() {
     storage::DatabaseOptions o;
     o.path = dir / "g.db";
-    auto db = storage::Database::open(o, storage::MigrationMode::apply);
+    auto db = storage::Database::open(o, storage::MigrationMode::create);
     REQUIRE(db.ok());
     database = std::move(*db);
     store = std::make_unique<storage::OrderStore>(*database);

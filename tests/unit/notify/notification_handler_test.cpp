@@ -30,7 +30,7 @@ struct Rig {
   Rig() : clock(k_now) {
     storage::DatabaseOptions options;
     options.path = dir / "n.db";
-    auto db = storage::Database::open(options, storage::MigrationMode::apply);
+    auto db = storage::Database::open(options, storage::MigrationMode::create);
     REQUIRE(db.ok());
     database = std::move(*db);
     store = std::make_unique<storage::OrderStore>(*database);

@@ -35,7 +35,7 @@ std::vector<std::string> migration_rows(const std::filesystem::path& path) {
 
 TEST_CASE("migrations bring an empty file to the latest version, one recorded row per migration") {
   TempDir dir;
-  auto db = open_at(dir / "fresh.db", MigrationMode::apply);
+  auto db = open_at(dir / "fresh.db", MigrationMode::create);
   REQUIRE_MESSAGE(db.ok(), (db.ok() ? "" : db.error().message));
   CHECK(Database::latest_version() == static_cast<int>(embedded_migrations().size()));
   CHECK(Database::latest_version() >= 2);
@@ -59,14 +59,14 @@ TEST_CASE("migrations bring an empty file to the latest version, one recorded ro
 TEST_CASE("re-opening a current database applies nothing and keeps its data") {
   TempDir dir;
   {
-    auto db = open_at(dir / "r.db", MigrationMode::apply);
+    auto db = open_at(dir / "r.db", MigrationMode::create);
     REQUIRE(db.ok());
     OrderStore store(**db);
     REQUIRE(store.insert_new(test::sample_order("KEEP1"), test::k_t0).ok());
   }
-  auto db = open_at(dir / "r.db", MigrationMode::apply);
+  auto db = open_at(dir / "r.db", MigrationMode::create);
   REQUIRE(db.ok());
-  const auto again = (*db)->migrate();
+  const auto again = (*db)->migrate(SystemClock{}.now());
   REQUIRE(again.ok());
   CHECK(again->empty());
   CHECK(migration_rows(dir / "r.db").size() == embedded_migrations().size());
@@ -78,14 +78,14 @@ TEST_CASE("re-opening a current database applies nothing and keeps its data") {
 
 TEST_CASE("a database newer than this binary is refused with a clear message") {
   TempDir dir;
-  REQUIRE(open_at(dir / "new.db", MigrationMode::apply).ok());
+  REQUIRE(open_at(dir / "new.db", MigrationMode::create).ok());
   const int future = Database::latest_version() + 1;
   {
     SQLite::Database conn(dir / "new.db", SQLite::OPEN_READWRITE);
     conn.exec("INSERT INTO schema_migrations VALUES (" + std::to_string(future) +
               ", 'from_the_future', '2027-01-01T00:00:00.000Z')");
   }
-  for (const auto mode : {MigrationMode::apply, MigrationMode::require_current}) {
+  for (const auto mode : {MigrationMode::create, MigrationMode::require_current}) {
     auto db = open_at(dir / "new.db", mode);
     REQUIRE_FALSE(db.ok());
     CHECK(db.error().kind == ErrorKind::storage);
@@ -96,23 +96,70 @@ TEST_CASE("a database newer than this binary is refused with a clear message") {
   CHECK(migration_rows(dir / "new.db").size() == embedded_migrations().size() + 1); // untouched
 }
 
-TEST_CASE("require_current refuses pending migrations and names the command that applies them") {
+TEST_CASE("a file without a recharged schema is refused by every mode but create, which migrates it") {
   TempDir dir;
-  { SQLite::Database create(dir / "old.db", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE); }
+  { SQLite::Database create(dir / "empty.db", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE); }
+  for (const auto mode : {MigrationMode::upgrade, MigrationMode::require_current, MigrationMode::inspect}) {
+    auto refused = open_at(dir / "empty.db", mode);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code == "uninitialised");
+    CHECK(refused.error().message.find("recharged migrate") != std::string::npos);
+  }
+  CHECK(open_at(dir / "empty.db", MigrationMode::create).ok());
+  CHECK(open_at(dir / "empty.db", MigrationMode::require_current).ok());
+}
+
+TEST_CASE("require_current refuses pending migrations and names the command; upgrade applies them") {
+  TempDir dir;
+  {
+    SQLite::Database old(dir / "old.db", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    old.exec(std::string(embedded_migrations().front().sql));
+    old.exec("INSERT INTO schema_migrations VALUES (1, 'orders', '2026-01-01T00:00:00.000Z')");
+  }
   auto refused = open_at(dir / "old.db", MigrationMode::require_current);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.error().code == "schema_outdated");
   CHECK(refused.error().message.find("recharged migrate") != std::string::npos);
-  auto read_only = open_at(dir / "old.db", MigrationMode::apply, true);
+  auto read_only = open_at(dir / "old.db", MigrationMode::upgrade, true);
   REQUIRE_FALSE(read_only.ok());
   CHECK(read_only.error().code == "schema_outdated");
-  CHECK(open_at(dir / "old.db", MigrationMode::apply).ok());
+  auto inspected = open_at(dir / "old.db", MigrationMode::inspect);
+  REQUIRE(inspected.ok());
+  CHECK((*inspected)->schema_version().value() == 1); // inspect never migrates
+  inspected->reset();
+  CHECK(open_at(dir / "old.db", MigrationMode::upgrade).ok());
   CHECK(open_at(dir / "old.db", MigrationMode::require_current).ok());
+}
+
+TEST_CASE("only create makes a database: every other mode refuses a missing file and leaves none behind") {
+  TempDir dir;
+  for (const auto mode : {MigrationMode::upgrade, MigrationMode::require_current, MigrationMode::inspect}) {
+    for (const bool read_only : {false, true}) {
+      auto db = open_at(dir / "typo.db", mode, read_only);
+      REQUIRE_FALSE(db.ok());
+      CHECK(db.error().kind == ErrorKind::storage);
+      CHECK(db.error().code == "missing");
+      CHECK(db.error().message.find((dir / "typo.db").string()) != std::string::npos);
+      CHECK(db.error().message.find("recharged migrate") != std::string::npos);
+      CHECK_FALSE(std::filesystem::exists(dir / "typo.db"));
+    }
+  }
+  CHECK(open_at(dir / "typo.db", MigrationMode::create).ok());
+  CHECK(std::filesystem::exists(dir / "typo.db"));
+}
+
+TEST_CASE("schema_migrations records the time of the clock it is given") {
+  TempDir dir;
+  const ManualClock clock(parse_rfc3339("2031-05-06T07:08:09Z").value());
+  auto db = Database::open({dir / "clocked.db", Millis{2'000}, false, &clock}, MigrationMode::create);
+  REQUIRE(db.ok());
+  for (const auto& row : migration_rows(dir / "clocked.db"))
+    CHECK_MESSAGE(row.ends_with(" 2031-05-06T07:08:09.000Z"), row);
 }
 
 TEST_CASE("the pragmas money needs are in effect on the connection") {
   TempDir dir;
-  auto db = Database::open({dir / "p.db", Millis{1'234}, false}, MigrationMode::apply);
+  auto db = Database::open({dir / "p.db", Millis{1'234}, false}, MigrationMode::create);
   REQUIRE(db.ok());
   auto& conn = (*db)->native();
   CHECK(conn.execAndGet("PRAGMA journal_mode").getString() == "wal");
@@ -128,7 +175,7 @@ TEST_CASE("a file that already holds other tables is refused as not a recharged 
     SQLite::Database other(dir / "other.db", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     other.exec("CREATE TABLE customers (id INTEGER PRIMARY KEY)");
   }
-  auto db = open_at(dir / "other.db", MigrationMode::apply);
+  auto db = open_at(dir / "other.db", MigrationMode::create);
   REQUIRE_FALSE(db.ok());
   CHECK(db.error().code == "foreign_schema");
   SQLite::Database check(dir / "other.db", SQLite::OPEN_READONLY);
@@ -142,7 +189,7 @@ TEST_CASE("a migration that fails half-way leaves nothing behind: each runs in o
     SQLite::Database other(dir / "half.db", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     other.exec("CREATE VIEW fund_returns AS SELECT 1 AS x");
   }
-  auto db = open_at(dir / "half.db", MigrationMode::apply);
+  auto db = open_at(dir / "half.db", MigrationMode::create);
   REQUIRE_FALSE(db.ok());
   CHECK(db.error().kind == ErrorKind::storage);
   CHECK(db.error().message.find("apply the schema migrations") != std::string::npos);
@@ -156,7 +203,7 @@ TEST_CASE("a migration that fails half-way leaves nothing behind: each runs in o
 TEST_CASE("a file that is not an SQLite database is reported as corrupt, naming the path") {
   TempDir dir;
   const auto path = dir.write("garbage.db", std::string(8192, 'x'));
-  auto db = open_at(path, MigrationMode::apply);
+  auto db = open_at(path, MigrationMode::create);
   REQUIRE_FALSE(db.ok());
   CHECK(db.error().kind == ErrorKind::storage);
   CHECK(db.error().code == "corrupt");
@@ -164,18 +211,10 @@ TEST_CASE("a file that is not an SQLite database is reported as corrupt, naming 
   CHECK(db.error().message.find("open the database") != std::string::npos);
 }
 
-TEST_CASE("opening a missing file read-only fails with code cantopen") {
-  TempDir dir;
-  auto db = open_at(dir / "missing.db", MigrationMode::require_current, true);
-  REQUIRE_FALSE(db.ok());
-  CHECK(db.error().kind == ErrorKind::storage);
-  CHECK(db.error().code == "cantopen");
-  CHECK_FALSE(std::filesystem::exists(dir / "missing.db"));
-}
 
 TEST_CASE("integrity_check reports ok on a healthy database, quick or full") {
   TempDir dir;
-  auto db = open_at(dir / "i.db", MigrationMode::apply);
+  auto db = open_at(dir / "i.db", MigrationMode::create);
   REQUIRE(db.ok());
   CHECK((*db)->integrity_check().value() == "ok");
   CHECK((*db)->integrity_check(true).value() == "ok");
@@ -188,7 +227,7 @@ TEST_CASE("four connections opening a fresh file at once apply each migration ex
   for (int i = 0; i < 4; ++i) results.emplace_back(Error{});
   std::vector<std::thread> starters;
   for (int i = 0; i < 4; ++i)
-    starters.emplace_back([&, i] { results[static_cast<std::size_t>(i)] = open_at(dir / "race.db", MigrationMode::apply); });
+    starters.emplace_back([&, i] { results[static_cast<std::size_t>(i)] = open_at(dir / "race.db", MigrationMode::create); });
   for (auto& t : starters) t.join();
   for (const auto& r : results) CHECK_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
   CHECK(migration_rows(dir / "race.db").size() == embedded_migrations().size());

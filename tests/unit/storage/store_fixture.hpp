@@ -46,7 +46,7 @@ inline orders::Order sample_order(const std::string& out_recharge_no, const std:
 
 inline std::unique_ptr<storage::Database> open_database(const std::filesystem::path& path,
                                                         Millis busy_timeout = Millis{5'000}) {
-  auto db = storage::Database::open({path, busy_timeout, false}, storage::MigrationMode::apply);
+  auto db = storage::Database::open({path, busy_timeout, false}, storage::MigrationMode::create);
   REQUIRE_MESSAGE(db.ok(), (db.ok() ? "" : db.error().message));
   return std::move(*db);
 }
