@@ -18,6 +18,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
+#include <optional>
 
 namespace recharged::daemon {
 
@@ -27,6 +29,9 @@ namespace {
 constexpr auto k_status_every = std::chrono::seconds{10};     // STATUS= to systemd
 constexpr auto k_status_log_every = std::chrono::seconds{60}; // the daemon_status log line
 constexpr auto k_watchdog_floor = std::chrono::seconds{1};
+// The daemon's own passive WAL checkpoint runs this often, or four times per [database] wal_stall_limit if that
+// is shorter.
+constexpr std::chrono::steady_clock::duration k_checkpoint_every = std::chrono::seconds{60};
 } // namespace
 
 struct Daemon::Impl {
@@ -34,7 +39,7 @@ struct Daemon::Impl {
       : parts(std::move(p)), stop(s), log(parts.logging->get("daemon")), planner(std::move(policy)),
         gate(parts.config.limits, parts.clock, stop), committer(parts.store),
         service(engine::ServiceContext{parts.store, committer, parts.api, gate, planner, parts.clock,
-                                       parts.logging->get("engine")}),
+                                       parts.logging->get("engine"), parts.apply_grace, parts.actor}),
         pool(static_cast<std::size_t>(parts.config.limits.concurrency)),
         dispatcher(parts.store, service, pool, parts.clock, stop, log,
                    static_cast<std::size_t>(parts.config.limits.batch_size)) {
@@ -45,6 +50,7 @@ struct Daemon::Impl {
   std::string status_line();
   void reload();
   void heartbeat();
+  void check_checkpoint(std::chrono::steady_clock::time_point now);
   std::vector<Gauge> gauges();
   Status schedule_unscheduled();
   HealthReport health();
@@ -70,6 +76,11 @@ struct Daemon::Impl {
   std::chrono::steady_clock::time_point last_status{};
   std::chrono::steady_clock::time_point last_status_log{};
   std::chrono::steady_clock::time_point last_watchdog{};
+  std::chrono::steady_clock::time_point last_checkpoint{};
+  // Since when checkpoints leave frames behind (nullopt: they complete); the report, once past the limit.
+  std::optional<std::chrono::steady_clock::time_point> checkpoint_stalled_since;
+  mutable std::mutex checkpoint_mu;
+  std::string checkpoint_problem; // guarded by checkpoint_mu; read by /healthz
 };
 
 std::string Daemon::Impl::status_line() {
@@ -100,6 +111,43 @@ void Daemon::Impl::heartbeat() {
     }
     last_status = now;
   }
+  check_checkpoint(now);
+}
+
+void Daemon::Impl::check_checkpoint(std::chrono::steady_clock::time_point now) {
+  // A WAL whose frames cannot be written back for wal_stall_limit is reported (log, /healthz): a reader holds an
+  // old snapshot, and the WAL grows without bound while it does.
+  const std::chrono::steady_clock::duration limit = parts.config.database.wal_stall_limit;
+  if (now - last_checkpoint < std::min(k_checkpoint_every, limit / 4)) return;
+  last_checkpoint = now;
+  auto wal = parts.store.checkpoint();
+  if (!wal) return; // the database's own failures are reported by every other use of it
+  if (!wal->busy && wal->checkpointed >= wal->wal_frames) {
+    if (checkpoint_stalled_since && now - *checkpoint_stalled_since >= limit)
+      log->info(EventLine("wal_checkpoint_recovered").kv("wal_frames", wal->wal_frames).str());
+    checkpoint_stalled_since.reset();
+    std::lock_guard lock(checkpoint_mu);
+    checkpoint_problem.clear();
+    return;
+  }
+  if (!checkpoint_stalled_since) checkpoint_stalled_since = now;
+  const auto stalled = std::chrono::duration_cast<Millis>(now - *checkpoint_stalled_since);
+  if (stalled < limit) return;
+  const std::string problem = "the WAL could not be checkpointed for " + format_duration(stalled) + " (" +
+                              std::to_string(wal->checkpointed) + " of " +
+                              std::to_string(wal->wal_frames) +
+                              " frames written back): a reader holds an old snapshot, e.g. an idle sqlite3 session";
+  bool first = false;
+  {
+    std::lock_guard lock(checkpoint_mu);
+    first = checkpoint_problem.empty();
+    checkpoint_problem = problem;
+  }
+  if (first)
+    log->warn(EventLine("wal_checkpoint_stalled").kv("database", parts.database.path().string())
+                  .kv("wal_frames", wal->wal_frames).kv("checkpointed", wal->checkpointed)
+                  .kv("stalled_for", format_duration(stalled))
+                  .kv("hint", "close long-running sqlite3 sessions or transactions on the database").str());
 }
 
 void Daemon::Impl::reload() {
@@ -108,17 +156,16 @@ void Daemon::Impl::reload() {
     log->error(EventLine("log_reopen_failed").kv("error", reopened.error().message).str());
   const auto path = parts.config.source;
   auto fresh = config::load(path);
-  Result<std::unique_ptr<engine::Planner>> policy =
-      fresh ? engine::make_policy_planner(fresh->schedule, parts.calendar) : Result<std::unique_ptr<engine::Planner>>(fresh.error());
-  if (!policy) {
-    log->error(EventLine("config_reload_failed").kv("config", path.string()).kv("error", policy.error().message)
+  if (!fresh) {
+    log->error(EventLine("config_reload_failed").kv("config", path.string()).kv("error", fresh.error().message)
                    .kv("kept", "previous config").str());
     systemd.ready(status_line());
     return;
   }
+  std::unique_ptr<engine::Planner> policy = engine::make_policy_planner(fresh->schedule, parts.calendar);
   if (auto level = parts.logging->set_level(fresh->log.level); !level)
     log->warn(EventLine("config_reload_partial").kv("error", level.error().message).str());
-  planner.replace(std::shared_ptr<const engine::Planner>(std::move(*policy)));
+  planner.replace(std::shared_ptr<const engine::Planner>(std::move(policy)));
   gate.configure(fresh->limits);
   const auto& old = parts.config;
   std::string restart;
@@ -203,6 +250,13 @@ HealthReport Daemon::Impl::health() {
   } else {
     h.database_error = c.error().message;
   }
+  {
+    std::lock_guard lock(checkpoint_mu);
+    if (h.database_ok && !checkpoint_problem.empty()) {
+      h.database_ok = false;
+      h.database_error = checkpoint_problem;
+    }
+  }
   if (auto last = metrics.last_api_success()) h.last_api_success_seconds = std::chrono::duration<double>(now - *last).count();
   return h;
 }
@@ -257,7 +311,7 @@ Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Daemon::~Daemon() = default;
 
 Result<std::unique_ptr<Daemon>> Daemon::create(DaemonParts parts, StopSignal& stop) {
-  RECHARGED_TRY(std::unique_ptr<engine::Planner> policy, engine::make_policy_planner(parts.config.schedule, parts.calendar));
+  std::unique_ptr<engine::Planner> policy = engine::make_policy_planner(parts.config.schedule, parts.calendar);
   auto impl = std::make_unique<Impl>(std::move(parts), stop, std::shared_ptr<const engine::Planner>(std::move(policy)));
   impl->parts.api.set_observer(&impl->call_observers);
   RECHARGED_CHECK(impl->schedule_unscheduled());

@@ -87,6 +87,8 @@ Order apply_update(Order o, const OrderUpdate& u) {
   o.poll_count += u.poll_count_delta;
   if (u.failure_streak) o.failure_streak = *u.failure_streak;
   if (u.last_error) o.last_error = *u.last_error;
+  if (u.release_apply_lease) o.apply_lease_until.reset();
+  else if (u.apply_lease_until) o.apply_lease_until = u.apply_lease_until;
   return o;
 }
 
@@ -135,13 +137,27 @@ std::vector<OrderUpdate> record_view(const Order& order, const wxpay::MchDeposit
 std::vector<OrderUpdate> record_applied(const Order& order, const wxpay::ApplyResponse& answer, const CallMeta& meta,
                                         const Planner& planner, TimePoint now) {
   OrderUpdate u = base_update(order, meta, now);
+  u.release_apply_lease = true;
+  u.failure_streak = 0;
+  u.last_error = "";
+  if (order.state != OrderState::new_order) {
+    // Someone else moved the order first (e.g. a notification's confirming query found it at the platform). The
+    // call still belongs in the trail, and the recharge_url is what only the first apply's answer carries.
+    if (order.recharge_url.empty() && (order.recharge_id.empty() || order.recharge_id == answer.recharge_id))
+      u.recharge_url = answer.recharge_url;
+    OrderEvent e = event_for(order, EventKind::api_call, meta, now,
+                             "the platform accepted the apply; the order was already " +
+                                 std::string(orders::to_string(order.state)) + " by another writer");
+    e.evidence = meta.body;
+    u.events.push_back(std::move(e));
+    if (orders::is_open(order.state)) schedule(u, order, planner, now);
+    return {std::move(u)};
+  }
   u.new_state = OrderState::recharging;
   u.recharge_id = answer.recharge_id;
   u.recharge_url = answer.recharge_url;
   u.platform_state = "RECHARGING";
   u.applied_at = now;
-  u.failure_streak = 0;
-  u.last_error = "";
   Order accepted = order;
   accepted.applied_at = now;
   u.close_after = planner.close_deadline(accepted);
@@ -154,18 +170,16 @@ std::vector<OrderUpdate> record_applied(const Order& order, const wxpay::ApplyRe
   return {std::move(u)};
 }
 
-OrderUpdate record_rejected(const Order& order, const Error& error, const CallMeta& meta, TimePoint now) {
+OrderUpdate record_rejected(const Order& order, std::string message, const CallMeta& meta, TimePoint now) {
   OrderUpdate u = base_update(order, meta, now);
   u.new_state = OrderState::rejected;
-  u.last_error = error.message;
+  u.last_error = message;
   u.set_next_poll = true;
   u.next_poll_reason = "final";
-  OrderEvent e = event_for(order, EventKind::state_changed, meta, now, error.message);
+  u.release_apply_lease = true;
+  OrderEvent e = event_for(order, EventKind::state_changed, meta, now, std::move(message));
   e.old_state = order.state;
   e.new_state = OrderState::rejected;
-  e.error_code = error.code;
-  e.http_status = error.http_status;
-  e.request_id = error.request_id;
   u.events.push_back(std::move(e));
   return u;
 }
@@ -175,6 +189,8 @@ OrderUpdate record_failure(const Order& order, const Error& error, const CallMet
   OrderUpdate u = base_update(order, meta, now);
   u.failure_streak = order.failure_streak + 1;
   u.last_error = error.message;
+  // The apply has come back, however it failed: nobody's call is in flight any more.
+  if (meta.endpoint == wxpay::Endpoint::apply) u.release_apply_lease = true;
   OrderEvent e = event_for(order, EventKind::api_call, meta, now, error.message);
   e.error_code = error.code.empty() ? std::string(to_string(error.kind)) : error.code;
   e.http_status = error.http_status;

@@ -30,14 +30,17 @@ struct CallMeta {
 // A verified query/close answer, judged by orders::reconcile (funds-safety gate, lifecycle, alerts).
 [[nodiscard]] std::vector<storage::OrderUpdate> record_view(const orders::Order& order, const wxpay::MchDeposit& view,
                                                             const CallMeta& meta, const Planner& planner, TimePoint now);
-// A successful apply: NEW → RECHARGING with recharge_id and recharge_url.
+// A successful apply: NEW → RECHARGING with recharge_id and recharge_url, releasing the apply lease. On an order
+// someone else has moved meanwhile: the call's event, and the recharge_url if the order has none.
 [[nodiscard]] std::vector<storage::OrderUpdate> record_applied(const orders::Order& order,
                                                                const wxpay::ApplyResponse& answer, const CallMeta& meta,
                                                                const Planner& planner, TimePoint now);
-// A permanent refusal of the apply: NEW → REJECTED with the platform's code and message.
-[[nodiscard]] storage::OrderUpdate record_rejected(const orders::Order& order, const Error& error, const CallMeta& meta,
-                                                   TimePoint now);
-// A failed call that changes no state: event, failure streak + 1, backoff via the planner.
+// The order is refused for good: NEW → REJECTED with `message`, recorded with the call that settled it (the query
+// that found the platform does not hold an order whose apply it refused).
+[[nodiscard]] storage::OrderUpdate record_rejected(const orders::Order& order, std::string message,
+                                                   const CallMeta& meta, TimePoint now);
+// A failed call that changes no state: event, failure streak + 1, backoff via the planner (and, for an apply,
+// the apply lease released).
 [[nodiscard]] storage::OrderUpdate record_failure(const orders::Order& order, const Error& error, const CallMeta& meta,
                                                   const Planner& planner, TimePoint now);
 // A state change we decide ourselves (RECHARGING → CLOSING before a close call).

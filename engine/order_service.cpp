@@ -7,6 +7,7 @@
 
 #include <spdlog/logger.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace recharged::engine {
@@ -18,8 +19,11 @@ using wxpay::Endpoint;
 
 namespace {
 
-// A NEW row's first recovery visit: long enough for an in-flight apply (client timeout) to finish first.
-constexpr Millis k_apply_grace = std::chrono::minutes{2};
+// Room beyond the transport's own timeouts for a process to record what its apply call returned.
+constexpr Millis k_apply_margin = std::chrono::seconds{10};
+constexpr Millis k_min_apply_grace = std::chrono::minutes{2};
+// How often save() re-reads and re-records when other writers keep moving the order under it.
+constexpr int k_save_attempts = 4;
 
 CallMeta meta_of(Endpoint endpoint, EventSource source, Millis latency) {
   CallMeta m;
@@ -47,7 +51,23 @@ CallMeta meta_of(Endpoint endpoint, EventSource source, Millis latency, const Er
 
 } // namespace
 
+Millis apply_grace(std::size_t hosts, Millis call_timeout, double speed) {
+  const Millis real = call_timeout * static_cast<Millis::rep>(std::max<std::size_t>(hosts, 1)) + k_apply_margin;
+  const Millis scaled{static_cast<Millis::rep>(static_cast<double>(real.count()) * std::max(speed, 1.0))};
+  return std::max(k_min_apply_grace, scaled);
+}
+
 OrderService::OrderService(ServiceContext ctx) : ctx_(std::move(ctx)) {}
+
+bool OrderService::lease_held_by_other(const Order& order, TimePoint now) const {
+  return order.state == OrderState::new_order && order.apply_lease_until && *order.apply_lease_until > now &&
+         order.apply_lease_owner != ctx_.actor;
+}
+
+Result<storage::ClaimResult> OrderService::claim(const Order& order) {
+  const TimePoint now = ctx_.clock.now();
+  return ctx_.store.claim_apply(order.id, now, now + ctx_.apply_grace, ctx_.actor);
+}
 
 template <class T, class Call>
 Result<wxpay::Answer<T>> OrderService::call(Endpoint endpoint, Millis& latency, Call&& fn) {
@@ -80,25 +100,37 @@ void OrderService::log_events(const Order& order, const storage::OrderUpdate& up
   }
 }
 
-Result<Order> OrderService::save(const Order& order, std::vector<storage::OrderUpdate> updates) {
-  RECHARGED_TRY(const std::vector<bool> applied, ctx_.sink.commit(updates));
-  Order result = order;
-  for (std::size_t i = 0; i < updates.size(); ++i) {
-    if (!applied[i]) {
-      // Someone else recorded a change first; theirs stands. Report the order as stored.
-      RECHARGED_TRY(auto fresh, ctx_.store.find_by_id(order.id));
-      if (!fresh) return Error::make(ErrorKind::internal, "missing", "The order " + order.out_recharge_no + " vanished.");
-      return std::move(*fresh);
+Result<Order> OrderService::save(const Order& order, const Recording& record) {
+  Order current = order;
+  for (int attempt = 1;; ++attempt) {
+    std::vector<storage::OrderUpdate> updates = record(current);
+    if (updates.empty()) return current;
+    RECHARGED_TRY(const std::vector<bool> applied, ctx_.sink.commit(updates));
+    if (std::all_of(applied.begin(), applied.end(), [](bool held) { return held; })) {
+      for (const auto& u : updates) {
+        log_events(current, u);
+        current = apply_update(std::move(current), u);
+      }
+      return current;
     }
-    log_events(result, updates[i]);
-    result = apply_update(std::move(result), updates[i]);
+    // Someone else recorded a change first; theirs stands. Judge ours again against the order as stored.
+    RECHARGED_TRY(auto fresh, ctx_.store.find_by_id(order.id));
+    if (!fresh) return Error::make(ErrorKind::internal, "missing", "The order " + order.out_recharge_no + " vanished.");
+    current = std::move(*fresh);
+    if (attempt == k_save_attempts)
+      return Error::make(ErrorKind::storage, "contended",
+                         "The order " + order.out_recharge_no + " kept changing under this process (" +
+                             std::to_string(k_save_attempts) + " attempts to record a call's outcome); it is " +
+                             std::string(orders::to_string(current.state)) + " now.");
   }
-  return result;
 }
 
-Result<Order> OrderService::record_error(const Order& order, const Error& error, Endpoint endpoint, EventSource source) {
-  const CallMeta meta = meta_of(endpoint, source, Millis{0}, error);
-  RECHARGED_TRY(const Order saved, save(order, {record_failure(order, error, meta, ctx_.planner, ctx_.clock.now())}));
+Result<Order> OrderService::record_error(const Order& order, const Error& error, Endpoint endpoint, EventSource source,
+                                         Millis latency) {
+  const CallMeta meta = meta_of(endpoint, source, latency, error);
+  RECHARGED_TRY(const Order saved, save(order, [&](const Order& o) -> std::vector<storage::OrderUpdate> {
+                  return {record_failure(o, error, meta, ctx_.planner, ctx_.clock.now())};
+                }));
   (void)saved;
   return error;
 }
@@ -117,8 +149,10 @@ Result<Order> OrderService::apply(const wxpay::ApplyRequest& request) {
   const TimePoint now = ctx_.clock.now();
   Order fresh = order_from_request(request, now);
   fresh.close_after = ctx_.planner.close_deadline(fresh);
-  fresh.next_poll_at = now + k_apply_grace;
+  fresh.next_poll_at = now + ctx_.apply_grace;
   fresh.next_poll_reason = "recover: apply in flight";
+  fresh.apply_lease_until = now + ctx_.apply_grace; // the creator holds the apply lease
+  fresh.apply_lease_owner = ctx_.actor;
   RECHARGED_TRY(storage::InsertResult inserted, ctx_.store.insert_new(fresh, now));
   if (inserted.created) return submit_apply(inserted.order, EventSource::apply);
   const Order& existing = inserted.order;
@@ -127,23 +161,29 @@ Result<Order> OrderService::apply(const wxpay::ApplyRequest& request) {
                                                  "' already belongs to a different order (its " + diff +
                                                  "); choose a new number.");
   if (existing.state != OrderState::new_order) return existing;
-  return recover(existing, EventSource::recovery, Recovery::may_apply);
+  RECHARGED_TRY(const storage::ClaimResult claimed, claim(existing));
+  // Another process is applying it right now: never a second apply; the caller may wait for its outcome.
+  if (!claimed.claimed) return claimed.order;
+  return recover(claimed.order, EventSource::recovery, Recovery::may_apply);
 }
 
 Result<Order> OrderService::submit_apply(const Order& order, EventSource source) {
   Millis latency{0};
   auto answer = call<wxpay::ApplyResponse>(Endpoint::apply, latency,
                                            [&] { return ctx_.api.apply(request_from_order(order)); });
-  const TimePoint now = ctx_.clock.now();
   if (answer) {
-    return save(order, record_applied(order, answer->value, meta_of(Endpoint::apply, source, latency, *answer),
-                                      ctx_.planner, now));
+    const CallMeta meta = meta_of(Endpoint::apply, source, latency, *answer);
+    return save(order, [&](const Order& o) {
+      return record_applied(o, answer->value, meta, ctx_.planner, ctx_.clock.now());
+    });
   }
   const Error& error = answer.error();
+  if (error.kind == ErrorKind::invalid_input) return error; // refused before sending: nothing to record
   const CallMeta meta = meta_of(Endpoint::apply, source, latency, error);
-  if (error.kind == ErrorKind::permanent) return save(order, {record_rejected(order, error, meta, now)});
-  if (error.kind == ErrorKind::invalid_input) return error;
-  RECHARGED_TRY(const Order failed, save(order, {record_failure(order, error, meta, ctx_.planner, now)}));
+  RECHARGED_TRY(const Order failed, save(order, [&](const Order& o) -> std::vector<storage::OrderUpdate> {
+                  return {record_failure(o, error, meta, ctx_.planner, ctx_.clock.now())};
+                }));
+  if (error.kind == ErrorKind::permanent) return confirm_refusal(failed, error, source);
   if (error.kind != ErrorKind::ambiguous) return error;
   // The platform may have the order: learn its state by query before anything else (never apply twice).
   auto resolved = recover(failed, EventSource::recovery, Recovery::query_only);
@@ -155,17 +195,40 @@ Result<Order> OrderService::submit_apply(const Order& order, EventSource source)
   return e;
 }
 
+Result<Order> OrderService::confirm_refusal(const Order& order, const Error& refusal, EventSource source) {
+  auto settled = query_and_record(order, source, [&](const CallMeta& meta, TimePoint now) -> Result<Order> {
+    return save(order, [&](const Order& o) -> std::vector<storage::OrderUpdate> {
+      if (o.state != OrderState::new_order) return {record_note(o, "not known to the platform", meta, ctx_.planner, now)};
+      return {record_rejected(o,
+                              "WeChat Pay refused the apply (" + refusal.message +
+                                  ") and does not hold the order: refused for good",
+                              meta, now)};
+    });
+  });
+  if (!settled) {
+    Error e = refusal;
+    e.kind = settled.error().kind == ErrorKind::storage ? ErrorKind::storage : ErrorKind::retryable;
+    e.message = "WeChat Pay refused the apply for " + order.out_recharge_no + " (" + refusal.message +
+                "), but the query that tells a refusal from an order it already holds failed (" +
+                settled.error().message + "). The order stays NEW and is resolved by query before any new apply: "
+                "re-run the same command, or let the daemon do it.";
+    return e;
+  }
+  return settled;
+}
+
 Result<Order> OrderService::query_and_record(const Order& order, EventSource source, const NotFound& not_found) {
   Millis latency{0};
   auto answer = call<wxpay::MchDeposit>(Endpoint::query, latency,
                                         [&] { return ctx_.api.query(order.sub_mchid, order.out_recharge_no); });
   const TimePoint now = ctx_.clock.now();
-  if (answer)
-    return save(order, record_view(order, answer->value, meta_of(Endpoint::query, source, latency, *answer),
-                                   ctx_.planner, now));
+  if (answer) {
+    const CallMeta meta = meta_of(Endpoint::query, source, latency, *answer);
+    return save(order, [&](const Order& o) { return record_view(o, answer->value, meta, ctx_.planner, now); });
+  }
   const Error& error = answer.error();
   if (error.kind == ErrorKind::not_found) return not_found(meta_of(Endpoint::query, source, latency, error), now);
-  return record_error(order, error, Endpoint::query, source);
+  return record_error(order, error, Endpoint::query, source, latency);
 }
 
 Result<Order> OrderService::recover(const Order& order, EventSource source, Recovery mode) {
@@ -173,14 +236,17 @@ Result<Order> OrderService::recover(const Order& order, EventSource source, Reco
     const bool applying = mode == Recovery::may_apply;
     const std::string note = applying ? "not known to the platform (it never received the apply): applying"
                                       : "not known to the platform (it never received the apply)";
-    storage::OrderUpdate update = record_note(order, note, meta, ctx_.planner, now);
-    if (applying) {
-      // As for a fresh apply: if this process dies with the call in flight, nobody may take "not found" for
-      // "never received" (and apply again) before the call has surely landed or failed.
-      update.next_poll_at = now + k_apply_grace;
-      update.next_poll_reason = "recover: apply in flight";
-    }
-    RECHARGED_TRY(const Order noted, save(order, {std::move(update)}));
+    RECHARGED_TRY(const Order noted, save(order, [&](const Order& o) -> std::vector<storage::OrderUpdate> {
+                    storage::OrderUpdate update = record_note(o, note, meta, ctx_.planner, now);
+                    if (applying && o.state == OrderState::new_order) {
+                      // As for a fresh apply: the lease (and the first recovery visit) wait until this call has
+                      // surely landed or failed, even if this process dies with it in flight.
+                      update.apply_lease_until = now + ctx_.apply_grace;
+                      update.next_poll_at = now + ctx_.apply_grace;
+                      update.next_poll_reason = "recover: apply in flight";
+                    }
+                    return {std::move(update)};
+                  }));
     if (applying && noted.state == OrderState::new_order) return submit_apply(noted, source);
     return noted;
   });
@@ -188,8 +254,11 @@ Result<Order> OrderService::recover(const Order& order, EventSource source, Reco
 
 Result<Order> OrderService::poll(const Order& order, EventSource source) {
   return query_and_record(order, source, [&](const CallMeta& meta, TimePoint now) {
-    const std::string why = "the platform does not know an order we hold as " + std::string(orders::to_string(order.state));
-    return save(order, {record_alert(order, why, meta, ctx_.planner, now)});
+    return save(order, [&](const Order& o) -> std::vector<storage::OrderUpdate> {
+      const std::string why =
+          "the platform does not know an order we hold as " + std::string(orders::to_string(o.state));
+      return {record_alert(o, why, meta, ctx_.planner, now)};
+    });
   });
 }
 
@@ -224,8 +293,10 @@ Result<Order> OrderService::close_procedure(Order order, EventSource source) {
   const std::string why = source == EventSource::close
                               ? "stale: closing an unpaid order before the platform's 7-day link expiry"
                               : "closing on operator request";
-  RECHARGED_TRY(order, save(order, {record_decision(order, OrderState::closing, source, why, ctx_.planner,
-                                                    ctx_.clock.now())}));
+  RECHARGED_TRY(order, save(order, [&](const Order& o) -> std::vector<storage::OrderUpdate> {
+                  if (o.state != OrderState::recharging) return {}; // moved meanwhile: nothing to decide any more
+                  return {record_decision(o, OrderState::closing, source, why, ctx_.planner, ctx_.clock.now())};
+                }));
   if (order.state != OrderState::closing) return order;
   return close_and_confirm(order, source);
 }
@@ -236,13 +307,16 @@ Result<Order> OrderService::close_and_confirm(const Order& order, EventSource so
                                         [&] { return ctx_.api.close(order.sub_mchid, order.out_recharge_no); });
   Order current = order;
   if (answer) {
-    RECHARGED_TRY(current, save(order, record_view(order, answer->value,
-                                                   meta_of(Endpoint::close, source, latency, *answer), ctx_.planner,
-                                                   ctx_.clock.now())));
+    const CallMeta meta = meta_of(Endpoint::close, source, latency, *answer);
+    RECHARGED_TRY(current, save(order, [&](const Order& o) {
+                    return record_view(o, answer->value, meta, ctx_.planner, ctx_.clock.now());
+                  }));
   } else {
     // A refused or failed close proves nothing (e.g. it was paid meanwhile): the query below decides.
     const CallMeta meta = meta_of(Endpoint::close, source, latency, answer.error());
-    RECHARGED_TRY(current, save(order, {record_failure(order, answer.error(), meta, ctx_.planner, ctx_.clock.now())}));
+    RECHARGED_TRY(current, save(order, [&](const Order& o) -> std::vector<storage::OrderUpdate> {
+                    return {record_failure(o, answer.error(), meta, ctx_.planner, ctx_.clock.now())};
+                  }));
   }
   if (current.state == OrderState::suspect) return current;
   // Confirm with a query even when the close answer looked final.
@@ -257,7 +331,12 @@ Result<Order> OrderService::revisit_closing(const Order& order) {
 
 Result<Order> OrderService::work(const Order& order) {
   switch (order.state) {
-  case OrderState::new_order: return recover(order, EventSource::recovery, Recovery::may_apply);
+  case OrderState::new_order: {
+    // Only the lease holder may apply; while someone else's apply can be in flight, a query is all we may do.
+    RECHARGED_TRY(const storage::ClaimResult claimed, claim(order));
+    if (claimed.order.state != OrderState::new_order) return claimed.order;
+    return recover(claimed.order, EventSource::recovery, claimed.claimed ? Recovery::may_apply : Recovery::query_only);
+  }
   case OrderState::recharging:
     if (ctx_.clock.now() >= order.close_after) return close_procedure(order, EventSource::close);
     return poll(order, EventSource::poll);

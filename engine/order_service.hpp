@@ -28,7 +28,18 @@ struct ServiceContext {
   const Planner& planner;
   const Clock& clock;
   std::shared_ptr<spdlog::logger> log; // "engine": order_state_changed, order_alert, order_call_failed
+  // How long an apply call can be in flight, in the clock's time: the apply lease and the NEW row's first
+  // recovery wait this long. See apply_grace().
+  Millis apply_grace = std::chrono::minutes{2};
+  // Who takes apply leases through this service, for `show` and for the waiting ("recharged apply (pid 4711)").
+  std::string actor = "recharged";
 };
+
+// The apply grace for a platform call that may try `hosts` hosts for up to `call_timeout` each (real time), in a
+// clock running `speed` times faster than real time: every host's whole timeout plus a margin to record the
+// answer, and never under two minutes of the clock's time, so no process takes an apply for abandoned while it
+// can still be in flight.
+[[nodiscard]] Millis apply_grace(std::size_t hosts, Millis call_timeout, double speed = 1.0);
 
 // The order procedures shared by the CLI and the daemon. Every outcome is recorded (order row + event in one
 // transaction) before the procedure returns, and no procedure ever applies an order twice:
@@ -40,6 +51,13 @@ struct ServiceContext {
 //   work   the daemon's visit to a due order: recover NEW, poll RECHARGING (or stale-close it), confirm CLOSING.
 // Returns the order as recorded; an Error when the outcome could not be established (the order keeps a
 // state from which a later visit resolves it). Thread-safe if the context's members are.
+//
+// Only the holder of an order's apply lease ever sends its apply (storage::OrderStore::claim_apply): the process
+// that records the NEW row takes it; a recovery claims it once it is free and queries before applying. `apply` of
+// a number whose NEW order someone else is applying returns that order still NEW, with the other holder's lease
+// (see lease_held_by_other()); the caller may wait for it or come back later. Every call made is recorded: when
+// another writer moved the order between the call and its recording, the answer is judged again against the
+// order as it then stands, never dropped.
 class OrderService {
 public:
   explicit OrderService(ServiceContext ctx);
@@ -48,6 +66,9 @@ public:
   [[nodiscard]] Result<orders::Order> sync(std::string_view out_recharge_no, orders::EventSource source);
   [[nodiscard]] Result<orders::Order> close(std::string_view out_recharge_no, orders::EventSource source);
   [[nodiscard]] Result<orders::Order> work(const orders::Order& order);
+
+  // True when `order` is NEW and another process's apply lease on it is still running at `now`.
+  [[nodiscard]] bool lease_held_by_other(const orders::Order& order, TimePoint now) const;
 
 private:
   enum class Recovery { may_apply, query_only };
@@ -64,11 +85,19 @@ private:
   Result<orders::Order> close_and_confirm(const orders::Order& order, orders::EventSource source);
   Result<orders::Order> revisit_closing(const orders::Order& order);
 
-  // Commits `updates`; returns the order as stored afterwards (re-read when a guard failed: someone else —
-  // a notification, another process — changed it first, and their record stands).
-  Result<orders::Order> save(const orders::Order& order, std::vector<storage::OrderUpdate> updates);
+  // Builds what to record from the order as it stands, for save().
+  using Recording = std::function<std::vector<storage::OrderUpdate>(const orders::Order& current)>;
+  // Commits record(order); when a guard fails (someone else — a notification, another process — changed the
+  // order first, and their record stands), re-reads the order and commits record(fresh) instead, so the call
+  // behind the recording is always in the trail. Returns the order as stored afterwards.
+  Result<orders::Order> save(const orders::Order& order, const Recording& record);
+  // Takes the apply lease for this service's actor; the order as stored and whether it was taken.
+  Result<storage::ClaimResult> claim(const orders::Order& order);
+  // After the platform refused an apply for good: the refusal may also mean it already holds the order (a
+  // duplicate number), so a query decides — NOT_FOUND makes the order REJECTED, anything else is recorded.
+  Result<orders::Order> confirm_refusal(const orders::Order& order, const Error& refusal, orders::EventSource source);
   Result<orders::Order> record_error(const orders::Order& order, const Error& error, wxpay::Endpoint endpoint,
-                                     orders::EventSource source);
+                                     orders::EventSource source, Millis latency);
   void log_events(const orders::Order& order, const storage::OrderUpdate& update);
 
   template <class T, class Call>

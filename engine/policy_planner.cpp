@@ -30,28 +30,9 @@ private:
 
 } // namespace
 
-Result<schedule::PollPolicyConfig> policy_config(const std::vector<config::ScheduleEntry>& entries) {
-  schedule::PollPolicyConfig cfg;
-  for (const auto& e : entries) {
-    if (auto ok = schedule::set_poll_policy_option(cfg, e.key, e.value); !ok) {
-      Error err = std::move(ok).error();
-      err.field = "schedule." + e.key;
-      err.message = "Config: schedule." + e.key + ": " + err.message;
-      return err;
-    }
-  }
-  if (auto ok = schedule::validate(cfg); !ok) {
-    Error err = std::move(ok).error();
-    err.message = "Config [schedule]: " + err.message;
-    return err;
-  }
-  return cfg;
-}
-
-Result<std::unique_ptr<Planner>> make_policy_planner(const std::vector<config::ScheduleEntry>& entries,
-                                                     const schedule::SettlementCalendar& calendar) {
-  RECHARGED_TRY(schedule::PollPolicyConfig cfg, policy_config(entries));
-  return std::unique_ptr<Planner>(std::make_unique<PolicyPlanner>(std::move(cfg), calendar));
+std::unique_ptr<Planner> make_policy_planner(schedule::PollPolicyConfig config,
+                                             const schedule::SettlementCalendar& calendar) {
+  return std::make_unique<PolicyPlanner>(std::move(config), calendar);
 }
 
 } // namespace recharged::engine

@@ -77,6 +77,9 @@ struct Order {
   std::string next_poll_reason;
   TimePoint close_after{};               // the stale-order deadline: close from here on
   std::string last_error;                // last failure, human-readable
+  // The apply lease (NEW orders): until then only apply_lease_owner may send the apply; nullopt = free.
+  std::optional<TimePoint> apply_lease_until;
+  std::string apply_lease_owner;
 };
 
 // One append-only row of order_events.

@@ -53,6 +53,8 @@ void bind_new_order(Statement& s, const orders::Order& o, TimePoint now) {
   bind_optional(s, ":next_poll_at", o.next_poll_at);
   bind_text(s, ":next_poll_reason", o.next_poll_reason);
   bind_time(s, ":close_after", o.close_after);
+  bind_optional(s, ":apply_lease_until", o.apply_lease_until);
+  bind_text(s, ":apply_lease_owner", o.apply_lease_owner);
 }
 
 void bind_update(Statement& s, const OrderUpdate& u) {
@@ -77,6 +79,8 @@ void bind_update(Statement& s, const OrderUpdate& u) {
   s.bind(":poll_count_delta", u.poll_count_delta);
   bind_optional(s, ":failure_streak", u.failure_streak);
   bind_optional(s, ":last_error", u.last_error);
+  s.bind(":release_apply_lease", u.release_apply_lease ? 1 : 0);
+  bind_optional(s, ":apply_lease_until", u.apply_lease_until);
 }
 
 void bind_event(Statement& s, std::int64_t order_id, const orders::OrderEvent& e) {

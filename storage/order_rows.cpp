@@ -118,6 +118,8 @@ Result<orders::Order> read_order(const SQLite::Statement& row) {
   o.next_poll_reason = r.text();
   o.close_after = r.time();
   o.last_error = r.text();
+  o.apply_lease_until = r.optional_time();
+  o.apply_lease_owner = r.text();
   RECHARGED_CHECK(r.status());
   return o;
 }

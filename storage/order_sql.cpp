@@ -12,7 +12,7 @@ constexpr std::string_view k_order_columns =
     "id, out_recharge_no, sub_mchid, recharge_scene, account_type, amount, currency, notify_url, channels, "
     "remark, state, created_at, updated_at, applied_at, final_at, recharge_id, recharge_url, platform_state, "
     "platform_state_desc, recharge_channel, accept_time, success_time, close_time, poll_count, failure_streak, "
-    "last_poll_at, next_poll_at, next_poll_reason, close_after, last_error";
+    "last_poll_at, next_poll_at, next_poll_reason, close_after, last_error, apply_lease_until, apply_lease_owner";
 
 constexpr std::string_view k_event_columns =
     "id, order_id, at, source, kind, old_state, new_state, endpoint, http_status, request_id, error_code, "
@@ -21,9 +21,16 @@ constexpr std::string_view k_event_columns =
 // The write-ahead row: the request and its first schedule; the state is always NEW.
 constexpr std::string_view k_insert_order = R"(
 INSERT INTO orders (out_recharge_no, sub_mchid, recharge_scene, account_type, amount, currency, notify_url,
-                    channels, remark, state, created_at, updated_at, next_poll_at, next_poll_reason, close_after)
+                    channels, remark, state, created_at, updated_at, next_poll_at, next_poll_reason, close_after,
+                    apply_lease_until, apply_lease_owner)
 VALUES (:out_recharge_no, :sub_mchid, :recharge_scene, :account_type, :amount, :currency, :notify_url,
-        :channels, :remark, 'NEW', :now, :now, :next_poll_at, :next_poll_reason, :close_after))";
+        :channels, :remark, 'NEW', :now, :now, :next_poll_at, :next_poll_reason, :close_after,
+        :apply_lease_until, :apply_lease_owner))";
+
+// Takes the apply lease of a NEW order unless another holder's lease is still running (compare-and-set).
+constexpr std::string_view k_claim_apply = R"(
+UPDATE orders SET apply_lease_until = :until, apply_lease_owner = :owner, updated_at = :now
+WHERE id = :id AND state = 'NEW' AND (apply_lease_until IS NULL OR apply_lease_until <= :now))";
 
 // One statement for every change: a NULL parameter leaves its column alone. The WHERE clause is the
 // compare-and-set guard; finished and SUSPECT orders always lose their next poll (the due() index invariant).
@@ -50,7 +57,9 @@ UPDATE orders SET
   close_after         = COALESCE(:close_after, close_after),
   poll_count          = poll_count + :poll_count_delta,
   failure_streak      = COALESCE(:failure_streak, failure_streak),
-  last_error          = COALESCE(:last_error, last_error)
+  last_error          = COALESCE(:last_error, last_error),
+  apply_lease_until   = CASE WHEN :release_apply_lease THEN NULL
+                             ELSE COALESCE(:apply_lease_until, apply_lease_until) END
 WHERE id = :id AND (:expect_state IS NULL OR state = :expect_state))";
 
 constexpr std::string_view k_insert_event = R"(
@@ -82,6 +91,7 @@ std::array<std::string, k_sql_count> build_table() {
   auto at = [&t](Sql s) -> std::string& { return t[static_cast<std::size_t>(s)]; };
   at(Sql::insert_order) = k_insert_order;
   at(Sql::update_order) = k_update_order;
+  at(Sql::claim_apply) = k_claim_apply;
   at(Sql::insert_event) = k_insert_event;
   at(Sql::insert_fund_return) = k_insert_fund_return;
   at(Sql::insert_notification) = k_insert_notification;

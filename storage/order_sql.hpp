@@ -15,6 +15,7 @@ namespace recharged::storage {
 enum class Sql {
   insert_order,
   update_order, // the compare-and-set UPDATE behind every state change (SUCCESS, CLOSED, …)
+  claim_apply,  // takes a NEW order's apply lease when it is free
   insert_event,
   insert_fund_return,
   insert_notification,

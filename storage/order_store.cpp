@@ -121,6 +121,32 @@ Result<InsertResult> OrderStore::insert_new(const orders::Order& order, TimePoin
                  });
 }
 
+Result<ClaimResult> OrderStore::claim_apply(std::int64_t id, TimePoint now, TimePoint until, const std::string& owner) {
+  std::lock_guard lock(mu_);
+  RECHARGED_CHECK(db_.check_in_place()); // never write into a file that was replaced
+  return guarded("claim the apply of " + order_label(id), db_.path(), [&]() -> Result<ClaimResult> {
+    SQLite::Transaction tx(db_.native(), SQLite::TransactionBehavior::IMMEDIATE);
+    bool claimed = false;
+    {
+      auto claim = statements_->get(Sql::claim_apply);
+      claim->bind(":id", id);
+      claim->bind(":now", format_utc(now));
+      claim->bind(":until", format_utc(until));
+      claim->bind(":owner", owner);
+      claimed = claim->exec() == 1;
+    }
+    std::optional<orders::Order> stored;
+    {
+      auto find = statements_->get(Sql::find_by_id);
+      find->bind(":id", id);
+      RECHARGED_TRY(stored, read_optional_order(*find));
+    }
+    if (!stored) return Error::make(ErrorKind::internal, "missing", "The " + order_label(id) + " vanished.");
+    tx.commit();
+    return ClaimResult{std::move(*stored), claimed};
+  });
+}
+
 Result<std::vector<bool>> OrderStore::commit(std::span<const OrderUpdate> updates) {
   RECHARGED_CHECK(check_updates(updates));
   std::lock_guard lock(mu_);
@@ -175,6 +201,11 @@ Result<NotificationResult> OrderStore::record_notification(NotificationRecord re
                    tx.commit();
                    return NotificationResult{false, decision.update.has_value(), std::move(record.outcome)};
                  });
+}
+
+Result<Database::Checkpoint> OrderStore::checkpoint() {
+  std::lock_guard lock(mu_);
+  return db_.checkpoint();
 }
 
 Result<NotificationResult> OrderStore::record_notification(const NotificationRecord& record,

@@ -51,9 +51,16 @@ struct OrderUpdate {
   int poll_count_delta = 0;
   std::optional<int> failure_streak;
   std::optional<std::string> last_error;
+  std::optional<TimePoint> apply_lease_until; // extends the apply lease (the holder is about to apply)
+  bool release_apply_lease = false;           // the apply's outcome is recorded: anyone may recover the order now
 
   std::vector<orders::OrderEvent> events; // appended in order; order_id is filled in by the store
   std::optional<FundReturnRecord> fund_return; // inserted once per recharge_returned_id (a repeat is ignored)
+};
+
+struct ClaimResult {
+  orders::Order order; // as stored after the attempt
+  bool claimed = false; // false: the order is not NEW, or another holder's lease is still running
 };
 
 struct InsertResult {
@@ -89,13 +96,29 @@ struct NotificationDecision {
 // not call the store. An error aborts the recording.
 using NotificationJudge = std::function<Result<NotificationDecision>(const std::optional<orders::Order>& order)>;
 
+// A position in a listing (newest first): the last order of the previous page.
+struct ListCursor {
+  TimePoint created_at{};
+  std::int64_t id = 0;
+};
+// The cursor as text ("2026-11-23T02:00:00.000Z~123"), and back; a malformed text is invalid input naming `field`.
+[[nodiscard]] std::string format_cursor(const ListCursor& cursor);
+[[nodiscard]] Result<ListCursor> parse_cursor(std::string_view text, const std::string& field);
+
 // Filters for `recharged list` (all optional, ANDed). Results newest first.
 struct ListFilter {
   std::vector<orders::OrderState> states;
   std::optional<std::string> sub_mchid;
   std::optional<TimePoint> created_since; // inclusive
   std::optional<TimePoint> created_until; // exclusive
+  std::optional<ListCursor> after;        // continue after this order (a previous page's next_cursor)
   int limit = 100;
+};
+
+// One page of a listing: at most `limit` orders, and where the next page starts (nullopt: this was the last).
+struct ListPage {
+  std::vector<orders::Order> orders;
+  std::optional<ListCursor> next;
 };
 
 struct Counts {
@@ -121,7 +144,11 @@ public:
 
   // Write-ahead: inserts the NEW row and a `created` event (source apply). If the out_recharge_no exists,
   // returns the stored order with created=false and writes nothing.
+  // The order's apply_lease_until/owner are stored with it: its creator holds the apply lease.
   [[nodiscard]] Result<InsertResult> insert_new(const orders::Order& order, TimePoint now);
+  // Takes the apply lease of NEW order `id` until `until` for `owner` when nobody holds a running one. Only the
+  // lease holder may send the order's apply (after querying, when it is a recovery).
+  [[nodiscard]] Result<ClaimResult> claim_apply(std::int64_t id, TimePoint now, TimePoint until, const std::string& owner);
 
   // Group commit: applies every update in one transaction. Result[i] tells whether update i's guard held;
   // an update whose guard failed writes nothing (not even its events). A storage failure rolls back all.
@@ -153,9 +180,11 @@ public:
   [[nodiscard]] Result<std::vector<orders::Order>> due(TimePoint now, int limit);
   // Open orders without a next_poll_at, e.g. NEW rows left by a crash (recovery), at most `limit`.
   [[nodiscard]] Result<std::vector<orders::Order>> unscheduled_open(int limit);
-  [[nodiscard]] Result<std::vector<orders::Order>> list(const ListFilter& filter);
+  [[nodiscard]] Result<ListPage> list(const ListFilter& filter);
   [[nodiscard]] Result<Counts> counts(TimePoint now);
   [[nodiscard]] Result<SettlementLag> settlement_lag(TimePoint now, bool interbank_open);
+  // Database::checkpoint() on the store's connection, between its other uses.
+  [[nodiscard]] Result<Database::Checkpoint> checkpoint();
 
 private:
   Database& db_;

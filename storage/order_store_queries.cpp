@@ -63,6 +63,12 @@ Filter build_filter(const ListFilter& f) {
     out.add("created_at < ?");
     out.values.push_back(format_utc(*f.created_until));
   }
+  if (f.after) {
+    out.add("(created_at < ? OR (created_at = ? AND id < ?))");
+    out.values.push_back(format_utc(f.after->created_at));
+    out.values.push_back(format_utc(f.after->created_at));
+    out.values.push_back(std::to_string(f.after->id));
+  }
   return out;
 }
 
@@ -139,18 +145,42 @@ Result<std::vector<orders::Order>> OrderStore::unscheduled_open(int limit) {
   });
 }
 
-Result<std::vector<orders::Order>> OrderStore::list(const ListFilter& filter) {
-  if (filter.limit <= 0) return std::vector<orders::Order>{};
+std::string format_cursor(const ListCursor& cursor) { return format_utc(cursor.created_at) + "~" + std::to_string(cursor.id); }
+
+Result<ListCursor> parse_cursor(std::string_view text, const std::string& field) {
+  const auto bad = [&] {
+    return Error::invalid(field, "The " + field + " '" + clip(text) +
+                                     "' is not a cursor; pass the next_cursor of a previous page unchanged.");
+  };
+  const auto tilde = text.find('~');
+  if (tilde == std::string_view::npos) return bad();
+  auto at = parse_rfc3339(text.substr(0, tilde));
+  const std::string digits(text.substr(tilde + 1));
+  if (!at || digits.empty() || digits.size() > 18 || digits.find_first_not_of("0123456789") != std::string::npos)
+    return bad();
+  return ListCursor{*at, std::stoll(digits)};
+}
+
+Result<ListPage> OrderStore::list(const ListFilter& filter) {
+  if (filter.limit <= 0) return ListPage{};
   const Filter f = build_filter(filter);
+  // Newest first; `id` breaks ties of equal creation times, so every order is on exactly one page.
   const std::string sql = "SELECT " + std::string(order_columns()) + " FROM orders" + f.where +
                           " ORDER BY created_at DESC, id DESC LIMIT ?";
   std::lock_guard lock(mu_);
-  return guarded("list orders", db_.path(), [&]() -> Result<std::vector<orders::Order>> {
+  return guarded("list orders", db_.path(), [&]() -> Result<ListPage> {
     SQLite::Statement query(db_.native(), sql);
     int index = 1;
     for (const auto& value : f.values) query.bind(index++, value);
-    query.bind(index, filter.limit);
-    return read_orders(query);
+    query.bind(index, filter.limit + 1); // one more than asked: is there a next page?
+    RECHARGED_TRY(auto rows, read_orders(query));
+    ListPage page;
+    if (rows.size() > static_cast<std::size_t>(filter.limit)) {
+      rows.resize(static_cast<std::size_t>(filter.limit));
+      page.next = ListCursor{rows.back().created_at, rows.back().id};
+    }
+    page.orders = std::move(rows);
+    return page;
   });
 }
 

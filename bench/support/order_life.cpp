@@ -134,7 +134,7 @@ void Life::apply() {
     e.http_status = 400;
     e.request_id = m.request_id;
     m.http_status = 400;
-    commit({engine::record_rejected(o, e, m, t)});
+    commit({engine::record_rejected(o, e.message, m, t)});
     return;
   }
   const std::string recharge_id = "100" + format_utc(t).substr(0, 10) + std::to_string(1'000'000'000 + plan_.number);

@@ -25,15 +25,13 @@ struct DispatchRig {
   explicit DispatchRig(std::size_t workers, std::size_t batch_size = 256) : sandbox(clock), pool(workers) {
     storage::DatabaseOptions options;
     options.path = dir / "recharged.db";
-    auto opened = storage::Database::open(options, storage::MigrationMode::apply);
+    auto opened = storage::Database::open(options, storage::MigrationMode::create);
     REQUIRE(opened.ok());
     database = std::move(*opened);
     store = std::make_unique<storage::OrderStore>(*database);
     sink = std::make_unique<daemon::GroupCommitter>(*store);
     client = sandbox.client();
-    auto planned = engine::make_policy_planner({}, sandbox.calendar());
-    REQUIRE(planned.ok());
-    planner = std::move(*planned);
+    planner = engine::make_policy_planner({}, sandbox.calendar());
     service = std::make_unique<engine::OrderService>(
         engine::ServiceContext{*store, *sink, client->api(), gate, *planner, clock, nullptr});
     dispatcher = std::make_unique<daemon::Dispatcher>(*store, *service, pool, clock, stop,

@@ -21,15 +21,13 @@ struct EngineFixture {
       : clock(engine_start()), sandbox(clock, std::move(options)) {
     storage::DatabaseOptions db_options;
     db_options.path = dir / "recharged.db";
-    auto opened = storage::Database::open(db_options, storage::MigrationMode::apply);
+    auto opened = storage::Database::open(db_options, storage::MigrationMode::create);
     REQUIRE(opened.ok());
     database = std::move(*opened);
     store = std::make_unique<storage::OrderStore>(*database);
     sink = std::make_unique<engine::StoreSink>(*store);
     client = sandbox.client();
-    auto planned = engine::make_policy_planner({}, sandbox.calendar());
-    REQUIRE(planned.ok());
-    planner = std::move(*planned);
+    planner = engine::make_policy_planner({}, sandbox.calendar());
     service = std::make_unique<engine::OrderService>(
         engine::ServiceContext{*store, *sink, client->api(), gate, *planner, clock, nullptr});
   }

@@ -5,6 +5,10 @@
 
 #include <doctest/doctest.h>
 
+#include <functional>
+#include <set>
+#include <utility>
+
 using namespace recharged;
 using namespace std::chrono;
 using orders::EventKind;
@@ -150,7 +154,7 @@ TEST_CASE("an ambiguous apply is resolved by query on the next visit, never by a
   CHECK(f.sandbox.platform().applies("RC2004") == 1);
 }
 
-TEST_CASE("a permanent refusal marks the order REJECTED with the platform's code and message") {
+TEST_CASE("a refused apply is REJECTED only after a query shows the platform does not hold the order") {
   EngineFixture f;
   auto request = f.sandbox.apply_request("RC3001");
   request.sub_mchid = "1999999999"; // not a sub-merchant of this platform: 入账账户不存在
@@ -159,10 +163,16 @@ TEST_CASE("a permanent refusal marks the order REJECTED with the platform's code
   CHECK(order->state == OrderState::rejected);
   CHECK(order->last_error.find("INVALID_REQUEST") != std::string::npos);
   CHECK_FALSE(order->next_poll_at.has_value());
+  CHECK_FALSE(order->apply_lease_until.has_value());
   const auto events = f.events_of("RC3001");
+  REQUIRE(events.size() == 3); // created, the refused apply, the query that settles it
+  CHECK(events[1].endpoint == "apply");
+  CHECK(events[1].error_code == "INVALID_REQUEST");
+  CHECK(events[1].http_status == 400);
+  CHECK(events[2].endpoint == "query");
+  CHECK(events[2].http_status == 404);
   CHECK(has_transition(events, OrderState::new_order, OrderState::rejected));
-  CHECK(events.back().error_code == "INVALID_REQUEST");
-  CHECK(events.back().http_status == 400);
+  CHECK(f.sandbox.platform().applies("RC3001") == 1);
 }
 
 TEST_CASE("sync records SUCCESS with the channel once a QR payment has landed") {
@@ -353,4 +363,120 @@ TEST_CASE("a recovery apply cut off in flight keeps the order off limits until t
   CHECK(recovered->state == OrderState::recharging);
   CHECK(f.sandbox.platform().applies("RC7101") == 1);
   (void)row;
+}
+
+namespace {
+
+// Before the first commit it is given, runs `meanwhile` (another writer — a notification, a second process —
+// recording first), then commits as asked.
+class RacedSink final : public engine::UpdateSink {
+public:
+  RacedSink(storage::OrderStore& store, std::function<void()> meanwhile)
+      : store_(store), meanwhile_(std::move(meanwhile)) {}
+  Result<std::vector<bool>> commit(std::vector<storage::OrderUpdate> updates) override {
+    if (meanwhile_) std::exchange(meanwhile_, nullptr)();
+    return store_.commit(updates);
+  }
+
+private:
+  storage::OrderStore& store_;
+  std::function<void()> meanwhile_;
+};
+
+orders::Order leased_by(EngineFixture& f, const wxpay::ApplyRequest& request, const std::string& owner, Millis lease) {
+  orders::Order o = engine::order_from_request(request, f.clock.now());
+  o.close_after = f.planner->close_deadline(o);
+  o.next_poll_at = f.clock.now() + lease;
+  o.apply_lease_until = f.clock.now() + lease;
+  o.apply_lease_owner = owner;
+  auto inserted = f.store->insert_new(o, f.clock.now());
+  REQUIRE(inserted.ok());
+  return inserted->order;
+}
+
+sandbox::PayRequest qr_now() {
+  sandbox::PayRequest pay;
+  pay.channel = wxpay::RechargeChannel::qr_recharge;
+  pay.settlement = sandbox::Settlement::immediate;
+  return pay;
+}
+
+std::set<std::string> request_ids(const std::vector<orders::OrderEvent>& events) {
+  std::set<std::string> ids;
+  for (const auto& e : events)
+    if (!e.request_id.empty()) ids.insert(e.request_id);
+  return ids;
+}
+
+} // namespace
+
+TEST_CASE("while another process's apply can be in flight, nobody else applies the order: they query or wait") {
+  EngineFixture f;
+  const auto request = f.sandbox.apply_request("RC7201");
+  leased_by(f, request, "recharged apply (pid 1)", minutes{5}); // its call has not reached the platform yet
+
+  auto second = f.service->apply(request); // a second `recharged apply --out-recharge-no RC7201`
+  REQUIRE(second.ok());
+  CHECK(second->state == OrderState::new_order);
+  CHECK(f.service->lease_held_by_other(*second, f.clock.now()));
+  auto visit = f.service->work(f.stored("RC7201")); // the daemon's visit, e.g. a notification's confirmation
+  REQUIRE(visit.ok());
+  CHECK(visit->state == OrderState::new_order);
+  CHECK(f.sandbox.platform().applies("RC7201") == 0);
+  CHECK(calls_to(f.events_of("RC7201"), "apply") == 0);
+
+  f.advance(minutes{5}); // the first process died with its call: its lease runs out
+  auto recovered = f.service->work(f.stored("RC7201"));
+  REQUIRE(recovered.ok());
+  CHECK(recovered->state == OrderState::recharging);
+  CHECK(f.sandbox.platform().applies("RC7201") == 1);
+  CHECK_FALSE(recovered->apply_lease_until.has_value()); // released with the recorded outcome
+}
+
+TEST_CASE("a query answered after another writer moved the order is still recorded, judged against the new state") {
+  EngineFixture f;
+  REQUIRE(f.service->apply(f.sandbox.apply_request("RC7202")).ok());
+  REQUIRE(f.sandbox.platform().pay_now("RC7202", qr_now()).ok());
+  f.advance(minutes{3});
+  // A notification's confirming query records SUCCESS between our query and our recording of it.
+  RacedSink raced(*f.store, [&] { REQUIRE(f.service->sync("RC7202", orders::EventSource::notify).ok()); });
+  engine::OrderService poller(engine::ServiceContext{*f.store, raced, f.client->api(), f.gate, *f.planner, f.clock, nullptr});
+  auto polled = poller.sync("RC7202", orders::EventSource::poll);
+  REQUIRE(polled.ok());
+  CHECK(polled->state == OrderState::success);
+  const auto events = f.events_of("RC7202");
+  CHECK(calls_to(events, "query") >= 2);
+  // Every call the platform answered has its row, with its Request-ID.
+  std::set<std::string> answered;
+  for (const auto& call : f.sandbox.sandbox().server().calls("RC7202")) answered.insert(call.request_id);
+  CHECK(request_ids(events) == answered);
+  std::size_t successes = 0;
+  for (const auto& e : events) successes += e.new_state == OrderState::success ? 1 : 0;
+  CHECK(successes == 1); // recorded once; the late answer confirms it
+}
+
+TEST_CASE("an apply answered after another writer recorded the order keeps the recharge_url only its answer has") {
+  EngineFixture f;
+  const auto request = f.sandbox.apply_request("RC7203");
+  // While our apply is in flight, a query (say, after a notification) records the order as RECHARGING.
+  RacedSink raced(*f.store, [&] {
+    const auto order = f.stored("RC7203");
+    REQUIRE(f.service->sync("RC7203", orders::EventSource::notify).ok());
+    (void)order;
+  });
+  engine::OrderService applier(engine::ServiceContext{*f.store, raced, f.client->api(), f.gate, *f.planner, f.clock, nullptr});
+  auto applied = applier.apply(request);
+  REQUIRE(applied.ok());
+  CHECK(applied->state == OrderState::recharging);
+  CHECK_FALSE(applied->recharge_url.empty());
+  CHECK(f.stored("RC7203").recharge_url == applied->recharge_url);
+  CHECK(f.sandbox.platform().applies("RC7203") == 1);
+  CHECK(calls_to(f.events_of("RC7203"), "apply") == 1);
+}
+
+TEST_CASE("the apply grace covers every host's whole timeout, in the clock's time") {
+  CHECK(engine::apply_grace(1, seconds{15}) == minutes{2}); // never under two minutes
+  CHECK(engine::apply_grace(2, minutes{5}) == minutes{10} + seconds{10});
+  CHECK(engine::apply_grace(2, minutes{5}, 300) == (minutes{10} + seconds{10}) * 300);
+  CHECK(engine::apply_grace(1, seconds{2}, 60) == seconds{12} * 60);
 }
