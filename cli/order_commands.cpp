@@ -3,6 +3,8 @@
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
+#include "core/utf8.hpp"
+#include "wxpay/validation.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -12,6 +14,7 @@ namespace recharged::cli {
 namespace {
 
 int show(Context& ctx, const std::string& no) {
+  if (auto ok = wxpay::validate_out_recharge_no(no); !ok) return report(ok.error());
   auto order = ctx.store->find(no);
   if (!order) return report(order.error());
   if (!*order) return report(Error::make(ErrorKind::not_found, "unknown_order", "There is no order '" + no + "' in the database."));
@@ -47,6 +50,7 @@ struct ListArgs {
   std::string sub_mchid;
   std::string since;
   std::string until;
+  std::string after;
   int limit = 100;
 };
 
@@ -58,45 +62,97 @@ Result<TimePoint> parse_when(const std::string& text, const std::string& option,
                                     "' is neither an RFC 3339 time (2026-11-23T00:00:00+08:00) nor an age (24h, 7d).");
 }
 
-int list(Context& ctx, const ListArgs& a) {
+Result<storage::ListFilter> list_filter(const ListArgs& a, TimePoint now) {
   storage::ListFilter f;
   for (const auto& s : a.states) {
-    auto st = orders::parse_order_state(s);
-    if (!st) return report(Error::invalid("--state", "The --state '" + s + "' is unknown; use NEW, RECHARGING, CLOSING, "
-                                                                         "SUCCESS, CLOSED, REJECTED or SUSPECT."));
+    auto st = orders::parse_order_state(to_upper_ascii(s)); // state names are accepted in any case
+    if (!st) return Error::invalid("--state", "The --state '" + s + "' is unknown; use NEW, RECHARGING, CLOSING, "
+                                                                     "SUCCESS, CLOSED, REJECTED or SUSPECT.");
     f.states.push_back(*st);
   }
-  if (!a.sub_mchid.empty()) f.sub_mchid = a.sub_mchid;
-  const TimePoint now = ctx.clock->now();
+  if (!a.sub_mchid.empty()) {
+    if (auto ok = wxpay::validate_mchid(a.sub_mchid, "--sub-mchid"); !ok) return std::move(ok).error();
+    f.sub_mchid = a.sub_mchid;
+  }
   if (!a.since.empty()) {
-    auto t = parse_when(a.since, "--since", now);
-    if (!t) return report(t.error());
-    f.created_since = *t;
+    RECHARGED_TRY(f.created_since, parse_when(a.since, "--since", now));
   }
   if (!a.until.empty()) {
-    auto t = parse_when(a.until, "--until", now);
-    if (!t) return report(t.error());
-    f.created_until = *t;
+    RECHARGED_TRY(f.created_until, parse_when(a.until, "--until", now));
   }
-  if (a.limit < 1 || a.limit > 100000) return report(Error::invalid("--limit", "The --limit must be from 1 to 100000."));
+  if (!a.after.empty()) {
+    RECHARGED_TRY(f.after, storage::parse_cursor(a.after, "--after"));
+  }
+  if (a.limit < 1 || a.limit > 100000) return Error::invalid("--limit", "The --limit must be from 1 to 100000.");
   f.limit = a.limit;
-  auto found = ctx.store->list(f);
-  if (!found) return report(found.error());
-  std::cout << (ctx.options.json ? orders_json(*found) + "\n" : orders_table(*found));
+  return f;
+}
+
+int list(Context& ctx, const ListArgs& a) {
+  auto filter = list_filter(a, ctx.clock->now());
+  if (!filter) return report(filter.error());
+  auto page = ctx.store->list(*filter);
+  if (!page) return report(page.error());
+  const std::optional<std::string> next = page->next ? std::optional(storage::format_cursor(*page->next)) : std::nullopt;
+  if (ctx.options.json) {
+    std::cout << orders_page_json(page->orders, next) << "\n";
+  } else {
+    std::cout << orders_table(page->orders);
+    if (next)
+      std::cerr << "recharged: showing the newest " << page->orders.size()
+                << " matching orders; there are more (raise --limit, or continue with --after " << *next << ").\n";
+  }
   return k_exit_ok;
 }
 
+// The alerts this command recorded (the platform contradicts our record, or does not know the order).
+std::vector<std::string> alerts_since(Context& ctx, std::int64_t order_id, TimePoint since) {
+  std::vector<std::string> out;
+  if (auto events = ctx.store->events(order_id))
+    for (const auto& e : *events)
+      if (e.kind == orders::EventKind::alert && e.at >= since) out.push_back(e.message);
+  return out;
+}
+
 int act(Context& ctx, const std::string& no, bool close) {
+  const TimePoint started = ctx.clock->now();
+  std::optional<orders::OrderState> before;
+  if (auto found = ctx.store->find(no); found && *found) before = (*found)->state;
   auto order = close ? ctx.service->close(no, orders::EventSource::operator_action)
                      : ctx.service->sync(no, orders::EventSource::operator_action);
   if (!order) return report(order.error());
   std::cout << (ctx.options.json ? order_json(*order) + "\n" : order_text(*order));
-  if (order->state == orders::OrderState::suspect) return k_exit_attention;
-  if (close && order->state == orders::OrderState::closing) {
+  const std::string state(orders::to_string(order->state));
+  if (order->state == orders::OrderState::suspect) {
+    std::cerr << "recharged: the order " << no << " is SUSPECT (" << order->last_error << "): a human must look.\n";
+    return k_exit_attention;
+  }
+  if (const auto alerts = alerts_since(ctx, order->id, started); !alerts.empty()) {
+    std::cerr << "recharged: the order " << no << " needs a human: " << alerts.back() << ".\n";
+    return k_exit_attention;
+  }
+  if (!close) return k_exit_ok;
+  const bool already = before && *before == order->state;
+  switch (order->state) {
+  case orders::OrderState::closed:
+    if (already) std::cerr << "recharged: the order " << no << " was already CLOSED.\n";
+    return k_exit_ok;
+  case orders::OrderState::success:
+    std::cerr << "recharged: the order " << no << " was not closed: it is paid (SUCCESS"
+              << (already ? ", already before this command" : ", the payment landed before the close") << ").\n";
+    return k_exit_paid;
+  case orders::OrderState::rejected:
+    std::cerr << "recharged: the order " << no << " is REJECTED: WeChat Pay never accepted it, so there is nothing "
+                 "to close.\n";
+    return k_exit_refused;
+  case orders::OrderState::closing:
     std::cerr << "recharged: the close is not confirmed yet; the order stays CLOSING and will be confirmed by query.\n";
     return k_exit_retry;
+  default:
+    std::cerr << "recharged: the order " << no << " is still " << state << ": the close did not go through ("
+              << order->last_error << "); re-run the command, or let the daemon close it.\n";
+    return k_exit_retry;
   }
-  return k_exit_ok;
 }
 
 } // namespace
@@ -118,6 +174,7 @@ void register_order_commands(CLI::App& app, GlobalOptions& global, Action& selec
   list_cmd->add_option("--since", args->since, "Created at or after: RFC 3339 time, or an age like 24h");
   list_cmd->add_option("--until", args->until, "Created before: RFC 3339 time, or an age like 1h");
   list_cmd->add_option("--limit", args->limit, "At most this many (default 100)");
+  list_cmd->add_option("--after", args->after, "Continue after this cursor (the next_cursor of a previous --json page)");
   list_cmd->add_flag("--json", global.json, "Print JSON");
   list_cmd->callback([&, args] {
     selected = [&global, args] { return with_context(global, Needs::database, [&](Context& c) { return list(c, *args); }); };

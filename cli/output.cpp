@@ -21,13 +21,15 @@ int exit_code_for(const Error& e) noexcept {
   case ErrorKind::rate_limited:
   case ErrorKind::ambiguous: return k_exit_retry;
   case ErrorKind::storage: return k_exit_storage;
+  case ErrorKind::conflict: return e.code == "address_in_use" ? k_exit_address : k_exit_running;
   case ErrorKind::internal: return k_exit_internal;
   }
   return k_exit_internal;
 }
 
 int exit_code_for_setup(const Error& e) noexcept {
-  return e.kind == ErrorKind::storage ? k_exit_storage : k_exit_config;
+  if (e.kind == ErrorKind::storage || e.kind == ErrorKind::conflict) return exit_code_for(e);
+  return k_exit_config;
 }
 
 int report(const Error& e) {
@@ -77,7 +79,9 @@ json order_object(const orders::Order& o) {
               {"next_poll_at", time_or_null(o.next_poll_at)},
               {"next_poll_reason", o.next_poll_reason},
               {"close_after", format_rfc3339(o.close_after)},
-              {"last_error", o.last_error}};
+              {"last_error", o.last_error},
+              {"apply_lease_until", time_or_null(o.apply_lease_until)},
+              {"apply_lease_owner", o.apply_lease_owner}};
 }
 
 json event_object(const orders::OrderEvent& e) {
@@ -105,10 +109,23 @@ std::string dump(const json& j, int indent) { return j.dump(indent, ' ', false, 
 
 std::string order_json(const orders::Order& o, int indent) { return dump(order_object(o), indent); }
 
-std::string orders_json(const std::vector<orders::Order>& list) {
+std::string failure_json(std::string_view out_recharge_no, const std::optional<orders::Order>& order, const Error& e,
+                         int exit_code) {
+  json j{{"out_recharge_no", out_recharge_no},
+         {"state", order ? json(orders::to_string(order->state)) : json(nullptr)},
+         {"exit_code", exit_code},
+         {"error", {{"kind", to_string(e.kind)}, {"code", e.code}, {"message", e.message}}}};
+  if (!e.field.empty()) j["error"]["field"] = e.field;
+  if (e.http_status != 0) j["error"]["http_status"] = e.http_status;
+  if (!e.request_id.empty()) j["error"]["request_id"] = e.request_id;
+  if (order) j["order"] = order_object(*order);
+  return dump(j, 2);
+}
+
+std::string orders_page_json(const std::vector<orders::Order>& list, const std::optional<std::string>& next_cursor) {
   json arr = json::array();
   for (const auto& o : list) arr.push_back(order_object(o));
-  return dump(arr, 2);
+  return dump(json{{"orders", arr}, {"next_cursor", next_cursor ? json(*next_cursor) : json(nullptr)}}, 2);
 }
 
 std::string order_detail_json(const orders::Order& o, const std::vector<orders::OrderEvent>& events,
@@ -148,8 +165,13 @@ std::string order_text(const orders::Order& o) {
   out << "\n";
   if (!o.recharge_id.empty()) out << "recharge_id  " << o.recharge_id << "\n";
   if (!o.recharge_url.empty()) out << "recharge_url " << o.recharge_url << "\n";
-  out << "created      " << format_rfc3339(o.created_at) << "   accepted " << shown(o.applied_at) << "\n";
-  if (o.success_time || o.close_time) out << "platform     success " << shown(o.success_time) << "   closed " << shown(o.close_time) << "\n";
+  // A recovered order (its apply's answer was lost) has no local acceptance time: the platform's says when.
+  out << "created      " << format_rfc3339(o.created_at) << "   accepted "
+      << (o.applied_at || !o.accept_time ? shown(o.applied_at) : shown(o.accept_time) + " (the platform's accept_time)")
+      << "\n";
+  if (o.accept_time || o.success_time || o.close_time)
+    out << "platform     accepted " << shown(o.accept_time) << "   success " << shown(o.success_time) << "   closed "
+        << shown(o.close_time) << "\n";
   if (o.final_at) out << "final        " << shown(o.final_at) << "\n";
   out << "polls        " << o.poll_count << " (last " << shown(o.last_poll_at) << ")  failure streak " << o.failure_streak
       << "\n";

@@ -19,7 +19,13 @@ int report(const Error& error);
 
 // JSON for --json output (never contains secrets). One object per order.
 [[nodiscard]] std::string order_json(const orders::Order& order, int indent = 2);
-[[nodiscard]] std::string orders_json(const std::vector<orders::Order>& orders);
+// A page of `list`: {"orders": [...], "next_cursor": "…" or null when this is the last page}.
+[[nodiscard]] std::string orders_page_json(const std::vector<orders::Order>& orders,
+                                           const std::optional<std::string>& next_cursor);
+// A command about one order that failed: its number, its state as recorded (null when it was not recorded), the
+// error and the exit code, and the order itself when it exists.
+[[nodiscard]] std::string failure_json(std::string_view out_recharge_no, const std::optional<orders::Order>& order,
+                                       const Error& error, int exit_code);
 [[nodiscard]] std::string order_detail_json(const orders::Order& order, const std::vector<orders::OrderEvent>& events,
                                             const std::vector<storage::NotificationRecord>& notifications,
                                             const std::vector<storage::FundReturnRecord>& returns);

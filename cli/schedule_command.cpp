@@ -4,11 +4,14 @@
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "engine/policy_planner.hpp"
+#include "core/utf8.hpp"
 #include "schedule/poll_policy.hpp"
+#include "wxpay/validation.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -27,20 +30,20 @@ std::string relative(TimePoint t, TimePoint origin) {
   return (d.count() < 0 ? "-" : "+") + format_duration(std::chrono::abs(d));
 }
 
-void print_plan(const std::vector<schedule::PlannedPoll>& plan, TimePoint origin, bool json) {
-  if (json) {
-    nlohmann::json arr = nlohmann::json::array();
-    for (const auto& p : plan) {
-      if (!schedule::is_scheduled(p)) {
-        arr.push_back({{"at", nullptr}, {"action", "none"}, {"reason", p.reason}});
-        continue;
-      }
-      arr.push_back({{"at", format_rfc3339(p.at)}, {"after", relative(p.at, origin)},
-                     {"action", schedule::to_string(p.action)}, {"reason", p.reason}});
+nlohmann::json plan_json(const std::vector<schedule::PlannedPoll>& plan, TimePoint origin) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto& p : plan) {
+    if (!schedule::is_scheduled(p)) {
+      arr.push_back({{"at", nullptr}, {"action", "none"}, {"reason", p.reason}});
+      continue;
     }
-    std::cout << arr.dump(2) << "\n";
-    return;
+    arr.push_back({{"at", format_rfc3339(p.at)}, {"after", relative(p.at, origin)},
+                   {"action", schedule::to_string(p.action)}, {"reason", p.reason}});
   }
+  return arr;
+}
+
+void print_plan(const std::vector<schedule::PlannedPoll>& plan, TimePoint origin) {
   char line[160];
   std::snprintf(line, sizeof line, "%4s  %-25s  %-12s  %-6s  %s\n", "#", "WHEN (Shanghai)", "AFTER", "ACTION", "REASON");
   std::cout << line;
@@ -48,17 +51,40 @@ void print_plan(const std::vector<schedule::PlannedPoll>& plan, TimePoint origin
   for (const auto& p : plan) {
     ++i;
     if (!schedule::is_scheduled(p)) {
-      std::cout << "      (no further polls) " << p.reason << "\n";
+      std::cout << "      (no further calls) " << p.reason << "\n";
       continue;
     }
     std::snprintf(line, sizeof line, "%4zu  %-25s  %-12s  %-6s  ", i, format_rfc3339(p.at).c_str(),
                   relative(p.at, origin).c_str(), std::string(schedule::to_string(p.action)).c_str());
     std::cout << line << p.reason << "\n";
   }
-  std::cout << plan.size() << " planned calls";
+  const auto calls = static_cast<std::size_t>(
+      std::count_if(plan.begin(), plan.end(), [](const auto& p) { return schedule::is_scheduled(p); }));
+  std::cout << calls << (calls == 1 ? " planned call" : " planned calls");
   if (!plan.empty() && plan.back().action == schedule::PollAction::close)
     std::cout << " (the close itself is a final query, the close call and a confirming query)";
   std::cout << "\n";
+}
+
+std::string channels_text(const std::vector<std::string>& channels) {
+  std::string s;
+  for (const auto& c : channels) s += (s.empty() ? "" : ",") + c;
+  return s.empty() ? "all" : s;
+}
+
+// A warning when the plan reaches days the holiday calendar does not cover (there, every weekday counts as a
+// working day and holidays are not known); nullopt when it is covered.
+std::optional<std::string> coverage_warning(const schedule::SettlementCalendar& calendar, TimePoint from,
+                                            const std::vector<schedule::PlannedPoll>& plan) {
+  TimePoint last = from;
+  for (const auto& p : plan)
+    if (schedule::is_scheduled(p)) last = std::max(last, p.at);
+  const auto days = static_cast<int>(std::chrono::ceil<std::chrono::days>(last - from).count()) + 1;
+  const auto gap = calendar.first_uncovered(from, days);
+  if (!gap) return std::nullopt;
+  return "the holiday calendar does not cover " + format_utc(TimePoint{std::chrono::sys_days{*gap}}).substr(0, 10) +
+         ", which this plan reaches: there every weekday counts as a working day and no holiday is known; drop "
+         "that year's holiday-cn JSON into /etc/recharged/calendar";
 }
 
 struct Policy {
@@ -67,12 +93,12 @@ struct Policy {
 };
 
 Result<Policy> load_policy(const config::Config& cfg) {
-  RECHARGED_TRY(schedule::PollPolicyConfig policy, engine::policy_config(cfg.schedule));
   RECHARGED_TRY(schedule::SettlementCalendar cal, schedule::SettlementCalendar::load(cfg.calendar.dirs));
-  return Policy{std::move(policy), std::move(cal)};
+  return Policy{cfg.schedule, std::move(cal)};
 }
 
 int explain(Context& ctx, const std::string& no, std::size_t max_polls) {
+  if (auto ok = wxpay::validate_out_recharge_no(no); !ok) return report(ok.error());
   auto policy = load_policy(ctx.config);
   if (!policy) return report(policy.error());
   auto order = ctx.store->find(no);
@@ -82,20 +108,40 @@ int explain(Context& ctx, const std::string& no, std::size_t max_polls) {
   if (!events) return report(events.error());
   const auto& o = **order;
   const TimePoint origin = o.applied_at.value_or(o.created_at);
-  if (!ctx.options.json) {
-    std::cout << "order " << o.out_recharge_no << "  " << orders::to_string(o.state) << "  channels "
-              << (o.channels.empty() ? "all" : [&] { std::string s; for (const auto& c : o.channels) s += (s.empty() ? "" : ",") + c; return s; }())
-              << "  accepted " << (o.applied_at ? format_rfc3339(*o.applied_at) : "-") << "  close after "
-              << format_rfc3339(o.close_after) << "\n\ncalls made\n";
+  const TimePoint now = ctx.clock->now();
+  const auto plan =
+      schedule::plan_until_close(o, std::max(now, o.last_poll_at.value_or(now)), policy->calendar, policy->cfg, max_polls);
+  const auto warning = coverage_warning(policy->calendar, now, plan);
+  if (ctx.options.json) {
+    nlohmann::json made = nlohmann::json::array();
     for (const auto& e : *events)
       if (!e.endpoint.empty())
-        std::cout << "  " << format_rfc3339(e.at) << "  " << relative(e.at, origin) << "  " << e.endpoint << "  "
-                  << orders::to_string(e.source) << "  " << (e.error_code.empty() ? e.message : e.error_code) << "\n";
-    std::cout << "\ncalls planned (if nothing changes)\n";
+        made.push_back({{"at", format_rfc3339(e.at)}, {"after", relative(e.at, origin)}, {"endpoint", e.endpoint},
+                        {"source", orders::to_string(e.source)}, {"http_status", e.http_status},
+                        {"error_code", e.error_code}, {"request_id", e.request_id}, {"message", e.message}});
+    nlohmann::json out{{"out_recharge_no", o.out_recharge_no},
+                       {"state", orders::to_string(o.state)},
+                       {"channels", o.channels},
+                       {"accepted", o.applied_at ? nlohmann::json(format_rfc3339(*o.applied_at)) : nlohmann::json(nullptr)},
+                       {"close_after", format_rfc3339(o.close_after)},
+                       {"next_poll_at", o.next_poll_at ? nlohmann::json(format_rfc3339(*o.next_poll_at)) : nlohmann::json(nullptr)},
+                       {"next_poll_reason", o.next_poll_reason},
+                       {"calls_made", made},
+                       {"calls_planned", plan_json(plan, origin)},
+                       {"calendar_warning", warning ? nlohmann::json(*warning) : nlohmann::json(nullptr)}};
+    std::cout << out.dump(2) << "\n";
+    return k_exit_ok;
   }
-  const TimePoint now = ctx.clock->now();
-  print_plan(schedule::plan_until_close(o, std::max(now, o.last_poll_at.value_or(now)), policy->calendar, policy->cfg, max_polls),
-             origin, ctx.options.json);
+  std::cout << "order " << o.out_recharge_no << "  " << orders::to_string(o.state) << "  channels "
+            << channels_text(o.channels) << "  accepted " << (o.applied_at ? format_rfc3339(*o.applied_at) : "-")
+            << "  close after " << format_rfc3339(o.close_after) << "\n\ncalls made\n";
+  for (const auto& e : *events)
+    if (!e.endpoint.empty())
+      std::cout << "  " << format_rfc3339(e.at) << "  " << relative(e.at, origin) << "  " << e.endpoint << "  "
+                << orders::to_string(e.source) << "  " << (e.error_code.empty() ? e.message : e.error_code) << "\n";
+  std::cout << "\ncalls planned, if nothing changes\n";
+  print_plan(plan, origin);
+  if (warning) std::cerr << "recharged: warning: " << *warning << ".\n";
   return k_exit_ok;
 }
 
@@ -111,9 +157,10 @@ int simulate(const GlobalOptions& global, const SimulateArgs& a) {
   o.out_recharge_no = a.out_recharge_no;
   o.state = orders::OrderState::recharging;
   for (const auto& c : a.channels) {
-    if (!wxpay::parse<wxpay::RechargeChannel>(c))
+    const std::string name = to_upper_ascii(c);
+    if (!wxpay::parse<wxpay::RechargeChannel>(name))
       return report(Error::invalid("--channel", "The --channel '" + c + "' is unknown; use BANK_TRANSFER, QR_RECHARGE or ONLINE_BANK."));
-    o.channels.push_back(c);
+    o.channels.push_back(name);
   }
   const auto clock = make_clock(cfg->clock);
   TimePoint created = clock->now();
@@ -125,11 +172,21 @@ int simulate(const GlobalOptions& global, const SimulateArgs& a) {
   o.created_at = created;
   o.applied_at = created;
   o.close_after = schedule::stale_close_deadline(o, policy->calendar, policy->cfg);
-  if (!global.json)
-    std::cout << "hypothetical order accepted " << format_rfc3339(created) << ", channels "
-              << (o.channels.empty() ? std::string("all") : [&] { std::string s; for (const auto& c : o.channels) s += (s.empty() ? "" : ",") + c; return s; }())
-              << ", never paid; close after " << format_rfc3339(o.close_after) << "\n";
-  print_plan(schedule::plan_until_close(o, created, policy->calendar, policy->cfg, a.max_polls), created, global.json);
+  const auto plan = schedule::plan_until_close(o, created, policy->calendar, policy->cfg, a.max_polls);
+  const auto warning = coverage_warning(policy->calendar, created, plan);
+  if (global.json) {
+    nlohmann::json out{{"accepted", format_rfc3339(created)},
+                       {"channels", o.channels},
+                       {"close_after", format_rfc3339(o.close_after)},
+                       {"calls_planned", plan_json(plan, created)},
+                       {"calendar_warning", warning ? nlohmann::json(*warning) : nlohmann::json(nullptr)}};
+    std::cout << out.dump(2) << "\n";
+    return k_exit_ok;
+  }
+  std::cout << "hypothetical order accepted " << format_rfc3339(created) << ", channels " << channels_text(o.channels)
+            << ", never paid; close after " << format_rfc3339(o.close_after) << "\n";
+  print_plan(plan, created);
+  if (warning) std::cerr << "recharged: warning: " << *warning << ".\n";
   return k_exit_ok;
 }
 

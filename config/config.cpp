@@ -1,6 +1,7 @@
 #include "config/config.hpp"
 
 #include "core/file.hpp"
+#include "schedule/poll_policy_config.hpp"
 #include "wxpay/enums.hpp"
 #include "wxpay/validation.hpp"
 
@@ -13,10 +14,12 @@
 namespace recharged::config {
 namespace {
 
-// Thrown only inside this file; parse() turns it into an Error.
+// Thrown only inside this file; parse() turns it into an Error. `message` completes "<key> …", or is a whole
+// sentence of its own when `sentence` (the scheduler's own checks).
 struct Invalid {
   std::string key;
   std::string message;
+  bool sentence = false;
 };
 
 [[noreturn]] void fail(const std::string& key, std::string message) { throw Invalid{key, std::move(message)}; }
@@ -226,11 +229,33 @@ void read_limits(const toml::table& root, LimitsConfig& l) {
   l.batch_size = static_cast<int>(s.number("batch_size", 1, 10000).value_or(l.batch_size));
 }
 
+// [schedule]: each key onto the policy's documented defaults, then the knobs' relations — the same checks `run`
+// makes, so `check` passes exactly the files `run` accepts.
+void read_schedule(const toml::table& root, schedule::PollPolicyConfig& policy) {
+  const auto* node = root.get("schedule");
+  if (node == nullptr) return;
+  const auto* t = node->as_table();
+  if (t == nullptr) fail("schedule", "[schedule] must be a table");
+  for (const auto& [k, v] : *t) {
+    const std::string key = "schedule." + std::string(k.str());
+    std::string value;
+    if (const auto* s = v.as_string()) value = s->get();
+    else if (const auto* i = v.as_integer()) value = std::to_string(i->get());
+    else if (const auto* f = v.as_floating_point()) value = std::to_string(f->get());
+    else fail(key, "must be a string or a number");
+    if (auto ok = schedule::set_poll_policy_option(policy, k.str(), value); !ok)
+      throw Invalid{key, ok.error().message, true};
+  }
+  if (auto ok = schedule::validate(policy); !ok) throw Invalid{"schedule." + ok.error().field, ok.error().message, true};
+}
+
 void read_misc(const toml::table& root, const std::filesystem::path& base, Config& c) {
-  Section db(root, "database", {"path", "busy_timeout"});
+  Section db(root, "database", {"path", "busy_timeout", "wal_stall_limit"});
   if (auto p = db.text("path")) c.database.path = resolve_path(base, *p);
   c.database.busy_timeout =
       db.duration("busy_timeout", Millis{0}, std::chrono::minutes{10}).value_or(c.database.busy_timeout);
+  c.database.wal_stall_limit =
+      db.duration("wal_stall_limit", Millis{1'000}, std::chrono::hours{24}).value_or(c.database.wal_stall_limit);
 
   Section cal(root, "calendar", {"dirs"});
   if (cal.present() && cal.table()->get("dirs") != nullptr) {
@@ -251,19 +276,7 @@ void read_misc(const toml::table& root, const std::filesystem::path& base, Confi
     c.clock.real_origin = when("real_origin");
   }
 
-  if (const auto* node = root.get("schedule")) {
-    const auto* t = node->as_table();
-    if (t == nullptr) fail("schedule", "[schedule] must be a table");
-    for (const auto& [k, v] : *t) {
-      std::string value;
-      if (const auto* s = v.as_string()) value = s->get();
-      else if (const auto* i = v.as_integer()) value = std::to_string(i->get());
-      else if (const auto* f = v.as_floating_point()) value = std::to_string(f->get());
-      else if (const auto* b = v.as_boolean()) value = b->get() ? "true" : "false";
-      else fail("schedule." + std::string(k.str()), "must be a string, number or boolean");
-      c.schedule.push_back({std::string(k.str()), value});
-    }
-  }
+  read_schedule(root, c.schedule);
 }
 
 void check_sections(const toml::table& root) {
@@ -311,6 +324,7 @@ Result<Config> parse(std::string_view text, const std::filesystem::path& origin)
     read_limits(root, c.limits);
     read_misc(root, base, c);
   } catch (const Invalid& e) {
+    if (e.sentence) return Error::invalid(e.key, "Config " + origin.string() + ": " + e.key + ": " + e.message);
     return Error::invalid(e.key, "Config " + origin.string() + ": " + e.key + " " + e.message + ".");
   } catch (const toml::parse_error& e) {
     const auto& where = e.source().begin;

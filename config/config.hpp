@@ -3,6 +3,7 @@
 #include "core/result.hpp"
 #include "core/time.hpp"
 #include "http/url.hpp"
+#include "schedule/poll_policy_config.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -43,6 +44,7 @@ struct PlatformConfig {
 struct DatabaseConfig {
   std::filesystem::path path = "/var/lib/recharged/recharged.db";
   Millis busy_timeout{5'000};
+  Millis wal_stall_limit{10 * 60'000}; // the daemon reports a WAL it could not checkpoint for this long
 };
 
 // Defaults for `recharged apply`; each can be overridden on the command line.
@@ -99,13 +101,6 @@ struct ClockConfig {
   TimePoint real_origin{};
 };
 
-// Scheduler knobs as written in [schedule]; applied onto the policy's documented defaults by
-// config/schedule_settings.hpp. Kept as (key, text) so this header does not depend on the scheduler.
-struct ScheduleEntry {
-  std::string key;
-  std::string value;
-};
-
 struct Config {
   std::filesystem::path source;
   MerchantConfig merchant;
@@ -118,7 +113,7 @@ struct Config {
   LimitsConfig limits;
   CalendarConfig calendar;
   ClockConfig clock;
-  std::vector<ScheduleEntry> schedule;
+  schedule::PollPolicyConfig schedule; // [schedule] onto the policy's defaults, validated
 };
 
 // Loads and validates a config file. Every error names the key ("platform.base_url"), the value (secrets

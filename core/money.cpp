@@ -1,5 +1,7 @@
 #include "core/money.hpp"
 
+#include "core/utf8.hpp"
+
 namespace recharged {
 namespace {
 
@@ -19,6 +21,9 @@ Result<Fen> parse_amount(std::string_view text, std::string_view field) {
     return Error::invalid(std::string(field), "The " + std::string(field) + " '" + shown + "' is invalid: " +
                                                   std::string(rule) + ".");
   };
+  if (has_fullwidth_ascii(text))
+    return bad("it is typed with full-width characters (as a Chinese input method writes ５００．００); type the digits "
+               "and the decimal point in half-width ASCII: 500.00");
   std::string_view s = text;
   bool in_fen = false;
   bool in_yuan = false;

@@ -29,4 +29,23 @@ std::optional<Utf8Info> inspect_utf8(std::string_view text) noexcept {
   return info;
 }
 
+std::string to_upper_ascii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return out;
+}
+
+bool has_fullwidth_ascii(std::string_view text) noexcept {
+  // U+FF01–U+FF5E is EF BC 81–EF BC BF, then EF BD 80–EF BD 9E in UTF-8.
+  for (std::size_t i = 0; i + 2 < text.size(); ++i) {
+    const auto a = static_cast<unsigned char>(text[i]);
+    const auto b = static_cast<unsigned char>(text[i + 1]);
+    const auto c = static_cast<unsigned char>(text[i + 2]);
+    if (a != 0xEF) continue;
+    if ((b == 0xBC && c >= 0x81 && c <= 0xBF) || (b == 0xBD && c >= 0x80 && c <= 0x9E)) return true;
+  }
+  return false;
+}
+
 } // namespace recharged

@@ -17,10 +17,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (config.error().message.empty()) __builtin_trap(); // every refusal says why
     return 0;
   }
-  if (auto policy = engine::make_policy_planner(config->schedule, fuzz::fixture().calendar); policy) {
+  {
+    const auto policy = engine::make_policy_planner(config->schedule, fuzz::fixture().calendar);
     const orders::Order order = fuzz::canonical_order(orders::OrderState::recharging);
-    (void)(*policy)->next(order, fuzz::fixture().now);
-    (void)(*policy)->close_deadline(order);
+    (void)policy->next(order, fuzz::fixture().now);
+    (void)policy->close_deadline(order);
   }
   (void)config->merchant.private_key_file.resolve();
   (void)config->merchant.apiv3_key_file.resolve();

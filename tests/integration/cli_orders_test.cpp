@@ -90,7 +90,9 @@ TEST_CASE("list filters by state, sub-merchant, creation time and limit, newest 
     const auto r = rig.cli(args);
     INFO(r.err);
     REQUIRE(r.status.exited(0));
-    return numbers(json::parse(r.out));
+    const json page = json::parse(r.out);
+    CHECK(page.contains("next_cursor"));
+    return numbers(page["orders"]);
   };
   using V = std::vector<std::string>;
   CHECK(list({}) == V{"CLILIST4", "CLILIST3", "CLILIST2", "CLILIST1"});
@@ -159,15 +161,19 @@ TEST_CASE("close closes an open order, show then says CLOSED, and a second close
   CHECK(rig.platform().counters().queries == calls.queries);
 }
 
-TEST_CASE("close of a paid order records SUCCESS and does not close it") {
+TEST_CASE("close of a paid order records SUCCESS, does not close it, and exits 11 so a script cannot mistake it") {
   Rig rig;
   apply_order(rig, "CLIPAID1");
   pay_now(rig, "CLIPAID1");
   const auto r = rig.cli({"close", "CLIPAID1", "--json"});
   INFO(r.err);
-  CHECK(r.status.exited(0));
+  CHECK(r.status.exited(11));
   CHECK(json::parse(r.out)["state"] == "SUCCESS");
+  CHECK(r.err.find("not closed: it is paid") != std::string::npos);
   CHECK(rig.truth("CLIPAID1").closes == 0);
+  const auto again = rig.cli({"close", "CLIPAID1"}); // already final: the same answer
+  CHECK(again.status.exited(11));
+  CHECK(again.err.find("already before this command") != std::string::npos);
 }
 
 TEST_CASE("show, sync and close of an unknown order exit 7 and say so") {

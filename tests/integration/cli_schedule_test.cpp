@@ -12,13 +12,15 @@ using json = nlohmann::json;
 
 namespace {
 
+// The planned calls of a `schedule … --json` answer.
 json parse_out(const RunResult& r) {
   INFO(r.err);
   REQUIRE(r.status.exited(0));
   const json doc = json::parse(r.out, nullptr, false);
-  REQUIRE(doc.is_array());
-  REQUIRE_FALSE(doc.empty());
-  return doc;
+  REQUIRE(doc.is_object());
+  REQUIRE(doc["calls_planned"].is_array());
+  REQUIRE_FALSE(doc["calls_planned"].empty());
+  return doc["calls_planned"];
 }
 
 schedule::SettlementCalendar shipped_calendar() {

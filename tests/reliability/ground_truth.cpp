@@ -78,7 +78,7 @@ DatabaseSnapshot read_database(const std::filesystem::path& path) {
     storage::OrderStore store(*db);
     storage::ListFilter all;
     all.limit = 10'000'000;
-    snap.orders = must(store.list(all), "list orders");
+    snap.orders = must(store.list(all), "list orders").orders;
     std::reverse(snap.orders.begin(), snap.orders.end());
     for (const auto& order : snap.orders) snap.events.push_back(must(store.events(order.id), "read events"));
     snap.integrity = must(db->integrity_check(), "integrity_check");

@@ -147,18 +147,34 @@ TEST_CASE("a missing config file is reported with its path and the --config hint
   CHECK(r.error().message.find("--config") != std::string::npos);
 }
 
-TEST_CASE("[schedule] entries are kept for the policy and [clock] builds shared virtual time") {
+TEST_CASE("[schedule] keys set the policy over its defaults and [clock] builds shared virtual time") {
   auto c = parse_text(std::string(k_minimal) +
                       "[schedule]\ndense_interval = \"1m\"\ndecay_ratio = 0.3\n"
                       "[clock]\nspeed = 60\nvirtual_origin = \"2026-11-23T01:00:00Z\"\nreal_origin = \"2026-11-23T09:00:00+08:00\"\n");
   REQUIRE(c.ok());
-  REQUIRE(c->schedule.size() == 2);
-  std::map<std::string, std::string> entries;
-  for (const auto& e : c->schedule) entries[e.key] = e.value;
-  CHECK(entries["dense_interval"] == "1m");
-  CHECK(std::stod(entries["decay_ratio"]) == doctest::Approx(0.3));
+  CHECK(c->schedule.dense_interval == std::chrono::minutes{1});
+  CHECK(c->schedule.decay_ratio == doctest::Approx(0.3));
+  CHECK(c->schedule.bank_interval == schedule::PollPolicyConfig{}.bank_interval); // not given: the default
   CHECK(c->clock.speed == 60.0);
   CHECK(format_utc(c->clock.real_origin) == "2026-11-23T01:00:00.000Z");
+}
+
+TEST_CASE("a [schedule] that run would refuse is refused by the config itself, naming the key and the rule") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"dense_interval = \"5 minutes\"", "schedule.dense_interval"},
+      {"dense_intervall = \"5m\"", "schedule.dense_intervall"},
+      {"decay_ratio = 11", "schedule.decay_ratio"},
+      {"jitter_ratio = \"0.9\"", "schedule.jitter_ratio"},
+      {"stale_close_age = \"6d\"\nclose_latest_age = \"8d\"", "schedule.close_latest_age"},
+      {"dense_interval = true", "schedule.dense_interval"},
+  };
+  for (const auto& [line, key] : cases) {
+    auto c = parse_text(std::string(k_minimal) + "[schedule]\n" + line + "\n");
+    REQUIRE_MESSAGE(!c.ok(), line);
+    CHECK(c.error().kind == ErrorKind::invalid_input);
+    CHECK_MESSAGE(c.error().field == key, c.error().field);
+    CHECK_MESSAGE(c.error().message.find(key) != std::string::npos, c.error().message);
+  }
 }
 
 TEST_CASE("the example config parses and documents every scheduler knob with its real default") {

@@ -61,3 +61,14 @@ TEST_CASE("the largest and smallest int64 amounts format without overflow") {
   CHECK(format_yuan(std::numeric_limits<Fen>::min()) == "-92233720368547758.08");
   CHECK(format_yuan(80'000'000'000) == "800000000.00"); // 8亿元, above INT32_MAX fen
 }
+
+TEST_CASE("an amount typed with full-width characters is refused with a message naming that, not the unit") {
+  for (const char* text : {"５００．００", "５００.00", "500．00", "５００００fen"}) {
+    auto r = parse_amount(text, "--amount");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().field == "--amount");
+    CHECK_MESSAGE(r.error().message.find("full-width") != std::string::npos, r.error().message);
+    CHECK(r.error().message.find("500.00") != std::string::npos);
+  }
+  CHECK(parse_amount("500元", "--amount").value() == 50'000); // the CJK unit itself is fine
+}

@@ -63,3 +63,18 @@ TEST_CASE("an embedded NUL is valid UTF-8 and counts as a character") {
   REQUIRE(info);
   CHECK(info->code_points == 3);
 }
+
+TEST_CASE("full-width ASCII forms are recognised at both ends of their range, and nothing else is") {
+  CHECK(has_fullwidth_ascii("！"));        // U+FF01
+  CHECK(has_fullwidth_ascii("～"));        // U+FF5E
+  CHECK(has_fullwidth_ascii("amount ５")); // U+FF15
+  CHECK_FALSE(has_fullwidth_ascii("500.00元"));
+  CHECK_FALSE(has_fullwidth_ascii("｟"));  // U+FF5F: past the ASCII forms
+  CHECK_FALSE(has_fullwidth_ascii("\xEF\xBC"));
+}
+
+TEST_CASE("to_upper_ascii changes a-z only, whatever the bytes around them") {
+  CHECK(to_upper_ascii("recharging") == "RECHARGING");
+  CHECK(to_upper_ascii("Suspect_1") == "SUSPECT_1");
+  CHECK(to_upper_ascii("\xC3\xA9x\xFF") == "\xC3\xA9X\xFF");
+}

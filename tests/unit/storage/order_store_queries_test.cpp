@@ -150,29 +150,51 @@ TEST_CASE("list filters by state, sub-merchant and creation time, newest first, 
   f.reach(a2, OrderState::success);
   f.reach(b2, OrderState::suspect);
 
-  CHECK(numbers(f.store.list({}).value()) == std::vector<std::string>{"B2", "B1", "A2", "A1"});
+  CHECK(numbers(f.store.list({}).value().orders) == std::vector<std::string>{"B2", "B1", "A2", "A1"});
   ListFilter by_state;
   by_state.states = {OrderState::success, OrderState::suspect};
-  CHECK(numbers(f.store.list(by_state).value()) == std::vector<std::string>{"B2", "A2"});
+  CHECK(numbers(f.store.list(by_state).value().orders) == std::vector<std::string>{"B2", "A2"});
   ListFilter by_merchant;
   by_merchant.sub_mchid = "1900000001";
-  CHECK(numbers(f.store.list(by_merchant).value()) == std::vector<std::string>{"A2", "A1"});
+  CHECK(numbers(f.store.list(by_merchant).value().orders) == std::vector<std::string>{"A2", "A1"});
   ListFilter window;
   window.created_since = k_t0 + 1h; // inclusive
   window.created_until = k_t0 + 3h; // exclusive
-  CHECK(numbers(f.store.list(window).value()) == std::vector<std::string>{"B1", "A2"});
+  CHECK(numbers(f.store.list(window).value().orders) == std::vector<std::string>{"B1", "A2"});
   ListFilter combined = window;
   combined.states = {OrderState::new_order};
   combined.sub_mchid = "1900000002";
-  CHECK(numbers(f.store.list(combined).value()) == std::vector<std::string>{"B1"});
+  CHECK(numbers(f.store.list(combined).value().orders) == std::vector<std::string>{"B1"});
   ListFilter limited;
   limited.limit = 3;
-  CHECK(numbers(f.store.list(limited).value()) == std::vector<std::string>{"B2", "B1", "A2"});
+  CHECK(numbers(f.store.list(limited).value().orders) == std::vector<std::string>{"B2", "B1", "A2"});
+  CHECK(f.store.list(limited).value().next.has_value());
   limited.limit = 0;
-  CHECK(f.store.list(limited).value().empty());
+  CHECK(f.store.list(limited).value().orders.empty());
   ListFilter nobody;
   nobody.sub_mchid = "1900000003";
-  CHECK(f.store.list(nobody).value().empty());
+  CHECK(f.store.list(nobody).value().orders.empty());
+}
+
+TEST_CASE("list pages through every order exactly once with the cursor, also across equal creation times") {
+  StoreFixture f;
+  for (int i = 0; i < 7; ++i) scheduled(f, "P" + std::to_string(i), std::nullopt, k_t0 + (i / 3) * 1h);
+  std::vector<std::string> seen;
+  ListFilter page;
+  page.limit = 2;
+  for (int pages = 0; pages < 10; ++pages) {
+    const auto got = f.store.list(page).value();
+    for (const auto& n : numbers(got.orders)) seen.push_back(n);
+    if (!got.next) break;
+    const auto text = format_cursor(*got.next);
+    page.after = parse_cursor(text, "--after").value();
+  }
+  CHECK(seen == std::vector<std::string>{"P6", "P5", "P4", "P3", "P2", "P1", "P0"});
+  for (const char* bad : {"", "2026-11-23T02:00:00Z", "2026-11-23T02:00:00Z~", "x~1", "2026-11-23T02:00:00Z~1a"}) {
+    auto parsed = parse_cursor(bad, "--after");
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(parsed.error().field == "--after");
+  }
 }
 
 TEST_CASE("counts reports every state, the due orders, the oldest open order and the next due time") {
