@@ -50,7 +50,7 @@ void check_evidence(const orders::Order& o, const orders::OrderEvent& e, std::ve
   if (view->recharge_state.text != name(*e.new_state))
     out.push_back(who + " moves to " + name(*e.new_state) + " on evidence saying " + view->recharge_state.text);
   if (view->out_recharge_no != o.out_recharge_no || view->sub_mchid != o.sub_mchid ||
-      view->recharge_amount.amount != o.amount)
+      (view->recharge_amount.amount && *view->recharge_amount.amount != o.amount))
     out.push_back(who + " rests on evidence about another order, sub-merchant or amount");
 }
 

@@ -299,3 +299,19 @@ TEST_CASE("a notification verifies and decrypts by the rules alone: RSA over TS\
   CHECK(order["recharge_channel"] == "ONLINE_BANK");
   CHECK(order["remark"] == "备注");
 }
+
+TEST_CASE("notification resources take the configured answer shapes too") {
+  test::SandboxFixtureOptions options;
+  options.faults.omit_fields = {"recharge_amount.amount"};
+  options.faults.extra_fields = 1;
+  options.faults.account_type_as = "FEES";
+  NotifyRig rig(options);
+  rig.apply("RC1");
+  rig.pay("RC1", RechargeChannel::qr_recharge);
+  REQUIRE(eventually([&] { return rig.receiver.count() == 1; }));
+  auto order = wxpay::decode_mch_deposit(rig.open(0).plaintext);
+  REQUIRE(order.ok());
+  CHECK_FALSE(order->recharge_amount.amount.has_value());
+  CHECK(order->account_type.text == "FEES");
+  CHECK(rig.open(0).plaintext.find("sandbox_unlisted_order") != std::string::npos);
+}
