@@ -6,6 +6,7 @@
 // Authorization so the body and the order book are reached.
 
 #include "sandbox/apply_rules.hpp"
+#include "sandbox/endpoints.hpp"
 #include "sandbox/faults.hpp"
 #include "sandbox/payer_model.hpp"
 #include "sandbox/platform.hpp"
