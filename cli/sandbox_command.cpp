@@ -247,6 +247,36 @@ void register_sandbox_command(CLI::App& app, Action& selected) {
   add_fault_option(cmd, args, "--fault-notify-probe", "notify_probe_signature",
                    "Share of notification deliveries with a probe signature");
   add_fault_option(cmd, args, "--frequency-limit", "frequency_limit", "Requests per second per endpoint before 429 (0 = none)");
+  add_fault_option(cmd, args, "--answer-omit-optional", "omit_optional",
+                   "Share of order answers and notifications without any optional field (amount and currency included)");
+  add_fault_option(cmd, args, "--answer-omit-fields", "omit_fields",
+                   "Optional fields always left out, e.g. recharge_amount.amount,success_time");
+  add_fault_option(cmd, args, "--answer-extra-fields", "extra_fields", "Share of answers with fields the pages do not list");
+  add_fault_option(cmd, args, "--answer-nulls", "null_fields", "Share of answers with absent optional fields as null");
+  add_fault_option(cmd, args, "--answer-odd-times", "odd_times", "Share of answers with optional times not in RFC 3339");
+  add_fault_option(cmd, args, "--answer-close-time-on-success", "close_time_on_success",
+                   "Share of SUCCESS answers that carry close_time too (as the official samples do)");
+  add_fault_option(cmd, args, "--answer-account-type", "account_type_as",
+                   "Report this account_type in every answer (e.g. the older BASIC or FEES)");
+  add_fault_option(cmd, args, "--answer-recharge-scene", "recharge_scene_as",
+                   "Report this recharge_scene in every answer (e.g. ECOMMERCE_BANK_TRANSFER, NORMAL_BANK_TRANSFER)");
+  add_fault_option(cmd, args, "--error", "error",
+                   "Answer this error of the pages' tables (param_error, invalid_request, sign_error, system_error, "
+                   "no_account, over_limit, duplicate, no_auth, no_auth_punished, no_auth_controlled, not_found, "
+                   "frequency_limited)");
+  add_fault_option(cmd, args, "--error-rate", "error_rate", "Share of requests that get --error (default 1)");
+  add_fault_option(cmd, args, "--error-endpoint", "error_endpoint", "Where --error strikes: apply, query, close or all");
+  add_fault_option(cmd, args, "--no-auth", "no_auth",
+                   "Sub-merchants answered 403 NO_AUTH, e.g. 1900000102:no_auth_punished,1900000103");
+  cmd->add_option_function<std::vector<std::string>>(
+      "--fault",
+      [args](const std::vector<std::string>& items) {
+        for (const auto& item : items) {
+          const auto eq = item.find('=');
+          args->faults.emplace_back(item.substr(0, eq), eq == std::string::npos ? std::string() : item.substr(eq + 1));
+        }
+      },
+      "Any fault setting as KEY=VALUE (the names of GET /sandbox/faults); repeatable");
   cmd->callback([&selected, args] { selected = [args] { return run_sandbox(*args); }; });
 }
 

@@ -26,7 +26,10 @@ struct Decision {
 // Decides what a verified platform view of an order means for our record: the funds-safety gate (the
 // sub-merchant, order number, recharge id, amount, currency and account type must match ours, else SUSPECT)
 // and the lifecycle rules (terminal states never move; a contradiction only raises an alert; an unknown
-// recharge_state is kept as text and moves nothing). Pure: same inputs, same decision.
+// recharge_state is kept as text and moves nothing). recharge_amount's members are optional (选填): an absent
+// currency is CNY; a SUCCESS without an amount is accepted on the identifiers alone when our recorded
+// recharge_id matches (else SUSPECT). The reason names a missing amount and any unreadable optional fields
+// with their text (README, "Funds-safety gate"). Pure: same inputs, same decision.
 [[nodiscard]] Decision reconcile(const Order& local, const wxpay::MchDeposit& platform);
 
 } // namespace recharged::orders

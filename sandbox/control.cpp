@@ -2,7 +2,7 @@
 
 #include "sandbox/notifier.hpp"
 #include "sandbox/server.hpp"
-#include "wxpay/codec.hpp"
+#include "sandbox/wire.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -26,7 +26,7 @@ http::Response problem(int status, std::string code, std::string message) {
 bool loopback(const std::string& addr) { return addr.starts_with("127.") || addr == "::1" || addr == "::ffff:127.0.0.1"; }
 
 json payment_json(const Payment& p) {
-  json j{{"channel", wxpay::to_string(p.channel)},
+  json j{{"channel", to_string(p.channel)},
          {"paid_at", format_rfc3339(p.paid_at)},
          {"lands_at", format_rfc3339(p.lands_at)},
          {"amount", p.amount}};
@@ -36,7 +36,7 @@ json payment_json(const Payment& p) {
 
 json truth_object(const OrderTruth& t) {
   json j;
-  j["order"] = json::parse(wxpay::encode(t.deposit));
+  j["order"] = json::parse(write_order(t.deposit));
   j["notify_url"] = t.notify_url.value_or("");
   j["remark"] = t.remark.value_or("");
   j["applied_at"] = format_rfc3339(t.applied_at);
@@ -47,7 +47,7 @@ json truth_object(const OrderTruth& t) {
   j["plan"] = json::array();
   for (const auto& p : t.plan.payments) j["plan"].push_back(payment_json(p));
   j["fund_returns"] = json::array();
-  for (const auto& f : t.returns) j["fund_returns"].push_back(json::parse(wxpay::encode(f)));
+  for (const auto& f : t.returns) j["fund_returns"].push_back(json::parse(write_fund_returned(f)));
   return j;
 }
 
@@ -94,7 +94,7 @@ json deliveries_json(const Notifier* notifier) {
 
 Result<PayRequest> pay_request(const http::ServerRequest& r) {
   PayRequest p;
-  const auto channel = wxpay::parse<wxpay::RechargeChannel>(r.query_param("channel").value_or("QR_RECHARGE"));
+  const auto channel = parse_channel(r.query_param("channel").value_or("QR_RECHARGE"));
   if (!channel) return Error::invalid("channel", "channel must be QR_RECHARGE, BANK_TRANSFER or ONLINE_BANK.");
   p.channel = *channel;
   const auto settle = r.query_param("settle").value_or("realistic");
@@ -144,7 +144,7 @@ void register_control_routes(http::Server& server, Platform& platform, FaultInje
     const auto state = r.query_param("state");
     json list = json::array();
     for (const auto& t : platform.orders())
-      if (!state || t.deposit.recharge_state.text == *state) list.push_back(truth_object(t));
+      if (!state || to_string(t.deposit.recharge_state) == *state) list.push_back(truth_object(t));
     return json_answer(200, json{{"orders", list}});
   }));
   server.route(Method::get, order, guarded([&platform](const http::ServerRequest& r) {

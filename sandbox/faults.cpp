@@ -1,6 +1,8 @@
 #include "sandbox/faults.hpp"
 
+#include "sandbox/model.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -58,6 +60,93 @@ Status set_limit(int& slot, std::string_view key, std::string_view value) {
   return {};
 }
 
+// "a,b,c" → {"a","b","c"}; "" and "none" → {}.
+std::vector<std::string> split_list(std::string_view value) {
+  std::vector<std::string> out;
+  if (value.empty() || value == "none") return out;
+  while (true) {
+    const auto comma = value.find(',');
+    out.emplace_back(value.substr(0, comma));
+    if (comma == std::string_view::npos) return out;
+    value.remove_prefix(comma + 1);
+  }
+}
+
+std::string join_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
+  return out;
+}
+
+Status set_omit_fields(std::vector<std::string>& slot, std::string_view key, std::string_view value) {
+  const auto& known = optional_order_fields();
+  std::vector<std::string> fields = split_list(value);
+  for (const auto& f : fields)
+    if (std::find(known.begin(), known.end(), f) == known.end())
+      return bad_value(key, value, "'" + f.substr(0, 40) + "' is not an optional field of an order answer (" + join_list(known) + ")");
+  slot = std::move(fields);
+  return {};
+}
+
+Status set_error(std::optional<NamedError>& slot, std::string_view key, std::string_view value) {
+  if (value.empty() || value == "none") {
+    slot.reset();
+    return {};
+  }
+  const auto e = parse_named_error(value);
+  if (!e) {
+    std::string names;
+    for (const auto n : all_named_errors()) names += (names.empty() ? "" : ", ") + std::string(to_string(n));
+    return bad_value(key, value, "it must be none or one of " + names);
+  }
+  slot = *e;
+  return {};
+}
+
+Status set_endpoint(std::string& slot, std::string_view key, std::string_view value) {
+  if (value != "all" && value != "apply" && value != "query" && value != "close")
+    return bad_value(key, value, "it must be apply, query, close or all");
+  slot = std::string(value);
+  return {};
+}
+
+Status set_enum_text(std::string& slot, std::string_view key, std::string_view value, bool (*known)(std::string_view)) {
+  if (value == "none") value = "";
+  if (!value.empty() && !known(value)) return bad_value(key, value, "it is not a value the pages list for this field");
+  slot = std::string(value);
+  return {};
+}
+
+bool account_type_text(std::string_view v) { return parse_account_type(v).has_value() || is_legacy_account_type(v); }
+bool scene_text(std::string_view v) { return parse_scene(v).has_value() || is_legacy_scene(v); }
+
+// "1900000102:no_auth_controlled,1900000103" (the wording defaults to no_auth).
+Status set_no_auth(std::map<std::string, NamedError>& slot, std::string_view key, std::string_view value) {
+  std::map<std::string, NamedError> out;
+  for (const auto& item : split_list(value)) {
+    const auto colon = item.find(':');
+    const std::string sub = item.substr(0, colon);
+    NamedError wording = NamedError::no_auth;
+    if (colon != std::string::npos) {
+      const auto e = parse_named_error(item.substr(colon + 1));
+      if (!e || (*e != NamedError::no_auth && *e != NamedError::no_auth_punished && *e != NamedError::no_auth_controlled))
+        return bad_value(key, value, "the wording after ':' must be no_auth, no_auth_punished or no_auth_controlled");
+      wording = *e;
+    }
+    if (sub.empty() || sub.size() > 32 || !std::all_of(sub.begin(), sub.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return bad_value(key, value, "each entry is a sub_mchid of digits, optionally followed by ':' and a wording");
+    out[sub] = wording;
+  }
+  slot = std::move(out);
+  return {};
+}
+
+std::string describe_no_auth(const std::map<std::string, NamedError>& m) {
+  std::string out;
+  for (const auto& [sub, wording] : m) out += (out.empty() ? "" : ",") + sub + ":" + std::string(to_string(wording));
+  return out;
+}
+
 } // namespace
 
 Status set_fault(FaultConfig& c, std::string_view key, std::string_view value) {
@@ -73,10 +162,24 @@ Status set_fault(FaultConfig& c, std::string_view key, std::string_view value) {
   if (key == "notify_bad_signature") return set_rate(c.notify_bad_signature, key, value);
   if (key == "notify_probe_signature") return set_rate(c.notify_probe_signature, key, value);
   if (key == "frequency_limit") return set_limit(c.frequency_limit, key, value);
+  if (key == "omit_optional") return set_rate(c.omit_optional, key, value);
+  if (key == "omit_fields") return set_omit_fields(c.omit_fields, key, value);
+  if (key == "extra_fields") return set_rate(c.extra_fields, key, value);
+  if (key == "null_fields") return set_rate(c.null_fields, key, value);
+  if (key == "odd_times") return set_rate(c.odd_times, key, value);
+  if (key == "close_time_on_success") return set_rate(c.close_time_on_success, key, value);
+  if (key == "account_type_as") return set_enum_text(c.account_type_as, key, value, &account_type_text);
+  if (key == "recharge_scene_as") return set_enum_text(c.recharge_scene_as, key, value, &scene_text);
+  if (key == "error") return set_error(c.error, key, value);
+  if (key == "error_rate") return set_rate(c.error_rate, key, value);
+  if (key == "error_endpoint") return set_endpoint(c.error_endpoint, key, value);
+  if (key == "no_auth") return set_no_auth(c.no_auth, key, value);
   return Error::invalid("fault", "The fault setting '" + std::string(key.substr(0, 40)) +
                                      "' is unknown: use latency, latency_duration, server_error, rate_limited, "
                                      "reset, timeout, timeout_hold, bad_signature, probe_signature, "
-                                     "notify_bad_signature, notify_probe_signature or frequency_limit.");
+                                     "notify_bad_signature, notify_probe_signature, frequency_limit, omit_optional, "
+                                     "omit_fields, extra_fields, null_fields, odd_times, close_time_on_success, "
+                                     "account_type_as, recharge_scene_as, error, error_rate, error_endpoint or no_auth.");
 }
 
 std::map<std::string, std::string> describe(const FaultConfig& c) {
@@ -93,6 +196,18 @@ std::map<std::string, std::string> describe(const FaultConfig& c) {
       {"notify_bad_signature", number(c.notify_bad_signature)},
       {"notify_probe_signature", number(c.notify_probe_signature)},
       {"frequency_limit", std::to_string(c.frequency_limit)},
+      {"omit_optional", number(c.omit_optional)},
+      {"omit_fields", join_list(c.omit_fields)},
+      {"extra_fields", number(c.extra_fields)},
+      {"null_fields", number(c.null_fields)},
+      {"odd_times", number(c.odd_times)},
+      {"close_time_on_success", number(c.close_time_on_success)},
+      {"account_type_as", c.account_type_as},
+      {"recharge_scene_as", c.recharge_scene_as},
+      {"error", c.error ? std::string(to_string(*c.error)) : std::string("none")},
+      {"error_rate", number(c.error_rate)},
+      {"error_endpoint", c.error_endpoint},
+      {"no_auth", describe_no_auth(c.no_auth)},
   };
 }
 
@@ -150,6 +265,40 @@ bool FaultInjector::over_limit(std::string_view endpoint, std::chrono::steady_cl
   if (window.size() >= static_cast<std::size_t>(config_.frequency_limit)) return true;
   window.push_back(now);
   return false;
+}
+
+} // namespace recharged::sandbox
+
+namespace recharged::sandbox {
+
+AnswerShape FaultInjector::shape() {
+  std::lock_guard lock(mu_);
+  // A rate of 0 draws nothing, so adding shapes to a seeded run leaves its other decisions as they were.
+  auto draw = [this](double rate) { return rate > 0 && rng_.uniform() < rate; };
+  AnswerShape s;
+  s.omit_optional = draw(config_.omit_optional);
+  s.omit = config_.omit_fields;
+  s.extra_fields = draw(config_.extra_fields);
+  s.null_fields = draw(config_.null_fields);
+  s.odd_times = draw(config_.odd_times);
+  s.close_time_on_success = draw(config_.close_time_on_success);
+  s.account_type_as = config_.account_type_as;
+  s.recharge_scene_as = config_.recharge_scene_as;
+  return s;
+}
+
+std::optional<PlatformError> FaultInjector::forced_error(std::string_view endpoint) {
+  std::lock_guard lock(mu_);
+  if (!config_.error || (config_.error_endpoint != "all" && config_.error_endpoint != endpoint)) return std::nullopt;
+  if (config_.error_rate < 1 && !(rng_.uniform() < config_.error_rate)) return std::nullopt;
+  return platform_error(*config_.error);
+}
+
+std::optional<PlatformError> FaultInjector::no_auth(std::string_view sub_mchid) const {
+  std::lock_guard lock(mu_);
+  const auto it = config_.no_auth.find(std::string(sub_mchid));
+  if (it == config_.no_auth.end()) return std::nullopt;
+  return platform_error(it->second);
 }
 
 } // namespace recharged::sandbox

@@ -2,6 +2,8 @@
 
 #include "core/result.hpp"
 #include "core/time.hpp"
+#include "sandbox/answer_shape.hpp"
+#include "sandbox/outcome.hpp"
 #include "sandbox/rng.hpp"
 
 #include <chrono>
@@ -9,6 +11,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,6 +35,24 @@ struct FaultConfig {
   double notify_bad_signature = 0;   // the same two for notification deliveries
   double notify_probe_signature = 0;
   int frequency_limit = 0;      // requests per second per endpoint (real time) before 429; 0 = no limit
+
+  // Answer shapes the pages allow (AnswerShape), as shares of query/close answers and notification resources.
+  double omit_optional = 0;          // every optional field left out, recharge_amount's members included
+  std::vector<std::string> omit_fields; // these optional fields always left out (optional_order_fields())
+  double extra_fields = 0;           // fields the pages do not list, at every level
+  double null_fields = 0;            // absent optional fields written as null
+  double odd_times = 0;              // optional times not in RFC 3339
+  double close_time_on_success = 0;  // close_time on SUCCESS orders, as the official samples have it
+  std::string account_type_as;       // every answer reports this account_type (e.g. the older BASIC)
+  std::string recharge_scene_as;     // every answer reports this recharge_scene (e.g. ECOMMERCE_BANK_TRANSFER)
+
+  // Errors of the pages' tables. `error` answers a share `error_rate` of the authenticated requests to
+  // `error_endpoint` (apply, query, close or all) before the platform acts on them.
+  std::optional<NamedError> error;
+  double error_rate = 1;
+  std::string error_endpoint = "all";
+  // Sub-merchants answered 403 NO_AUTH on every endpoint, with the chosen NO_AUTH wording.
+  std::map<std::string, NamedError> no_auth;
 };
 
 enum class FaultKind { none, server_error, rate_limited, reset, timeout, bad_signature, probe_signature };
@@ -43,7 +64,9 @@ struct FaultDecision {
 };
 
 // Sets one FaultConfig field by its flag-style name ("server_error", "latency_duration", "frequency_limit",
-// …) from text ("0.1", "300ms", "5"); errors name the key and the rule.
+// "omit_fields", "error", "no_auth", …) from text ("0.1", "300ms", "5", "recharge_amount.amount,success_time",
+// "no_auth_punished", "1900000102:no_auth_controlled,1900000103"; "" or "none" clears a name or list);
+// errors name the key and the rule.
 [[nodiscard]] Status set_fault(FaultConfig& config, std::string_view key, std::string_view value);
 // Every field by the names set_fault() takes, with its value in the same spelling.
 [[nodiscard]] std::map<std::string, std::string> describe(const FaultConfig& config);
@@ -63,6 +86,12 @@ public:
   // Records one request to `endpoint` at `now` (a steady clock) and says whether it exceeds the limit of
   // frequency_limit requests within any one second.
   [[nodiscard]] bool over_limit(std::string_view endpoint, std::chrono::steady_clock::time_point now);
+  // Draws the shape of one order answer or notification resource.
+  [[nodiscard]] AnswerShape shape();
+  // Draws whether an authenticated request to `endpoint` gets the configured `error` instead of an answer.
+  [[nodiscard]] std::optional<PlatformError> forced_error(std::string_view endpoint);
+  // The 403 NO_AUTH answer for a sub-merchant configured in `no_auth`, if it is one.
+  [[nodiscard]] std::optional<PlatformError> no_auth(std::string_view sub_mchid) const;
 
 private:
   mutable std::mutex mu_;

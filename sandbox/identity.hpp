@@ -29,8 +29,10 @@ struct MerchantIdentity {
 // One line of the sandbox's event log ("event=… key=value …"); may be empty (no logging). Must be thread-safe.
 using LogSink = std::function<void(const std::string& line)>;
 
-// Adds the Wechatpay-* signature headers for `body` at `now`, spoiled as `fault` asks: bad_signature changes
-// one character of a valid signature; probe_signature prefixes it with WECHATPAY/SIGNTEST/.
+// Adds the Wechatpay-Timestamp, -Nonce, -Serial (the public key id), -Signature and -Signature-Type headers:
+// SHA256withRSA (PKCS#1 v1.5) with the platform key over "TIMESTAMP\nNONCE\nBODY\n", Base64. Spoiled as
+// `fault` asks: bad_signature changes one character of a valid signature; probe_signature prefixes it with
+// WECHATPAY/SIGNTEST/ (docs/PROTOCOL.md, "Signatures").
 void sign_answer(const PlatformIdentity& identity, std::string_view body, TimePoint now, FaultKind fault,
                  http::Headers& out);
 

@@ -1,8 +1,9 @@
 #include "sandbox/notifier.hpp"
 
+#include "crypto/aes_gcm.hpp"
+#include "crypto/base64.hpp"
 #include "logging/event_line.hpp"
-#include "wxpay/codec.hpp"
-#include "wxpay/notification.hpp"
+#include "sandbox/wire.hpp"
 
 #include <algorithm>
 
@@ -50,8 +51,8 @@ std::string compact_time(TimePoint t) {
 }
 
 std::string_view summary_of(std::string_view type) {
-  if (type == wxpay::k_event_success) return "充值成功";
-  if (type == wxpay::k_event_closed) return "充值关闭";
+  if (type == "RECHARGE.SUCCESS") return "充值成功";
+  if (type == "RECHARGE.CLOSED") return "充值关闭";
   return "充值资金退回";
 }
 
@@ -74,22 +75,26 @@ Delivery Notifier::build(const PlatformEvent& event, std::string_view type) {
   d.url = target_url(*event.notify_url, config_.notify_target);
   d.created = event.at;
   d.next_attempt = event.at;
-  d.plaintext = event.fund_returned ? wxpay::encode(*event.fund_returned) : wxpay::encode(event.deposit);
-  wxpay::Notification n;
+  const AnswerShape shape = faults_.shape();
+  d.plaintext = event.fund_returned ? write_fund_returned(*event.fund_returned, shape)
+                                    : write_order(event.deposit, shape, event.remark);
+  NotificationEnvelope n;
   n.id = "EV-" + compact_time(event.at) + std::to_string(100000 + (sequence_++ % 900000));
   n.create_time = event.at;
   n.event_type = d.event_type;
-  n.resource_type = "encrypt-resource";
   n.summary = std::string(summary_of(type));
-  auto sealed = wxpay::seal_resource(identity_.apiv3_key, "recharge", d.plaintext, rng_.alnum(12), "recharge");
+  // AEAD_AES_256_GCM under the APIv3 key: 12-character nonce, associated_data "recharge", ciphertext || tag.
+  n.nonce = rng_.alnum(12);
+  n.associated_data = "recharge";
+  auto sealed = crypto::aead_aes_256_gcm_seal(identity_.apiv3_key, n.nonce, n.associated_data, d.plaintext);
   if (!sealed) {
     d.state = DeliveryState::given_up;
     d.last_error = sealed.error().message;
   } else {
-    n.resource = std::move(*sealed);
+    n.ciphertext = crypto::base64_encode(*sealed);
   }
   d.id = n.id;
-  d.body = wxpay::encode(n);
+  d.body = write_notification(n);
   return d;
 }
 

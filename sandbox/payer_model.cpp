@@ -1,5 +1,6 @@
 #include "sandbox/payer_model.hpp"
 
+#include "sandbox/apply_rules.hpp"
 #include "sandbox/rng.hpp"
 
 #include <algorithm>
@@ -10,9 +11,6 @@
 namespace recharged::sandbox {
 namespace {
 
-using wxpay::RechargeChannel;
-
-constexpr Fen k_qr_limit = 5'000'000; // 扫码充值5万元
 constexpr Millis k_min_settle{3'000};
 constexpr Millis k_max_delay = std::chrono::hours{24 * 60};
 

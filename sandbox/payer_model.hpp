@@ -4,7 +4,7 @@
 #include "core/result.hpp"
 #include "core/time.hpp"
 #include "schedule/settlement_calendar.hpp"
-#include "wxpay/enums.hpp"
+#include "sandbox/model.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -58,7 +58,7 @@ struct PayerDetails {
 
 // One payment attempt by the payer.
 struct Payment {
-  wxpay::RechargeChannel channel = wxpay::RechargeChannel::qr_recharge;
+  RechargeChannel channel = RechargeChannel::qr_recharge;
   TimePoint paid_at;   // the payer scans or sends the transfer
   TimePoint lands_at;  // the money reaches the platform (settlement rules applied)
   Fen amount = 0;      // what was actually paid (differs from the order when returned for a wrong amount)
@@ -78,7 +78,7 @@ struct OrderFacts {
   std::string sub_mchid;
   std::string recharge_id;
   Fen amount = 0;
-  std::vector<wxpay::RechargeChannel> channels; // empty = all three
+  std::vector<RechargeChannel> channels; // empty = all three
   TimePoint applied_at;
   TimePoint expires_at; // nobody pays after the link expired
 };
@@ -97,14 +97,14 @@ public:
 
   [[nodiscard]] PayerPlan plan(const OrderFacts& order) const;
   // A payment made at `paid_at` through `channel` that lands by the settlement rules (for "pay now").
-  [[nodiscard]] Payment payment(const OrderFacts& order, wxpay::RechargeChannel channel, TimePoint paid_at) const;
+  [[nodiscard]] Payment payment(const OrderFacts& order, RechargeChannel channel, TimePoint paid_at) const;
   // When money sent at `paid_at` lands: QR/online banking after `need`; a bank transfer after `need` of
   // open interbank time, so a transfer sent while the system is closed waits for it to reopen.
-  [[nodiscard]] TimePoint lands_at(wxpay::RechargeChannel channel, TimePoint paid_at, Millis need) const;
+  [[nodiscard]] TimePoint lands_at(RechargeChannel channel, TimePoint paid_at, Millis need) const;
   [[nodiscard]] const PayerMix& mix() const noexcept { return mix_; }
 
 private:
-  [[nodiscard]] PayerDetails details(const OrderFacts& order, wxpay::RechargeChannel channel, std::string_view salt) const;
+  [[nodiscard]] PayerDetails details(const OrderFacts& order, RechargeChannel channel, std::string_view salt) const;
 
   PayerMix mix_;
   std::uint64_t seed_;

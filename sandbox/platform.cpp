@@ -1,15 +1,11 @@
 #include "sandbox/platform.hpp"
 
 #include "sandbox/apply_rules.hpp"
-#include "wxpay/validation.hpp"
 
 #include <algorithm>
 #include <cstdio>
 
 namespace recharged::sandbox {
-
-using wxpay::RechargeChannel;
-using wxpay::RechargeState;
 
 std::string_view to_string(EventKind k) noexcept {
   switch (k) {
@@ -35,17 +31,17 @@ std::optional<std::string_view> notification_type(EventKind k) noexcept {
 }
 
 struct Platform::Order {
-  wxpay::MchDeposit deposit;
+  MchDeposit deposit;
   std::optional<std::string> notify_url;
   std::optional<std::string> remark;
   OrderFacts facts;
   PayerPlan plan;
   std::uint64_t generation = 0; // bumped when pay_now() replaces the plan: older due entries are void
-  std::vector<wxpay::FundReturned> returns;
+  std::vector<FundReturned> returns;
   std::uint64_t queries = 0;
   std::uint64_t closes = 0;
 
-  [[nodiscard]] RechargeState state() const { return deposit.recharge_state.value; }
+  [[nodiscard]] RechargeState state() const { return deposit.recharge_state; }
 };
 
 namespace {
@@ -63,13 +59,7 @@ std::string padded(std::uint64_t n, int width) {
   return s.size() < static_cast<std::size_t>(width) ? std::string(static_cast<std::size_t>(width) - s.size(), '0') + s : s;
 }
 
-std::vector<RechargeChannel> channel_values(const std::vector<wxpay::Known<RechargeChannel>>& list) {
-  std::vector<RechargeChannel> out;
-  for (const auto& c : list) out.push_back(c.value);
-  return out;
-}
-
-PlatformError not_found() { return PlatformError::make(404, "NOT_FOUND", std::string(k_msg_not_found)); }
+PlatformError not_found() { return platform_error(NamedError::not_found); }
 
 } // namespace
 
@@ -107,25 +97,24 @@ const Platform::Order* Platform::find_locked(std::string_view out_recharge_no) c
 
 std::string Platform::next_recharge_id(TimePoint at) { return "100" + yyyymmdd(at) + padded(next_id_++, 10); }
 
-Outcome<wxpay::ApplyResponse> Platform::apply(const wxpay::ApplyRequest& r) {
-  return locked([&]() -> Outcome<wxpay::ApplyResponse> {
+Outcome<ApplyResponse> Platform::apply(const ApplyRequest& r) {
+  return locked([&]() -> Outcome<ApplyResponse> {
     ++counters_.apply_calls;
-    if (wxpay::validate_out_recharge_no(r.out_recharge_no).ok()) ++apply_counts_[r.out_recharge_no];
+    if (valid_out_recharge_no(r.out_recharge_no)) ++apply_counts_[r.out_recharge_no];
     if (auto refused = check_apply(r, config_.sub_mchids)) return std::move(*refused);
     if (find_locked(r.out_recharge_no) != nullptr) {
       ++counters_.duplicate_applies;
-      return PlatformError::make(400, "INVALID_REQUEST", std::string(k_msg_duplicate));
+      return platform_error(NamedError::duplicate);
     }
     const Order& order = create_locked(r, clock_.now());
-    const wxpay::MchDeposit& d = order.deposit;
-    return wxpay::ApplyResponse{d.recharge_id, d.out_recharge_no,
-                                config_.recharge_url_base + "?recharge_id=" + d.recharge_id};
+    const MchDeposit& d = order.deposit;
+    return ApplyResponse{d.recharge_id, d.out_recharge_no, config_.recharge_url_base + "?recharge_id=" + d.recharge_id};
   });
 }
 
-Platform::Order& Platform::create_locked(const wxpay::ApplyRequest& r, TimePoint now) {
+Platform::Order& Platform::create_locked(const ApplyRequest& r, TimePoint now) {
   auto order = std::make_unique<Order>();
-  wxpay::MchDeposit& d = order->deposit;
+  MchDeposit& d = order->deposit;
   d.sp_mchid = config_.sp_mchid;
   d.sub_mchid = r.sub_mchid;
   d.recharge_id = next_recharge_id(now);
@@ -140,7 +129,7 @@ Platform::Order& Platform::create_locked(const wxpay::ApplyRequest& r, TimePoint
   order->notify_url = r.notify_url;
   order->remark = r.remark;
   order->facts = OrderFacts{r.out_recharge_no, r.sub_mchid, d.recharge_id, r.recharge_amount.amount,
-                            channel_values(r.available_recharge_channels), now, now + config_.link_ttl};
+                            r.available_recharge_channels, now, now + config_.link_ttl};
   if (config_.payers == Payers::simulated) order->plan = payers_.plan(order->facts);
   Order& placed = *order;
   orders_.emplace(r.out_recharge_no, std::move(order));
@@ -153,8 +142,8 @@ Platform::Order& Platform::create_locked(const wxpay::ApplyRequest& r, TimePoint
   return placed;
 }
 
-Outcome<wxpay::MchDeposit> Platform::query(std::string_view sub_mchid, std::string_view out_recharge_no) {
-  return locked([&]() -> Outcome<wxpay::MchDeposit> {
+Outcome<MchDeposit> Platform::query(std::string_view sub_mchid, std::string_view out_recharge_no) {
+  return locked([&]() -> Outcome<MchDeposit> {
     ++counters_.queries;
     if (auto refused = check_order_ref(sub_mchid, out_recharge_no)) return std::move(*refused);
     Order* order = find_locked(out_recharge_no);
@@ -164,15 +153,13 @@ Outcome<wxpay::MchDeposit> Platform::query(std::string_view sub_mchid, std::stri
   });
 }
 
-Outcome<wxpay::MchDeposit> Platform::close(std::string_view sub_mchid, std::string_view out_recharge_no) {
-  return locked([&]() -> Outcome<wxpay::MchDeposit> {
+Outcome<MchDeposit> Platform::close(std::string_view sub_mchid, std::string_view out_recharge_no) {
+  return locked([&]() -> Outcome<MchDeposit> {
     ++counters_.closes;
     if (auto refused = check_order_ref(sub_mchid, out_recharge_no)) return std::move(*refused);
     Order* order = find_locked(out_recharge_no);
     if (order == nullptr || order->deposit.sub_mchid != sub_mchid) return not_found();
     ++order->closes;
-    if (order->state() == RechargeState::success)
-      return PlatformError::make(400, "INVALID_REQUEST", std::string(k_msg_close_success));
     if (order->state() == RechargeState::recharging) {
       const TimePoint now = clock_.now();
       close_locked(*order, now, k_desc_closed_by_merchant);
@@ -201,7 +188,7 @@ Outcome<OrderTruth> Platform::pay_now(std::string_view out_recharge_no, const Pa
     if (order == nullptr) return not_found();
     if (order->state() != RechargeState::recharging)
       return PlatformError::make(400, "INVALID_REQUEST",
-                                 "充值单状态为" + order->deposit.recharge_state.text + ",无法支付");
+                                 "充值单状态为" + std::string(to_string(order->state())) + ",无法支付");
     const TimePoint now = clock_.now();
     Payment p = payers_.payment(order->facts, request.channel, now);
     if (request.settlement == Settlement::immediate) p.lands_at = now;
@@ -304,24 +291,23 @@ void Platform::handle_land(Order& order, const Payment& p, TimePoint at) {
 }
 
 void Platform::credit(Order& order, const Payment& p, TimePoint at) {
-  wxpay::MchDeposit& d = order.deposit;
+  MchDeposit& d = order.deposit;
   d.recharge_state = RechargeState::success;
   d.recharge_state_desc = std::string(k_desc_success);
-  d.recharge_channel = wxpay::Known<RechargeChannel>(p.channel);
+  d.recharge_channel = p.channel;
   d.success_time = at;
   d.bank_transfer_info.reset();
   d.qr_recharge_info.reset();
   d.online_bank_recharge_info.reset();
   const PayerDetails& who = p.payer;
   if (p.channel == RechargeChannel::bank_transfer) {
-    d.bank_transfer_info = wxpay::BankTransferInfo{who.bill_no, who.memo, std::nullopt, who.bank_name,
-                                                   who.bank_card_tail, who.bank_account_name, std::nullopt};
+    d.bank_transfer_info = BankTransferInfo{who.bill_no, who.memo, std::nullopt, who.bank_name,
+                                            who.bank_card_tail, who.bank_account_name, std::nullopt};
   } else if (p.channel == RechargeChannel::online_bank) {
-    d.online_bank_recharge_info = wxpay::OnlineBankRechargeInfo{
-        who.bill_no, std::nullopt, who.bank_name, who.online_bank_type, who.bank_card_tail, who.bank_account_name,
-        std::nullopt};
+    d.online_bank_recharge_info = OnlineBankRechargeInfo{who.bill_no, std::nullopt, who.bank_name, who.online_bank_type,
+                                                         who.bank_card_tail, who.bank_account_name, std::nullopt};
   } else {
-    d.qr_recharge_info = wxpay::QrRechargeInfo{who.openid, who.employee_type};
+    d.qr_recharge_info = QrRechargeInfo{who.openid, who.employee_type};
   }
   --counters_.recharging;
   ++counters_.success;
@@ -330,29 +316,29 @@ void Platform::credit(Order& order, const Payment& p, TimePoint at) {
 
 void Platform::send_back(Order& order, const Payment& p, std::string reason, TimePoint at) {
   const PayerDetails& who = p.payer;
-  wxpay::FundReturned f;
+  FundReturned f;
   f.recharge_returned_id = "1017" + yyyymmdd(at) + padded(next_id_++, 14);
   f.sp_mchid = order.deposit.sp_mchid;
   f.sub_mchid = order.deposit.sub_mchid;
   f.out_recharge_no = order.deposit.out_recharge_no;
   f.recharge_id = order.deposit.recharge_id;
-  f.recharge_channel = wxpay::Known<RechargeChannel>(p.channel);
+  f.recharge_channel = p.channel;
   f.bank_name = who.bank_name;
   f.bank_card_tail = who.bank_card_tail;
   f.bank_account_name = who.bank_account_name;
   if (p.channel == RechargeChannel::bank_transfer) f.memo = who.memo;
   else f.online_bank_type = who.online_bank_type;
-  f.amount = wxpay::Amount{p.amount, "CNY"};
+  f.amount = Amount{p.amount, "CNY"};
   f.return_time = at;
   f.return_reason = reason;
-  wxpay::MchDeposit& d = order.deposit;
+  MchDeposit& d = order.deposit;
   if (order.state() == RechargeState::recharging) { // terminal answers never change
     if (p.channel == RechargeChannel::bank_transfer)
-      d.bank_transfer_info = wxpay::BankTransferInfo{who.bill_no, who.memo, reason, who.bank_name,
-                                                     who.bank_card_tail, who.bank_account_name, at};
+      d.bank_transfer_info = BankTransferInfo{who.bill_no, who.memo, reason, who.bank_name, who.bank_card_tail,
+                                              who.bank_account_name, at};
     else
-      d.online_bank_recharge_info = wxpay::OnlineBankRechargeInfo{
-          who.bill_no, reason, who.bank_name, who.online_bank_type, who.bank_card_tail, who.bank_account_name, at};
+      d.online_bank_recharge_info = OnlineBankRechargeInfo{who.bill_no, reason, who.bank_name, who.online_bank_type,
+                                                           who.bank_card_tail, who.bank_account_name, at};
   }
   order.returns.push_back(f);
   ++counters_.fund_returns;
@@ -368,14 +354,14 @@ void Platform::close_locked(Order& order, TimePoint at, std::string_view reason)
 }
 
 void Platform::emit_locked(EventKind kind, const Order& order, TimePoint at, std::optional<Payment> payment,
-                           std::optional<wxpay::FundReturned> returned) {
+                           std::optional<FundReturned> returned) {
   if (config_.events == EventQueue::drop) return;
   PlatformEvent e;
   e.kind = kind;
   e.at = at;
   e.notify_url = order.notify_url;
   e.deposit = order.deposit;
-  e.deposit.remark = order.remark;
+  e.remark = order.remark;
   e.payment = std::move(payment);
   e.fund_returned = std::move(returned);
   events_.push_back(std::move(e));

@@ -3,8 +3,8 @@
 #include "core/clock.hpp"
 #include "sandbox/outcome.hpp"
 #include "sandbox/payer_model.hpp"
+#include "sandbox/model.hpp"
 #include "schedule/settlement_calendar.hpp"
-#include "wxpay/models.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -53,8 +53,9 @@ struct PlatformEvent {
   EventKind kind = EventKind::applied;
   TimePoint at;
   std::optional<std::string> notify_url;            // from the apply; none = nobody to notify
-  wxpay::MchDeposit deposit;                         // the order after the event, with its remark
-  std::optional<wxpay::FundReturned> fund_returned;  // for `returned`
+  MchDeposit deposit;                                // the order after the event
+  std::optional<std::string> remark;                 // from the apply (notifications carry it)
+  std::optional<FundReturned> fund_returned;         // for `returned`
   std::optional<Payment> payment;                    // for paid, succeeded, returned, refunded
 };
 
@@ -62,20 +63,20 @@ struct PlatformEvent {
 enum class Settlement { realistic, immediate };
 
 struct PayRequest {
-  wxpay::RechargeChannel channel = wxpay::RechargeChannel::qr_recharge;
+  RechargeChannel channel = RechargeChannel::qr_recharge;
   Settlement settlement = Settlement::realistic;
   std::optional<std::string> return_reason; // set: the money will be sent back with this reason
 };
 
 // The ground truth of one order, for tests and the control endpoint.
 struct OrderTruth {
-  wxpay::MchDeposit deposit; // exactly what a query answers now
+  MchDeposit deposit;        // exactly what a query answers now (in the plain AnswerShape)
   std::optional<std::string> notify_url;
   std::optional<std::string> remark;
   TimePoint applied_at;
   TimePoint expires_at;
   PayerPlan plan;            // the payer's payments, past and pending
-  std::vector<wxpay::FundReturned> returns;
+  std::vector<FundReturned> returns;
   std::uint64_t applies = 0; // apply calls naming this out_recharge_no (1 = never applied twice)
   std::uint64_t queries = 0;
   std::uint64_t closes = 0;
@@ -104,9 +105,11 @@ public:
   Platform(const Platform&) = delete;
   Platform& operator=(const Platform&) = delete;
 
-  [[nodiscard]] Outcome<wxpay::ApplyResponse> apply(const wxpay::ApplyRequest& request);
-  [[nodiscard]] Outcome<wxpay::MchDeposit> query(std::string_view sub_mchid, std::string_view out_recharge_no);
-  [[nodiscard]] Outcome<wxpay::MchDeposit> close(std::string_view sub_mchid, std::string_view out_recharge_no);
+  [[nodiscard]] Outcome<ApplyResponse> apply(const ApplyRequest& request);
+  [[nodiscard]] Outcome<MchDeposit> query(std::string_view sub_mchid, std::string_view out_recharge_no);
+  // Closes a RECHARGING order; a CLOSED or SUCCESS order is answered as it is (200 with the order, as the
+  // close page documents: a payment that landed first stands).
+  [[nodiscard]] Outcome<MchDeposit> close(std::string_view sub_mchid, std::string_view out_recharge_no);
 
   // Processes everything due up to clock.now() and hands over the events queued since the last call.
   [[nodiscard]] std::vector<PlatformEvent> advance();
@@ -142,7 +145,7 @@ private:
   // Runs fn under the lock after bringing the book up to now; wakes the consumer afterwards if needed.
   template <class Fn>
   auto locked(Fn&& fn);
-  Order& create_locked(const wxpay::ApplyRequest& request, TimePoint now);
+  Order& create_locked(const ApplyRequest& request, TimePoint now);
   void process_due_locked(TimePoint now);
   void handle_land(Order& order, const Payment& p, TimePoint at);
   void credit(Order& order, const Payment& p, TimePoint at);
@@ -150,7 +153,7 @@ private:
   void close_locked(Order& order, TimePoint at, std::string_view reason);
   void schedule_plan_locked(Order& order, std::size_t from);
   void emit_locked(EventKind kind, const Order& order, TimePoint at, std::optional<Payment> payment = std::nullopt,
-                   std::optional<wxpay::FundReturned> returned = std::nullopt);
+                   std::optional<FundReturned> returned = std::nullopt);
   [[nodiscard]] Order* find_locked(std::string_view out_recharge_no);
   [[nodiscard]] const Order* find_locked(std::string_view out_recharge_no) const;
   [[nodiscard]] OrderTruth truth_locked(const Order& order) const;

@@ -19,17 +19,17 @@ std::string_view event_name(EventKind k) {
   return "sandbox_event";
 }
 
-std::string channels_text(const wxpay::MchDeposit& d) {
+std::string channels_text(const MchDeposit& d) {
   if (d.available_recharge_channels.empty()) return "ALL";
   std::string out;
-  for (const auto& c : d.available_recharge_channels) out += (out.empty() ? "" : ",") + c.text;
+  for (const auto c : d.available_recharge_channels) out += (out.empty() ? "" : ",") + std::string(to_string(c));
   return out;
 }
 
 } // namespace
 
 std::string describe(const PlatformEvent& e) {
-  const wxpay::MchDeposit& d = e.deposit;
+  const MchDeposit& d = e.deposit;
   logging::EventLine line(event_name(e.kind));
   line.kv("at", format_rfc3339(e.at)).kv("out_recharge_no", d.out_recharge_no).kv("sub_mchid", d.sub_mchid);
   switch (e.kind) {
@@ -40,11 +40,12 @@ std::string describe(const PlatformEvent& e) {
   case EventKind::succeeded:
   case EventKind::refunded:
     if (e.payment)
-      line.kv("channel", wxpay::to_string(e.payment->channel)).kv("lands_at", format_rfc3339(e.payment->lands_at));
+      line.kv("channel", to_string(e.payment->channel)).kv("lands_at", format_rfc3339(e.payment->lands_at));
     break;
   case EventKind::returned:
     if (e.fund_returned)
-      line.kv("channel", e.fund_returned->recharge_channel.text).kv("reason", e.fund_returned->return_reason.value_or(""));
+      line.kv("channel", to_string(e.fund_returned->recharge_channel))
+          .kv("reason", e.fund_returned->return_reason.value_or(""));
     break;
   case EventKind::closed:
   case EventKind::expired: line.kv("reason", d.recharge_state_desc.value_or("")); break;

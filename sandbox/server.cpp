@@ -4,8 +4,7 @@
 #include "sandbox/apply_rules.hpp"
 #include "sandbox/control.hpp"
 #include "sandbox/request_auth.hpp"
-#include "wxpay/api_client.hpp"
-#include "wxpay/codec.hpp"
+#include "sandbox/wire.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -29,23 +28,34 @@ std::string applied_order(const std::string& body) {
   return it != json.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
+// "code" and "message" of an error answer, for the log.
+std::pair<std::string, std::string> error_summary(const std::string& body) {
+  const auto json = nlohmann::json::parse(body, nullptr, false);
+  if (!json.is_object()) return {};
+  auto field = [&](const char* key) {
+    const auto it = json.find(key);
+    return it != json.end() && it->is_string() ? it->get<std::string>() : std::string{};
+  };
+  return {field("code"), field("message")};
+}
+
 } // namespace
 
-http::Response error_response(const PlatformError& error) { return json_response(error.status, wxpay::encode(error.body)); }
+http::Response error_response(const PlatformError& error) { return json_response(error.status, write_error(error.body)); }
 
 Server::Server(Platform& platform, FaultInjector& faults, PlatformIdentity platform_identity, MerchantIdentity merchant,
                const Notifier* notifier, LogSink log, std::size_t threads)
     : platform_(platform), faults_(faults), identity_(std::move(platform_identity)), merchant_(std::move(merchant)),
       log_(std::move(log)), http_(http::ServerOptions{64 * 1024, 5, 5, threads}) {
-  const std::string order = std::string(wxpay::k_order_path) + "([^/]+)";
-  http_.route(http::Method::post, std::string(wxpay::k_apply_path), [this](const http::ServerRequest& r) {
-    return serve(wxpay::Endpoint::apply, r, applied_order(r.body), [&] { return apply(r); });
+  const std::string order = std::string(k_order_route_prefix) + "([^/]+)";
+  http_.route(http::Method::post, std::string(k_apply_route), [this](const http::ServerRequest& r) {
+    return serve(Endpoint::apply, r, applied_order(r.body), [&] { return apply(r); });
   });
   http_.route(http::Method::get, order, [this](const http::ServerRequest& r) {
-    return serve(wxpay::Endpoint::query, r, r.path_params.at(0), [&] { return order_call(r, wxpay::Endpoint::query); });
+    return serve(Endpoint::query, r, r.path_params.at(0), [&] { return order_call(r, Endpoint::query); });
   });
   http_.route(http::Method::post, order + "/close", [this](const http::ServerRequest& r) {
-    return serve(wxpay::Endpoint::close, r, r.path_params.at(0), [&] { return order_call(r, wxpay::Endpoint::close); });
+    return serve(Endpoint::close, r, r.path_params.at(0), [&] { return order_call(r, Endpoint::close); });
   });
   register_control_routes(http_, platform_, faults_, notifier, [this] { return stats(); });
 }
@@ -70,22 +80,25 @@ std::vector<CallRecord> Server::calls(std::string_view out_recharge_no) const {
   return it == calls_.end() ? std::vector<CallRecord>{} : it->second;
 }
 
-http::Response Server::serve(wxpay::Endpoint endpoint, const http::ServerRequest& request, std::string out_recharge_no,
+http::Response Server::serve(Endpoint endpoint, const http::ServerRequest& request, std::string out_recharge_no,
                              const Body& body) {
   FaultKind fault = FaultKind::none;
   http::Response out;
-  if (faults_.over_limit(wxpay::to_string(endpoint), std::chrono::steady_clock::now())) {
-    out = error_response(PlatformError::make(429, "FREQUENCY_LIMITED", std::string(k_msg_frequency)));
+  if (faults_.over_limit(to_string(endpoint), std::chrono::steady_clock::now())) {
+    out = error_response(platform_error(NamedError::frequency_limited));
   } else {
     const FaultDecision decision = faults_.decide();
     fault = decision.kind;
     if (decision.latency.count() > 0) stop_.wait_for(decision.latency);
     if (fault == FaultKind::server_error) {
-      out = error_response(PlatformError::make(500, "SYSTEM_ERROR", std::string(k_msg_system)));
+      out = error_response(platform_error(NamedError::system_error));
     } else if (fault == FaultKind::rate_limited) {
-      out = error_response(PlatformError::make(429, "FREQUENCY_LIMITED", std::string(k_msg_frequency)));
-    } else if (auto refused = check_request(request, merchant_, identity_.public_key_id, platform_.clock().now())) {
+      out = error_response(platform_error(NamedError::frequency_limited));
+    } else if (auto refused = check_request(request, merchant_, identity_.public_key_id, platform_.clock().now(),
+                                            endpoint == Endpoint::close)) {
       out = error_response(*refused);
+    } else if (auto forced = faults_.forced_error(to_string(endpoint))) {
+      out = error_response(*forced);
     } else {
       out = body(); // reset and timeout faults strike after the platform acted
     }
@@ -95,7 +108,7 @@ http::Response Server::serve(wxpay::Endpoint endpoint, const http::ServerRequest
   return out;
 }
 
-void Server::finish(wxpay::Endpoint endpoint, const std::string& out_recharge_no, http::Response& out, FaultKind fault) {
+void Server::finish(Endpoint endpoint, const std::string& out_recharge_no, http::Response& out, FaultKind fault) {
   const int status = dropped(fault) ? 0 : out.status;
   if (dropped(fault)) {
     out = http::Response{};
@@ -107,36 +120,38 @@ void Server::finish(wxpay::Endpoint endpoint, const std::string& out_recharge_no
   }
   {
     std::lock_guard lock(mu_);
-    ++stats_.calls[std::string(wxpay::to_string(endpoint))][status];
+    ++stats_.calls[std::string(to_string(endpoint))][status];
     if (fault != FaultKind::none) ++stats_.faults[std::string(to_string(fault))];
     if (!out_recharge_no.empty())
-      calls_[out_recharge_no].push_back({platform_.clock().now(), std::string(wxpay::to_string(endpoint)), status,
+      calls_[out_recharge_no].push_back({platform_.clock().now(), std::string(to_string(endpoint)), status,
                                          dropped(fault) ? std::string{} : std::string(out.headers.get("Request-ID").value_or("")),
                                          std::string(to_string(fault))});
   }
   if (log_ && (fault != FaultKind::none || status < 200 || status >= 300)) {
     logging::EventLine line("sandbox_api_refused");
-    line.kv("endpoint", wxpay::to_string(endpoint)).kv("status", status).kv("fault", to_string(fault));
-    if (auto eb = wxpay::decode_error_body(out.body)) line.kv("code", eb->code).kv("message", eb->message);
+    line.kv("endpoint", to_string(endpoint)).kv("status", status).kv("fault", to_string(fault));
+    if (const auto [code, message] = error_summary(out.body); !code.empty()) line.kv("code", code).kv("message", message);
     log_(line.str());
   }
 }
 
 http::Response Server::apply(const http::ServerRequest& request) {
-  auto decoded = wxpay::decode_apply_request(request.body);
-  if (!decoded) return error_response(malformed_body(decoded.error().field, decoded.error().message));
-  auto outcome = platform_.apply(*decoded);
+  auto read = read_apply_request(request.body);
+  if (!read) return error_response(read.error());
+  if (auto denied = faults_.no_auth(read->sub_mchid)) return error_response(*denied);
+  auto outcome = platform_.apply(*read);
   if (!outcome) return error_response(outcome.error());
-  return json_response(200, wxpay::encode(*outcome));
+  return json_response(200, write_apply_response(*outcome, faults_.shape()));
 }
 
-http::Response Server::order_call(const http::ServerRequest& request, wxpay::Endpoint endpoint) {
+http::Response Server::order_call(const http::ServerRequest& request, Endpoint endpoint) {
   const std::string& no = request.path_params.at(0);
   const auto sub_mchid = request.query_param("sub_mchid");
-  if (!sub_mchid) return error_response(PlatformError::param("sub_mchid", "is required in the query string"));
-  auto outcome = endpoint == wxpay::Endpoint::close ? platform_.close(*sub_mchid, no) : platform_.query(*sub_mchid, no);
+  if (!sub_mchid) return error_response(PlatformError::param("sub_mchid", "is required in the query string", "query"));
+  if (auto denied = faults_.no_auth(*sub_mchid)) return error_response(*denied);
+  auto outcome = endpoint == Endpoint::close ? platform_.close(*sub_mchid, no) : platform_.query(*sub_mchid, no);
   if (!outcome) return error_response(outcome.error());
-  return json_response(200, wxpay::encode(*outcome));
+  return json_response(200, write_order(*outcome, faults_.shape()));
 }
 
 } // namespace recharged::sandbox

@@ -4,10 +4,10 @@
 #include "core/result.hpp"
 #include "core/stop_signal.hpp"
 #include "http/server.hpp"
+#include "sandbox/endpoints.hpp"
 #include "sandbox/faults.hpp"
 #include "sandbox/identity.hpp"
 #include "sandbox/platform.hpp"
-#include "wxpay/api_client.hpp"
 
 #include <cstdint>
 #include <map>
@@ -40,11 +40,13 @@ struct CallRecord {
   std::string fault;
 };
 
-// The simulated platform's HTTP front on loopback: the three recharge endpoints exactly as the seed pages
-// describe them (every request authenticated by check_request(), every answer — errors too — signed with
-// the platform key under PUB_KEY_ID_… and carrying a Request-ID), faults applied per request, and the
-// unsigned JSON control endpoints under /sandbox/ (see control.hpp). Thread-safe; everything passed in must
-// outlive it.
+// The simulated platform's HTTP front on loopback: the three recharge endpoints exactly as the pages describe
+// them (every request authenticated by check_request(), every answer — errors too — signed with the platform
+// key under PUB_KEY_ID_… and carrying a Request-ID), faults and answer shapes applied per request, and the
+// unsigned JSON control endpoints under /sandbox/ (see control.hpp). Per request, in order: the frequency
+// limit (429); the 500/429 faults; check_request(); the forced `error`; then the endpoint: the body or path
+// read as the pages require (PARAM_ERROR), a sub-merchant configured for NO_AUTH (403), and the platform's
+// answer. Thread-safe; everything passed in must outlive it.
 class Server {
 public:
   Server(Platform& platform, FaultInjector& faults, PlatformIdentity platform_identity, MerchantIdentity merchant,
@@ -64,11 +66,11 @@ public:
 
 private:
   using Body = std::function<http::Response()>;
-  http::Response serve(wxpay::Endpoint endpoint, const http::ServerRequest& request, std::string out_recharge_no,
+  http::Response serve(Endpoint endpoint, const http::ServerRequest& request, std::string out_recharge_no,
                        const Body& body);
   http::Response apply(const http::ServerRequest& request);
-  http::Response order_call(const http::ServerRequest& request, wxpay::Endpoint endpoint);
-  void finish(wxpay::Endpoint endpoint, const std::string& out_recharge_no, http::Response& response, FaultKind fault);
+  http::Response order_call(const http::ServerRequest& request, Endpoint endpoint);
+  void finish(Endpoint endpoint, const std::string& out_recharge_no, http::Response& response, FaultKind fault);
 
   Platform& platform_;
   FaultInjector& faults_;

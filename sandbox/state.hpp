@@ -52,9 +52,9 @@ struct ClockSection {
 // What the generated recharged config says besides the state files.
 struct ClientConfigOptions {
   std::string base_url;                 // "http://127.0.0.1:PORT"
-  std::string notify_url = "https://sandbox.recharged.invalid/wxpay/recharge-notify";
+  std::string notify_url = "https://sandbox.recharged.invalid/recharge-notify";
   std::string notify_listen = "127.0.0.1:8480";
-  std::string notify_path = "/wxpay/recharge-notify";
+  std::string notify_path = "/recharge-notify";
   std::optional<ClockSection> clock;    // set when the sandbox does not run on plain wall-clock time
   std::vector<std::filesystem::path> calendar_dirs; // written to [calendar] dirs when not empty
 };

@@ -98,7 +98,9 @@ Result<ApiClient::Raw> ApiClient::exchange(Endpoint endpoint, http::Method metho
   req.headers.add("Accept", "application/json");
   req.headers.add("User-Agent", user_agent_);
   if (const auto serial = keys_.preferred_serial(); !serial.empty()) req.headers.add("Wechatpay-Serial", serial);
-  if (!body.empty()) req.headers.add("Content-Type", "application/json");
+  // Every POST says application/json, the body-less close too (its official sample does; the signed fifth
+  // line stays empty and Content-Length is 0). GETs carry neither body nor Content-Type.
+  if (method == http::Method::post) req.headers.add("Content-Type", "application/json");
   req.body = std::move(body);
 
   const auto started = std::chrono::steady_clock::now();

@@ -26,25 +26,11 @@ const json* member(const json& obj, std::string_view key) {
   return it == obj.end() || it->is_null() ? nullptr : &*it;
 }
 
-std::optional<std::string> opt_string(const json& obj, std::string_view key, const std::string& path) {
+std::string req_string(const json& obj, std::string_view key, const std::string& path) {
   const json* v = member(obj, key);
-  if (v == nullptr) return std::nullopt;
+  if (v == nullptr) fail(join(path, key), "is required");
   if (!v->is_string()) fail(join(path, key), "must be a string");
   return v->get<std::string>();
-}
-
-std::string req_string(const json& obj, std::string_view key, const std::string& path) {
-  auto v = opt_string(obj, key, path);
-  if (!v) fail(join(path, key), "is required");
-  return std::move(*v);
-}
-
-std::optional<TimePoint> opt_time(const json& obj, std::string_view key, const std::string& path) {
-  auto text = opt_string(obj, key, path);
-  if (!text) return std::nullopt;
-  auto t = parse_rfc3339(*text);
-  if (!t) fail(join(path, key), "must be an RFC 3339 time such as 2026-11-23T17:30:00+08:00");
-  return *t;
 }
 
 template <class E>
@@ -52,44 +38,123 @@ Known<E> req_enum(const json& obj, std::string_view key, const std::string& path
   return Known<E>::from_text(req_string(obj, key, path));
 }
 
-template <class E>
-std::optional<Known<E>> opt_enum(const json& obj, std::string_view key, const std::string& path) {
-  auto text = opt_string(obj, key, path);
-  if (!text) return std::nullopt;
-  return Known<E>::from_text(std::move(*text));
-}
+// Reads the optional (选填) fields of one document. Absent and null are the same: absent. A value that is
+// present but unreadable (wrong type, a time that is not RFC 3339) fails the document in strict mode; in
+// lenient mode (platform answers) it is recorded in `unread` with its raw JSON and treated as absent.
+class Reader {
+public:
+  Reader() = default; // strict
+  explicit Reader(std::vector<UnreadField>& unread) : unread_(&unread) {}
 
-std::vector<Known<RechargeChannel>> channel_list(const json& obj, std::string_view key, const std::string& path) {
-  std::vector<Known<RechargeChannel>> out;
-  const json* v = member(obj, key);
-  if (v == nullptr) return out;
-  if (!v->is_array()) fail(join(path, key), "must be an array of strings");
-  for (const auto& item : *v) {
-    if (!item.is_string()) fail(join(path, key), "must contain only strings");
-    out.push_back(Known<RechargeChannel>::from_text(item.get<std::string>()));
+  std::optional<std::string> string(const json& obj, std::string_view key, const std::string& path) {
+    const json* v = member(obj, key);
+    if (v == nullptr) return std::nullopt;
+    if (!v->is_string()) {
+      unreadable(join(path, key), *v, "must be a string");
+      return std::nullopt;
+    }
+    return v->get<std::string>();
   }
-  return out;
-}
 
-const json* opt_object(const json& obj, std::string_view key, const std::string& path) {
-  const json* v = member(obj, key);
-  if (v != nullptr && !v->is_object()) fail(join(path, key), "must be an object");
-  return v;
-}
+  std::optional<TimePoint> time(const json& obj, std::string_view key, const std::string& path) {
+    const json* v = member(obj, key);
+    if (v == nullptr) return std::nullopt;
+    if (v->is_string())
+      if (auto t = parse_rfc3339(v->get_ref<const std::string&>())) return *t;
+    unreadable(join(path, key), *v, "must be an RFC 3339 time such as 2026-11-23T17:30:00+08:00");
+    return std::nullopt;
+  }
 
-Amount amount(const json& obj, std::string_view key, const std::string& path) {
-  const json* v = opt_object(obj, key, path);
-  if (v == nullptr) fail(join(path, key), "is required");
-  const std::string here = join(path, key);
-  const json* a = member(*v, "amount");
-  if (a == nullptr) fail(join(here, "amount"), "is required");
-  if (!a->is_number_integer()) fail(join(here, "amount"), "must be an integer number of fen");
+  template <class E>
+  std::optional<Known<E>> enumeration(const json& obj, std::string_view key, const std::string& path) {
+    auto text = string(obj, key, path);
+    if (!text) return std::nullopt;
+    return Known<E>::from_text(std::move(*text));
+  }
+
+  const json* object(const json& obj, std::string_view key, const std::string& path) {
+    const json* v = member(obj, key);
+    if (v == nullptr || v->is_object()) return v;
+    unreadable(join(path, key), *v, "must be an object");
+    return nullptr;
+  }
+
+  // Null items are skipped like absent fields; other non-strings are unreadable.
+  std::vector<Known<RechargeChannel>> channels(const json& obj, std::string_view key, const std::string& path) {
+    std::vector<Known<RechargeChannel>> out;
+    const json* v = member(obj, key);
+    if (v == nullptr) return out;
+    if (!v->is_array()) {
+      unreadable(join(path, key), *v, "must be an array of strings");
+      return out;
+    }
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      const json& item = (*v)[i];
+      if (item.is_null()) continue;
+      if (!item.is_string()) {
+        unreadable(join(path, key) + "[" + std::to_string(i) + "]", item, "must be a string");
+        continue;
+      }
+      out.push_back(Known<RechargeChannel>::from_text(item.get<std::string>()));
+    }
+    return out;
+  }
+
+private:
+  // Strict: fails. Lenient: notes the raw value; the caller then treats the field as absent.
+  void unreadable(const std::string& field, const json& value, std::string rule) {
+    if (unread_ == nullptr) fail(field, std::move(rule));
+    std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
+    if (text.size() > 200) {
+      std::size_t cut = 200;
+      while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+      text = text.substr(0, cut) + "…";
+    }
+    unread_->push_back(UnreadField{field, std::move(text)});
+  }
+
+  std::vector<UnreadField>* unread_ = nullptr;
+};
+
+// An integer number of fen that fits int64; nullopt when absent or null. Money is never guessed: a value
+// that is present but not such an integer fails the document, lenient or not.
+std::optional<Fen> fen(const json& obj, std::string_view key, const std::string& path) {
+  const json* a = member(obj, key);
+  if (a == nullptr) return std::nullopt;
+  if (!a->is_number_integer()) fail(join(path, key), "must be an integer number of fen");
   if (a->is_number_unsigned() && a->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<Fen>::max()))
-    fail(join(here, "amount"), "is out of range");
-  Amount out;
-  out.amount = a->get<Fen>();
-  out.currency = opt_string(*v, "currency", here).value_or("");
-  return out;
+    fail(join(path, key), "is out of range");
+  return a->get<Fen>();
+}
+
+std::optional<std::string> currency(const json& obj, std::string_view key, const std::string& path) {
+  const json* c = member(obj, key);
+  if (c == nullptr) return std::nullopt;
+  if (!c->is_string()) fail(join(path, key), "must be a string");
+  return c->get<std::string>();
+}
+
+const json& required_object(const json& obj, std::string_view key, const std::string& path) {
+  const json* v = member(obj, key);
+  if (v == nullptr) fail(join(path, key), "is required");
+  if (!v->is_object()) fail(join(path, key), "must be an object");
+  return *v;
+}
+
+// recharge_amount of a request: amount required, currency defaulting to ''.
+Amount request_amount(const json& obj, std::string_view key, const std::string& path) {
+  const json& v = required_object(obj, key, path);
+  const std::string here = join(path, key);
+  const auto a = fen(v, "amount", here);
+  if (!a) fail(join(here, "amount"), "is required");
+  return Amount{*a, currency(v, "currency", here).value_or("")};
+}
+
+// recharge_amount of an answer: the object is required, its members are optional.
+ReportedAmount reported_amount(const json& obj, std::string_view key, const std::string& path) {
+  const json& v = required_object(obj, key, path);
+  const std::string here = join(path, key);
+  return ReportedAmount{fen(v, "amount", here), currency(v, "currency", here)};
 }
 
 json parse_object(std::string_view text) {
@@ -123,6 +188,13 @@ void put(json& j, const char* key, const std::optional<TimePoint>& v) {
 }
 
 json amount_json(const Amount& a) { return json{{"amount", a.amount}, {"currency", a.currency}}; }
+
+json amount_json(const ReportedAmount& a) {
+  json j = json::object();
+  if (a.amount) j["amount"] = *a.amount;
+  if (a.currency) j["currency"] = *a.currency;
+  return j;
+}
 
 json channels_json(const std::vector<Known<RechargeChannel>>& list) {
   json arr = json::array();
@@ -253,15 +325,16 @@ std::string encode(const FundReturned& v) {
 Result<ApplyRequest> decode_apply_request(std::string_view text) {
   return guarded("apply request", [&] {
     const json j = parse_object(text);
+    Reader strict;
     ApplyRequest v;
     v.sub_mchid = req_string(j, "sub_mchid", "");
     v.out_recharge_no = req_string(j, "out_recharge_no", "");
     v.recharge_scene = req_enum<RechargeScene>(j, "recharge_scene", "");
     v.account_type = req_enum<AccountType>(j, "account_type", "");
-    v.recharge_amount = amount(j, "recharge_amount", "");
-    v.notify_url = opt_string(j, "notify_url", "");
-    v.available_recharge_channels = channel_list(j, "available_recharge_channels", "");
-    v.remark = opt_string(j, "remark", "");
+    v.recharge_amount = request_amount(j, "recharge_amount", "");
+    v.notify_url = strict.string(j, "notify_url", "");
+    v.available_recharge_channels = strict.channels(j, "available_recharge_channels", "");
+    v.remark = strict.string(j, "remark", "");
     return v;
   });
 }
@@ -277,44 +350,61 @@ Result<ApplyResponse> decode_apply_response(std::string_view text) {
   });
 }
 
+namespace {
+
+BankTransferInfo bank_transfer_info(Reader& in, const json& b) {
+  const std::string p = "bank_transfer_info";
+  BankTransferInfo v;
+  v.bill_no = in.string(b, "bill_no", p);
+  v.memo = in.string(b, "memo", p);
+  v.return_reason = in.string(b, "return_reason", p);
+  v.bank_name = in.string(b, "bank_name", p);
+  v.bank_card_tail = in.string(b, "bank_card_tail", p);
+  v.bank_account_name = in.string(b, "bank_account_name", p);
+  v.return_time = in.time(b, "return_time", p);
+  return v;
+}
+
+OnlineBankRechargeInfo online_bank_info(Reader& in, const json& b) {
+  const std::string p = "online_bank_recharge_info";
+  OnlineBankRechargeInfo v;
+  v.bill_no = in.string(b, "bill_no", p);
+  v.return_reason = in.string(b, "return_reason", p);
+  v.bank_name = in.string(b, "bank_name", p);
+  v.online_bank_type = in.string(b, "online_bank_type", p);
+  v.bank_card_tail = in.string(b, "bank_card_tail", p);
+  v.bank_account_name = in.string(b, "bank_account_name", p);
+  v.return_time = in.time(b, "return_time", p);
+  return v;
+}
+
+} // namespace
+
 Result<MchDeposit> decode_mch_deposit(std::string_view text) {
   return guarded("recharge order answer", [&] {
     const json j = parse_object(text);
     MchDeposit v;
+    Reader in(v.unread);
     v.sp_mchid = req_string(j, "sp_mchid", "");
     v.sub_mchid = req_string(j, "sub_mchid", "");
     v.recharge_id = req_string(j, "recharge_id", "");
     v.out_recharge_no = req_string(j, "out_recharge_no", "");
-    v.recharge_channel = opt_enum<RechargeChannel>(j, "recharge_channel", "");
+    v.recharge_channel = in.enumeration<RechargeChannel>(j, "recharge_channel", "");
     v.account_type = req_enum<AccountType>(j, "account_type", "");
     v.recharge_state = req_enum<RechargeState>(j, "recharge_state", "");
     v.recharge_scene = req_enum<RechargeScene>(j, "recharge_scene", "");
-    v.recharge_state_desc = opt_string(j, "recharge_state_desc", "");
-    v.recharge_amount = amount(j, "recharge_amount", "");
-    if (const json* b = opt_object(j, "bank_transfer_info", "")) {
-      const std::string p = "bank_transfer_info";
-      v.bank_transfer_info = BankTransferInfo{opt_string(*b, "bill_no", p),       opt_string(*b, "memo", p),
-                                              opt_string(*b, "return_reason", p), opt_string(*b, "bank_name", p),
-                                              opt_string(*b, "bank_card_tail", p), opt_string(*b, "bank_account_name", p),
-                                              opt_time(*b, "return_time", p)};
-    }
-    if (const json* q = opt_object(j, "qr_recharge_info", "")) {
-      v.qr_recharge_info = QrRechargeInfo{opt_string(*q, "openid", "qr_recharge_info"),
-                                          opt_string(*q, "employee_type", "qr_recharge_info")};
-    }
-    if (const json* b = opt_object(j, "online_bank_recharge_info", "")) {
-      const std::string p = "online_bank_recharge_info";
-      v.online_bank_recharge_info =
-          OnlineBankRechargeInfo{opt_string(*b, "bill_no", p),          opt_string(*b, "return_reason", p),
-                                 opt_string(*b, "bank_name", p),        opt_string(*b, "online_bank_type", p),
-                                 opt_string(*b, "bank_card_tail", p),   opt_string(*b, "bank_account_name", p),
-                                 opt_time(*b, "return_time", p)};
-    }
-    v.accept_time = opt_time(j, "accept_time", "");
-    v.success_time = opt_time(j, "success_time", "");
-    v.close_time = opt_time(j, "close_time", "");
-    v.available_recharge_channels = channel_list(j, "available_recharge_channels", "");
-    v.remark = opt_string(j, "remark", "");
+    v.recharge_state_desc = in.string(j, "recharge_state_desc", "");
+    v.recharge_amount = reported_amount(j, "recharge_amount", "");
+    if (const json* b = in.object(j, "bank_transfer_info", "")) v.bank_transfer_info = bank_transfer_info(in, *b);
+    if (const json* q = in.object(j, "qr_recharge_info", ""))
+      v.qr_recharge_info = QrRechargeInfo{in.string(*q, "openid", "qr_recharge_info"),
+                                          in.string(*q, "employee_type", "qr_recharge_info")};
+    if (const json* b = in.object(j, "online_bank_recharge_info", "")) v.online_bank_recharge_info = online_bank_info(in, *b);
+    v.accept_time = in.time(j, "accept_time", "");
+    v.success_time = in.time(j, "success_time", "");
+    v.close_time = in.time(j, "close_time", "");
+    v.available_recharge_channels = in.channels(j, "available_recharge_channels", "");
+    v.remark = in.string(j, "remark", "");
     return v;
   });
 }
@@ -324,7 +414,7 @@ Result<ErrorBody> decode_error_body(std::string_view text) {
     const json j = parse_object(text);
     ErrorBody v;
     v.code = req_string(j, "code", "");
-    v.message = opt_string(j, "message", "").value_or("");
+    if (const json* m = member(j, "message"); m != nullptr && m->is_string()) v.message = m->get<std::string>();
     if (const json* d = member(j, "detail"); d != nullptr && d->is_object()) {
       if (const json* f = member(*d, "field"); f != nullptr && f->is_string()) v.detail_field = f->get<std::string>();
       if (const json* i = member(*d, "issue"); i != nullptr && i->is_string()) v.detail_issue = i->get<std::string>();
@@ -336,19 +426,19 @@ Result<ErrorBody> decode_error_body(std::string_view text) {
 Result<Notification> decode_notification(std::string_view text) {
   return guarded("notification", [&] {
     const json j = parse_object(text);
+    Reader strict;
     Notification v;
     v.id = req_string(j, "id", "");
-    v.create_time = opt_time(j, "create_time", "");
+    v.create_time = strict.time(j, "create_time", "");
     v.event_type = req_string(j, "event_type", "");
-    v.resource_type = opt_string(j, "resource_type", "").value_or("");
-    v.summary = opt_string(j, "summary", "").value_or("");
-    const json* r = opt_object(j, "resource", "");
-    if (r == nullptr) fail("resource", "is required");
-    v.resource.original_type = opt_string(*r, "original_type", "resource").value_or("");
-    v.resource.algorithm = req_string(*r, "algorithm", "resource");
-    v.resource.ciphertext = req_string(*r, "ciphertext", "resource");
-    v.resource.associated_data = opt_string(*r, "associated_data", "resource").value_or("");
-    v.resource.nonce = req_string(*r, "nonce", "resource");
+    v.resource_type = strict.string(j, "resource_type", "").value_or("");
+    v.summary = strict.string(j, "summary", "").value_or("");
+    const json& r = required_object(j, "resource", "");
+    v.resource.original_type = strict.string(r, "original_type", "resource").value_or("");
+    v.resource.algorithm = req_string(r, "algorithm", "resource");
+    v.resource.ciphertext = req_string(r, "ciphertext", "resource");
+    v.resource.associated_data = strict.string(r, "associated_data", "resource").value_or("");
+    v.resource.nonce = req_string(r, "nonce", "resource");
     return v;
   });
 }
@@ -357,22 +447,23 @@ Result<FundReturned> decode_fund_returned(std::string_view text) {
   return guarded("fund-returned resource", [&] {
     const json j = parse_object(text);
     FundReturned v;
+    Reader in(v.unread);
     v.recharge_returned_id = req_string(j, "recharge_returned_id", "");
     v.sp_mchid = req_string(j, "sp_mchid", "");
     v.sub_mchid = req_string(j, "sub_mchid", "");
     v.out_recharge_no = req_string(j, "out_recharge_no", "");
     v.recharge_id = req_string(j, "recharge_id", "");
     v.recharge_channel = req_enum<RechargeChannel>(j, "recharge_channel", "");
-    if (const json* d = opt_object(j, "detail", "")) {
+    if (const json* d = in.object(j, "detail", "")) {
       const std::string p = "detail";
-      v.bank_name = opt_string(*d, "bank_name", p);
-      v.bank_card_tail = opt_string(*d, "bank_card_tail", p);
-      v.bank_account_name = opt_string(*d, "bank_account_name", p);
-      v.online_bank_type = opt_string(*d, "online_bank_type", p);
-      v.memo = opt_string(*d, "memo", p);
-      v.return_reason = opt_string(*d, "return_reason", p);
-      v.return_time = opt_time(*d, "return_time", p);
-      if (member(*d, "amount") != nullptr) v.amount = amount(j, "detail", "");
+      v.bank_name = in.string(*d, "bank_name", p);
+      v.bank_card_tail = in.string(*d, "bank_card_tail", p);
+      v.bank_account_name = in.string(*d, "bank_account_name", p);
+      v.online_bank_type = in.string(*d, "online_bank_type", p);
+      v.memo = in.string(*d, "memo", p);
+      v.return_reason = in.string(*d, "return_reason", p);
+      v.return_time = in.time(*d, "return_time", p);
+      if (const auto a = fen(*d, "amount", p)) v.amount = Amount{*a, currency(*d, "currency", p).value_or("CNY")};
     }
     return v;
   });

@@ -8,9 +8,12 @@
 
 namespace recharged::wxpay {
 
-// JSON for the three recharge endpoints and the notifications. Encoders omit absent optional fields (the
-// platform forbids null) and produce compact UTF-8. Decoders accept unknown fields, keep unknown enum
-// values as text, and fail with an Error naming the JSON field and the rule for anything malformed.
+// JSON for the three recharge endpoints and the notifications (docs/PROTOCOL.md). Encoders omit absent
+// optional fields (the platform forbids null) and produce compact UTF-8. Decoders ignore unknown fields, read
+// null as absent, keep unknown enum values as text, and fail with an Error naming the JSON field and the rule
+// when a required field is missing or malformed. Platform answers (decode_mch_deposit, decode_fund_returned)
+// are read leniently: an optional field that is present but unreadable (a time that is not RFC 3339, a wrong
+// type) is kept in `unread` and the rest is used; an amount that is present must still be an int64 of fen.
 
 [[nodiscard]] std::string encode(const ApplyRequest& v);
 [[nodiscard]] std::string encode(const ApplyResponse& v);

@@ -10,13 +10,36 @@
 
 namespace recharged::wxpay {
 
-// Field names and sizes follow the seed pages (申请/查询/关闭二级商户充值). Optional fields the platform
-// may omit are std::optional; platform times are parsed RFC 3339 instants.
+// Field names and sizes follow the reference pages (申请/查询/关闭二级商户充值, docs/PROTOCOL.md). Fields the
+// pages mark optional (选填) are std::optional; platform times are parsed RFC 3339 instants.
 
+// recharge_amount in a request: both members are required there.
 struct Amount {
   Fen amount = 0;
   std::string currency = "CNY";
   friend bool operator==(const Amount&, const Amount&) = default;
+};
+
+// recharge_amount in a query/close answer or a notification: the object is required but both of its members
+// are optional (选填). An absent currency means CNY, the only currency the API supports.
+struct ReportedAmount {
+  std::optional<Fen> amount;
+  std::optional<std::string> currency;
+
+  ReportedAmount() = default;
+  ReportedAmount(std::optional<Fen> a, std::optional<std::string> c) : amount(a), currency(std::move(c)) {}
+  ReportedAmount(const Amount& a) : amount(a.amount), currency(a.currency) {}
+  // The currency as the platform means it: the one sent, else CNY.
+  [[nodiscard]] std::string currency_or_default() const { return currency.value_or("CNY"); }
+  friend bool operator==(const ReportedAmount&, const ReportedAmount&) = default;
+};
+
+// An optional field that was present but could not be read (a time that is not RFC 3339, a value of the
+// wrong type). The rest of the answer is still used; the field's raw JSON is kept for the audit trail.
+struct UnreadField {
+  std::string field; // dotted path, e.g. "bank_transfer_info.return_time"
+  std::string text;  // the raw JSON value, cut at 200 bytes
+  friend bool operator==(const UnreadField&, const UnreadField&) = default;
 };
 
 // POST /v3/platsolution/ecommerce/recharges/apply
@@ -64,7 +87,7 @@ struct MchDeposit {
   Known<RechargeState> recharge_state;
   Known<RechargeScene> recharge_scene;
   std::optional<std::string> recharge_state_desc;
-  Amount recharge_amount;
+  ReportedAmount recharge_amount;
   std::optional<BankTransferInfo> bank_transfer_info;
   std::optional<QrRechargeInfo> qr_recharge_info;
   std::optional<OnlineBankRechargeInfo> online_bank_recharge_info;
@@ -73,6 +96,7 @@ struct MchDeposit {
   std::optional<TimePoint> close_time; // the platform's own samples include it even on SUCCESS: tolerated
   std::vector<Known<RechargeChannel>> available_recharge_channels;
   std::optional<std::string> remark; // notifications only
+  std::vector<UnreadField> unread;   // optional fields present but unreadable (decoding only; never encoded)
 };
 
 // {"code","message","detail":{"field","value","issue","location"}} on any non-2xx answer.
@@ -112,6 +136,7 @@ struct FundReturned {
   std::optional<std::string> bank_name, bank_card_tail, bank_account_name, memo, return_reason, online_bank_type;
   std::optional<Amount> amount;
   std::optional<TimePoint> return_time;
+  std::vector<UnreadField> unread; // as in MchDeposit
 };
 
 } // namespace recharged::wxpay

@@ -8,8 +8,8 @@ namespace recharged::bench::efficiency {
 namespace {
 
 using namespace std::chrono;
-using wxpay::RechargeChannel;
-using wxpay::RechargeState;
+using sandbox::RechargeChannel;
+using sandbox::RechargeState;
 
 double minutes_of(Millis d) { return static_cast<double>(d.count()) / 60'000.0; }
 
@@ -46,7 +46,7 @@ struct Latencies {
     const auto& d = r.truth.deposit;
     const double m = minutes_of(*r.detected_at - *d.success_time);
     all.push_back(m);
-    const RechargeChannel c = d.recharge_channel ? d.recharge_channel->value : RechargeChannel::unknown;
+    const std::optional<RechargeChannel> c = d.recharge_channel;
     if (c == RechargeChannel::qr_recharge) qr.push_back(m);
     if (c == RechargeChannel::online_bank) online_bank.push_back(m);
     if (c == RechargeChannel::bank_transfer) bank_transfer.push_back(m);
@@ -91,7 +91,7 @@ Figures summarize(const ReplayResult& result) {
     platform_total += n;
     each_matches = each_matches && n == r.calls;
     calls.push_back(static_cast<double>(n));
-    const RechargeState state = t.deposit.recharge_state.value;
+    const RechargeState state = t.deposit.recharge_state;
     if (state == RechargeState::success) {
       ++f.paid;
       paid_calls.push_back(static_cast<double>(n));

@@ -10,7 +10,7 @@ std::string when(const std::optional<TimePoint>& t) { return t ? format_rfc3339(
 std::string offered(const OrderSpec& spec) {
   if (spec.channels.empty()) return "ALL";
   std::string s;
-  for (const auto c : spec.channels) s += (s.empty() ? "" : "+") + std::string(wxpay::to_string(c));
+  for (const auto c : spec.channels) s += (s.empty() ? "" : "+") + std::string(sandbox::to_string(c));
   return s;
 }
 
@@ -34,10 +34,10 @@ std::string row(const OrderRecord& r) {
   }
   const std::uint64_t calls = t.applies + t.queries + t.closes;
   return r.spec.out_recharge_no + "," + offered(r.spec) + "," + format_rfc3339(r.spec.apply_at) + "," +
-         (p ? std::string(wxpay::to_string(p->channel)) : "") + "," + (p ? format_rfc3339(p->paid_at) : "") + "," +
+         (p ? std::string(sandbox::to_string(p->channel)) : "") + "," + (p ? format_rfc3339(p->paid_at) : "") + "," +
          (p ? format_rfc3339(p->lands_at) : "") + "," + when(r.detected_at) + "," + latency + "," +
          std::to_string(calls) + "," + std::to_string(t.plan.payments.size()) + "," + std::to_string(t.returns.size()) +
-         "," + t.deposit.recharge_state.text + "," + t.deposit.recharge_state_desc.value_or("") + "\n";
+         "," + std::string(sandbox::to_string(t.deposit.recharge_state)) + "," + t.deposit.recharge_state_desc.value_or("") + "\n";
 }
 
 } // namespace

@@ -2,7 +2,7 @@
 
 #include "sandbox/rng.hpp"
 #include "schedule/settlement_calendar.hpp"
-#include "wxpay/validation.hpp"
+#include "sandbox/apply_rules.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -10,7 +10,7 @@
 namespace recharged::bench::efficiency {
 namespace {
 
-using wxpay::RechargeChannel;
+using sandbox::RechargeChannel;
 
 Millis uniform(sandbox::Rng& rng, Millis lo, Millis hi) { return Millis{rng.between(lo.count(), hi.count() - 1)}; }
 
@@ -70,7 +70,7 @@ std::vector<OrderSpec> generate_orders(const Workload& w) {
     o.amount = draw_amount(w, rng);
     o.channels = draw_offer(w, rng).channels;
     const bool qr_only = o.channels.size() == 1 && o.channels.front() == RechargeChannel::qr_recharge;
-    if (qr_only) o.amount = std::min(o.amount, wxpay::k_max_qr_amount); // the platform refuses more
+    if (qr_only) o.amount = std::min(o.amount, sandbox::k_qr_limit); // the platform refuses more
     out.push_back(std::move(o));
   }
   std::stable_sort(out.begin(), out.end(),
@@ -78,14 +78,14 @@ std::vector<OrderSpec> generate_orders(const Workload& w) {
   return out;
 }
 
-wxpay::ApplyRequest apply_request(const OrderSpec& spec) {
-  wxpay::ApplyRequest r;
+sandbox::ApplyRequest apply_request(const OrderSpec& spec) {
+  sandbox::ApplyRequest r;
   r.sub_mchid = "1900000101";
   r.out_recharge_no = spec.out_recharge_no;
-  r.recharge_scene = wxpay::RechargeScene::ecommerce_deposit;
-  r.account_type = wxpay::AccountType::deposit;
-  r.recharge_amount = wxpay::Amount{spec.amount, "CNY"};
-  for (const auto c : spec.channels) r.available_recharge_channels.emplace_back(c);
+  r.recharge_scene = sandbox::RechargeScene::ecommerce_deposit;
+  r.account_type = sandbox::AccountType::deposit;
+  r.recharge_amount = sandbox::Amount{spec.amount, "CNY"};
+  r.available_recharge_channels = spec.channels;
   return r;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "bench/efficiency/workload.hpp"
-#include "wxpay/models.hpp"
+#include "sandbox/model.hpp"
 
 #include <string>
 #include <vector>
@@ -13,7 +13,7 @@ struct OrderSpec {
   std::string out_recharge_no;
   TimePoint apply_at;
   Fen amount = 0;
-  std::vector<wxpay::RechargeChannel> channels; // available_recharge_channels; empty = all three
+  std::vector<sandbox::RechargeChannel> channels; // available_recharge_channels; empty = all three
 };
 
 // The workload's orders in apply order. Depends only on the workload (its seed included): every strategy
@@ -21,6 +21,6 @@ struct OrderSpec {
 [[nodiscard]] std::vector<OrderSpec> generate_orders(const Workload& workload);
 
 // The apply request for `spec` (sub-merchant 1900000101, ECOMMERCE_DEPOSIT into the DEPOSIT account).
-[[nodiscard]] wxpay::ApplyRequest apply_request(const OrderSpec& spec);
+[[nodiscard]] sandbox::ApplyRequest apply_request(const OrderSpec& spec);
 
 } // namespace recharged::bench::efficiency

@@ -11,7 +11,7 @@ namespace recharged::bench::efficiency {
 namespace {
 
 using orders::OrderState;
-using wxpay::RechargeState;
+using sandbox::RechargeState;
 
 // A visit due at `at` for order `index`; ties keep the order they were planned in.
 struct Due {
@@ -26,7 +26,7 @@ orders::Order local_order(const OrderSpec& spec, TimePoint now) {
   o.out_recharge_no = spec.out_recharge_no;
   o.sub_mchid = "1900000101";
   o.amount = spec.amount;
-  for (const auto c : spec.channels) o.channels.emplace_back(wxpay::to_string(c));
+  for (const auto c : spec.channels) o.channels.emplace_back(sandbox::to_string(c));
   o.state = OrderState::new_order;
   o.created_at = now;
   o.updated_at = now;
@@ -103,8 +103,8 @@ private:
     r.local.close_after = schedule::stale_close_deadline(r.local, cal_, cfg_);
   }
 
-  // One query, recorded as the engine records it; returns the platform's state (unknown on a refusal).
-  RechargeState query(OrderRecord& r) {
+  // One query, recorded as the engine records it; returns the platform's state (nullopt on a refusal).
+  std::optional<RechargeState> query(OrderRecord& r) {
     ++r.calls;
     ++calls_;
     const auto answer = platform_.query(r.local.sub_mchid, r.local.out_recharge_no);
@@ -113,10 +113,10 @@ private:
     r.local.last_poll_at = now;
     if (!answer) {
       ++r.local.failure_streak;
-      return RechargeState::unknown;
+      return std::nullopt;
     }
     r.local.failure_streak = 0;
-    const RechargeState state = answer->recharge_state.value;
+    const RechargeState state = answer->recharge_state;
     if (state == RechargeState::success) {
       r.local.state = OrderState::success;
       if (!r.detected_at) r.detected_at = now;

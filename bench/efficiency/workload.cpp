@@ -1,7 +1,7 @@
 #include "bench/efficiency/workload.hpp"
 
 #include "core/file.hpp"
-#include "wxpay/validation.hpp"
+#include "sandbox/apply_rules.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -16,7 +16,7 @@ namespace recharged::bench::efficiency {
 namespace {
 
 using json = nlohmann::json;
-using wxpay::RechargeChannel;
+using sandbox::RechargeChannel;
 
 // One object of the workload file with its dotted path, for reading keys with precise errors.
 class Section {
@@ -156,7 +156,7 @@ Status read_amounts(const Section& s, Workload& w) {
   const auto lo = parse_amount(min);
   const auto hi = parse_amount(max);
   if (!lo || *lo <= 0) return s.bad("min", min, "it must be an amount in yuan such as \"100.00\".");
-  if (!hi || *hi < *lo || *hi > wxpay::k_max_apply_amount)
+  if (!hi || *hi < *lo || *hi > sandbox::k_apply_limit)
     return s.bad("max", max, "it must be an amount in yuan from min up to 20000000.00.");
   w.amount_min = *lo;
   w.amount_max = *hi;
@@ -182,7 +182,7 @@ Status read_offers(const Section& s, const json* offers, Workload& w) {
     if (channels != nullptr && !channels->is_array())
       return os.bad("channels", channels->dump(), "it must be an array.");
     for (const json& c : channels ? *channels : json::array()) {
-      const auto parsed = c.is_string() ? wxpay::parse<RechargeChannel>(c.get<std::string>()) : std::nullopt;
+      const auto parsed = c.is_string() ? sandbox::parse_channel(c.get<std::string>()) : std::nullopt;
       if (!parsed || std::find(offer.channels.begin(), offer.channels.end(), *parsed) != offer.channels.end())
         return os.bad("channels", c.dump(), "each channel is BANK_TRANSFER, QR_RECHARGE or ONLINE_BANK, listed once.");
       offer.channels.push_back(*parsed);
@@ -284,7 +284,7 @@ std::string workload_json(const Workload& w) {
   json offers = json::array();
   for (const auto& o : w.offers) {
     json channels = json::array();
-    for (const auto c : o.channels) channels.push_back(std::string(wxpay::to_string(c)));
+    for (const auto c : o.channels) channels.push_back(std::string(sandbox::to_string(c)));
     offers.push_back({{"share", o.share}, {"channels", channels}});
   }
   const auto& m = w.payers;

@@ -4,7 +4,6 @@
 #include "core/result.hpp"
 #include "core/time.hpp"
 #include "sandbox/payer_model.hpp"
-#include "wxpay/enums.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -24,7 +23,7 @@ struct ApplyPeriod {
 // What merchants offer in available_recharge_channels (empty = the field omitted: all three), and how often.
 struct ChannelOffer {
   double share = 0;
-  std::vector<wxpay::RechargeChannel> channels;
+  std::vector<sandbox::RechargeChannel> channels;
 };
 
 // A replayable mix of orders and payers for the polling-efficiency benchmark (BENCHMARKS.md documents the

@@ -153,7 +153,7 @@ wxpay::MchDeposit Life::view(TimePoint t) const {
   d.account_type = wxpay::Known<wxpay::AccountType>::from_text(o.account_type);
   d.recharge_scene = wxpay::Known<wxpay::RechargeScene>::from_text(o.recharge_scene);
   d.recharge_amount = wxpay::Amount{o.amount, o.currency};
-  if (plan_.contradiction_at && t >= *plan_.contradiction_at) d.recharge_amount.amount += 100;
+  if (plan_.contradiction_at && t >= *plan_.contradiction_at) d.recharge_amount.amount = o.amount + 100;
   d.accept_time = o.applied_at;
   for (const auto& c : o.channels) d.available_recharge_channels.push_back(wxpay::Known<RechargeChannel>::from_text(c));
   if (closed_at_) {

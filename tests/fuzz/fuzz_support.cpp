@@ -74,11 +74,16 @@ void check_view(const orders::Order& local, const wxpay::MchDeposit& view, const
       if (!orders::transition_allowed(from, to)) die("reconcile: a forbidden transition");
       from = to;
     }
+    // recharge_amount's members are optional: an absent one contradicts nothing (currency defaults to CNY).
+    const auto& amount = view.recharge_amount.amount;
     const bool matches = view.sub_mchid == local.sub_mchid && view.out_recharge_no == local.out_recharge_no &&
                          (local.recharge_id.empty() || view.recharge_id == local.recharge_id) &&
-                         view.recharge_amount.amount == local.amount &&
-                         view.recharge_amount.currency == local.currency && view.account_type.text == local.account_type;
+                         (!amount || *amount == local.amount) &&
+                         view.recharge_amount.currency_or_default() == local.currency &&
+                         view.account_type.text == local.account_type;
     if (from == orders::OrderState::success && !matches) die("reconcile: SUCCESS from a view that does not match");
+    if (from == orders::OrderState::success && !amount && local.recharge_id.empty())
+      die("reconcile: SUCCESS without an amount for an order whose recharge_id we never recorded");
     if (!matches && from != orders::OrderState::suspect) die("reconcile: a mismatching view moved the order");
   }
   const Fixture& f = fixture();

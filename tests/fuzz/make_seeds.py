@@ -266,19 +266,24 @@ def cli_seeds():
     }
 
 
-# sandbox_request: route, no, sub, [method, target], Accept, User-Agent, Wechatpay-Serial, valid auth, skew, auth, body.
+# sandbox_request: control, answer-shape bits, route, no, sub, [method, target], Accept, User-Agent,
+# Content-Type, Wechatpay-Serial, valid auth, skew, auth, body. Content-Type defaults to JSON on POST routes.
 def sandbox_seed(route, body="", no=NO, sub=SUB_MCHID, valid=True, accept=True, agent=True, serial=None, auth="",
-                 skew=0, control="server_error=0.1"):
+                 skew=0, control="server_error=0.1", shape=0, content_type=None):
+    if content_type is None:
+        content_type = route in ("apply", "close", "elsewhere")
     s = Seed().string(control).string(no).string(sub)
     routes = {"apply": 0, "query": 1, "close": 2, "elsewhere": 3}
     if route == "elsewhere":
         s.string("/sandbox/orders/" + no + "/pay?channel=QR_RECHARGE")
     s.string(auth).rest(body)
     # from the end, in the order the target reads them
-    tail = [routes[route]]
+    tail = [shape, routes[route]]
     if route == "elsewhere":
         tail.append(1)  # method: POST
-    tail += [1 if accept else 0, 1 if agent else 0, 1 if serial is not None else 0]
+    tail += [1 if accept else 0, 1 if agent else 0]
+    tail += [1, 1] if content_type else [0]  # Content-Type: application/json; charset=utf-8
+    tail += [1 if serial is not None else 0]
     if serial is not None:
         tail.append(1 if serial == KEY_ID else 0)
         if serial != KEY_ID:
@@ -305,6 +310,10 @@ def sandbox_request_seeds():
         "query": sandbox_seed("query"),
         "query_bad_no": sandbox_seed("query", no="RC-1?x=y"),
         "close": sandbox_seed("close"),
+        "close_without_content_type": sandbox_seed("close", content_type=False),
+        "close_with_body": sandbox_seed("close", body="null"),
+        "query_every_shape": sandbox_seed("query", shape=0xFF),
+        "apply_null": sandbox_seed("apply", apply_body.replace('"充值"', "null")),
         "stale": sandbox_seed("query", skew=-310),
         "no_agent": sandbox_seed("query", agent=False),
         "forged_auth": sandbox_seed("query", valid=False,

@@ -1,17 +1,18 @@
-// Fuzz target: the sandbox platform's side of a request — Accept/User-Agent, the Authorization header (parsed
-// and verified over method, raw target and body), Wechatpay-Serial, the apply body (decoded and checked like
-// the platform checks it), the query/close order reference — then the order book itself (apply, query, close
-// on a real sandbox::Platform in virtual time), and the parsers behind the control API (fault settings and the
-// payer mix). Some requests carry a valid Authorization so the body and the order book are reached.
+// Fuzz target: the sandbox platform's side of a request — Accept/User-Agent/Content-Type, the Authorization
+// header (parsed and verified over method, raw target and body), Wechatpay-Serial, the apply body (read and
+// checked like the platform checks it), the query/close order reference — then the order book itself (apply,
+// query, close on a real sandbox::Platform in virtual time) and the answers written in a fuzzed AnswerShape,
+// and the parsers behind the control API (fault settings and the payer mix). Some requests carry a valid
+// Authorization so the body and the order book are reached.
 
 #include "sandbox/apply_rules.hpp"
+#include "sandbox/endpoints.hpp"
 #include "sandbox/faults.hpp"
 #include "sandbox/payer_model.hpp"
 #include "sandbox/platform.hpp"
 #include "sandbox/request_auth.hpp"
+#include "sandbox/wire.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
-#include "wxpay/api_client.hpp"
-#include "wxpay/codec.hpp"
 
 #include <fuzzer/FuzzedDataProvider.h>
 
@@ -68,11 +69,11 @@ Built build(FuzzedDataProvider& in) {
   const std::string sub = in.ConsumeRandomLengthString(40);
   http::ServerRequest& r = b.request;
   switch (b.route) {
-  case Route::apply: r.method = http::Method::post; r.target = std::string(wxpay::k_apply_path); break;
-  case Route::query: r.target = std::string(wxpay::k_order_path) + no + "?sub_mchid=" + sub; break;
+  case Route::apply: r.method = http::Method::post; r.target = std::string(sandbox::k_apply_route); break;
+  case Route::query: r.target = std::string(sandbox::k_order_route_prefix) + no + "?sub_mchid=" + sub; break;
   case Route::close:
     r.method = http::Method::post;
-    r.target = std::string(wxpay::k_order_path) + no + "/close?sub_mchid=" + sub;
+    r.target = std::string(sandbox::k_order_route_prefix) + no + "/close?sub_mchid=" + sub;
     break;
   case Route::elsewhere:
     r.method = in.ConsumeBool() ? http::Method::post : http::Method::get;
@@ -83,6 +84,8 @@ Built build(FuzzedDataProvider& in) {
   r.query = {{"sub_mchid", sub}};
   if (in.ConsumeBool()) r.headers.set("Accept", "application/json");
   if (in.ConsumeBool()) r.headers.set("User-Agent", "recharged-fuzz/1.0");
+  if (in.ConsumeBool()) r.headers.set("Content-Type", in.ConsumeBool() ? std::string("application/json; charset=utf-8")
+                                                                       : in.ConsumeRandomLengthString(40));
   if (in.ConsumeBool()) r.headers.set("Wechatpay-Serial", in.ConsumeBool() ? std::string(fuzz::k_public_key_id)
                                                                            : in.ConsumeRandomLengthString(64));
   const bool valid_auth = in.ConsumeBool();
@@ -99,19 +102,35 @@ Built build(FuzzedDataProvider& in) {
   return b;
 }
 
-void serve(const Built& b) {
+// Every shape switch from one byte, and the older enum spellings now and then.
+sandbox::AnswerShape shape_from(std::uint8_t bits) {
+  sandbox::AnswerShape s;
+  s.omit_optional = (bits & 1) != 0;
+  s.extra_fields = (bits & 2) != 0;
+  s.null_fields = (bits & 4) != 0;
+  s.odd_times = (bits & 8) != 0;
+  s.close_time_on_success = (bits & 16) != 0;
+  if ((bits & 32) != 0) s.account_type_as = "BASIC";
+  if ((bits & 64) != 0) s.recharge_scene_as = "NORMAL_BANK_TRANSFER";
+  if ((bits & 128) != 0) s.omit = {"recharge_amount.amount", "success_time"};
+  return s;
+}
+
+void serve(const Built& b, std::uint8_t shape_bits) {
   sandbox::Platform& platform = book().fresh_if_due();
   const http::ServerRequest& r = b.request;
-  (void)wxpay::parse_authorization(r.headers.get("Authorization").value_or(""));
-  if (sandbox::check_request(r, merchant(), fuzz::k_public_key_id, book().clock->now())) return;
+  std::string why;
+  (void)sandbox::read_authorization(r.headers.get("Authorization").value_or(""), why);
+  if (sandbox::check_request(r, merchant(), fuzz::k_public_key_id, book().clock->now(), b.route == Route::close)) return;
+  const sandbox::AnswerShape shape = shape_from(shape_bits);
   if (b.route == Route::apply) {
-    auto decoded = wxpay::decode_apply_request(r.body);
-    if (!decoded) {
-      (void)sandbox::malformed_body(decoded.error().field, decoded.error().message);
+    auto read = sandbox::read_apply_request(r.body);
+    if (!read) {
+      (void)sandbox::write_error(read.error().body);
       return;
     }
-    (void)sandbox::check_apply(*decoded, platform.config().sub_mchids);
-    if (auto applied = platform.apply(*decoded)) (void)wxpay::encode(*applied);
+    (void)sandbox::check_apply(*read, platform.config().sub_mchids);
+    if (auto applied = platform.apply(*read)) (void)sandbox::write_apply_response(*applied, shape);
     return;
   }
   if (b.route == Route::query || b.route == Route::close) {
@@ -119,7 +138,7 @@ void serve(const Built& b) {
     const std::string& no = r.path_params.front();
     (void)sandbox::check_order_ref(sub, no);
     auto answer = b.route == Route::query ? platform.query(sub, no) : platform.close(sub, no);
-    if (answer) (void)wxpay::encode(*answer);
+    if (answer) (void)sandbox::write_order(*answer, shape, std::string("remark"));
   }
 }
 
@@ -137,8 +156,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FuzzedDataProvider in(data, size);
   const std::string control_text = in.ConsumeRandomLengthString(200);
   control(control_text);
+  const auto shape_bits = in.ConsumeIntegral<std::uint8_t>();
   const Built request = build(in);
-  serve(request);
+  serve(request, shape_bits);
   book().clock->advance(Millis{static_cast<std::int64_t>(request.request.body.size()) * 1'000}); // settle, expire
   return 0;
 }

@@ -21,7 +21,7 @@ void apply_order(Rig& rig, const std::string& no, std::size_t sub = 0, const std
 
 void pay_now(Rig& rig, const std::string& no) {
   sandbox::PayRequest pay;
-  pay.channel = wxpay::RechargeChannel::qr_recharge;
+  pay.channel = sandbox::RechargeChannel::qr_recharge;
   pay.settlement = sandbox::Settlement::immediate;
   REQUIRE(rig.platform().pay_now(no, pay).ok());
 }
@@ -142,7 +142,7 @@ TEST_CASE("close closes an open order, show then says CLOSED, and a second close
   INFO(closed.err);
   REQUIRE(closed.status.exited(0));
   CHECK(closed.out.find("state        CLOSED") != std::string::npos);
-  CHECK(rig.truth("CLICLOSE1").deposit.recharge_state.value == wxpay::RechargeState::closed);
+  CHECK(rig.truth("CLICLOSE1").deposit.recharge_state == sandbox::RechargeState::closed);
   CHECK(rig.truth("CLICLOSE1").closes == 1);
 
   const auto shown = rig.cli({"show", "CLICLOSE1"});

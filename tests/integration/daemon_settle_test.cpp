@@ -80,16 +80,16 @@ void check_against_truth(Rig& rig, std::size_t expected_orders) {
     CHECK(o.recharge_id == truth.deposit.recharge_id);
     CHECK(o.amount == truth.deposit.recharge_amount.amount);
     CHECK(o.sub_mchid == truth.deposit.sub_mchid);
-    CHECK(o.platform_state == wxpay::to_string(truth.deposit.recharge_state.value));
-    if (truth.deposit.recharge_state.value == wxpay::RechargeState::success) {
+    CHECK(o.platform_state == sandbox::to_string(truth.deposit.recharge_state));
+    if (truth.deposit.recharge_state == sandbox::RechargeState::success) {
       CHECK(o.state == orders::OrderState::success);
-      CHECK(o.recharge_channel == truth.deposit.recharge_channel->text);
+      CHECK(o.recharge_channel == sandbox::to_string(*truth.deposit.recharge_channel));
       REQUIRE(o.success_time);
       REQUIRE(truth.deposit.success_time);
       CHECK(std::chrono::floor<std::chrono::seconds>(*o.success_time) ==
             std::chrono::floor<std::chrono::seconds>(*truth.deposit.success_time));
     } else {
-      CHECK(truth.deposit.recharge_state.value == wxpay::RechargeState::closed);
+      CHECK(truth.deposit.recharge_state == sandbox::RechargeState::closed);
       CHECK(o.state == orders::OrderState::closed);
       CHECK(truth.closes >= 1); // closed by the daemon's stale close, not expired by the platform
     }

@@ -41,7 +41,7 @@ struct NotifyRig {
 
   void pay_now(const std::string& no) {
     sandbox::PayRequest pay;
-    pay.channel = wxpay::RechargeChannel::online_bank;
+    pay.channel = sandbox::RechargeChannel::online_bank;
     pay.settlement = sandbox::Settlement::immediate;
     REQUIRE(rig.platform().pay_now(no, pay).ok());
   }

@@ -26,12 +26,11 @@ T must(Result<T> r, const char* what) {
 std::string name(OrderState s) { return std::string(orders::to_string(s)); }
 
 // What the local state must be for a platform state.
-std::optional<OrderState> expected_state(wxpay::RechargeState s) {
+std::optional<OrderState> expected_state(sandbox::RechargeState s) {
   switch (s) {
-  case wxpay::RechargeState::success: return OrderState::success;
-  case wxpay::RechargeState::closed: return OrderState::closed;
-  case wxpay::RechargeState::recharging: return OrderState::recharging;
-  case wxpay::RechargeState::unknown: break;
+  case sandbox::RechargeState::success: return OrderState::success;
+  case sandbox::RechargeState::closed: return OrderState::closed;
+  case sandbox::RechargeState::recharging: return OrderState::recharging;
   }
   return std::nullopt;
 }
@@ -51,7 +50,7 @@ void check_evidence(const orders::Order& o, const orders::OrderEvent& e, std::ve
   if (view->recharge_state.text != name(*e.new_state))
     out.push_back(who + " moves to " + name(*e.new_state) + " on evidence saying " + view->recharge_state.text);
   if (view->out_recharge_no != o.out_recharge_no || view->sub_mchid != o.sub_mchid ||
-      view->recharge_amount.amount != o.amount)
+      (view->recharge_amount.amount && *view->recharge_amount.amount != o.amount))
     out.push_back(who + " rests on evidence about another order, sub-merchant or amount");
 }
 
@@ -153,17 +152,18 @@ std::vector<std::string> truth_problems(const DatabaseSnapshot& db, const sandbo
       out.push_back(no + " (" + name(o.state) + ") was never created at the platform");
       continue;
     }
-    const wxpay::MchDeposit& d = it->second.deposit;
-    const auto want = expected_state(d.recharge_state.value);
+    const sandbox::MchDeposit& d = it->second.deposit;
+    const std::string platform_state(sandbox::to_string(d.recharge_state));
+    const auto want = expected_state(d.recharge_state);
     if (!want || (o.state != *want && (options.require_final || orders::is_terminal(o.state))))
-      out.push_back(no + " is " + name(o.state) + " locally but " + d.recharge_state.text + " at the platform");
+      out.push_back(no + " is " + name(o.state) + " locally but " + platform_state + " at the platform");
     if (o.recharge_id != d.recharge_id) out.push_back(no + " has recharge_id '" + o.recharge_id + "', the platform '" + d.recharge_id + "'");
     if (o.amount != d.recharge_amount.amount || o.sub_mchid != d.sub_mchid)
       out.push_back(no + " differs from the platform in amount or sub-merchant");
-    if (orders::is_terminal(o.state) && o.platform_state != d.recharge_state.text)
-      out.push_back(no + " records platform_state " + o.platform_state + ", the platform says " + d.recharge_state.text);
+    if (orders::is_terminal(o.state) && o.platform_state != platform_state)
+      out.push_back(no + " records platform_state " + o.platform_state + ", the platform says " + platform_state);
     if (o.state == OrderState::success) {
-      if (!d.recharge_channel || o.recharge_channel != d.recharge_channel->text)
+      if (!d.recharge_channel || o.recharge_channel != sandbox::to_string(*d.recharge_channel))
         out.push_back(no + " records channel '" + o.recharge_channel + "' unlike the platform");
       if (!o.success_time || !d.success_time ||
           std::chrono::floor<std::chrono::seconds>(*o.success_time) != std::chrono::floor<std::chrono::seconds>(*d.success_time))

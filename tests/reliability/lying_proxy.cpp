@@ -16,7 +16,7 @@ constexpr const char* k_forwarded[] = {"Authorization", "Accept", "User-Agent", 
 void twist(wxpay::MchDeposit& d, std::mt19937_64& rng, TimePoint now) {
   using wxpay::RechargeState;
   switch (std::uniform_int_distribution<int>(0, 3)(rng)) {
-  case 0: d.recharge_amount.amount += 1; return;                      // the amount (would quarantine the order)
+  case 0: d.recharge_amount.amount = d.recharge_amount.amount.value_or(0) + 1; return; // the amount (would quarantine the order)
   case 1: d.recharge_id = "4200000000" + std::to_string(rng() % 1'000'000'000); return;
   default: break;
   }
@@ -139,7 +139,7 @@ std::optional<std::string> LyingProxy::forged_body(wxpay::Endpoint endpoint, con
   twist(*d, rng_, clock_.now());
   std::string forged = wxpay::encode(*d);
   if (forged == body) { // e.g. "closed by the merchant, now" over a close answer made this very second
-    d->recharge_amount.amount += 1;
+    d->recharge_amount.amount = d->recharge_amount.amount.value_or(0) + 1;
     forged = wxpay::encode(*d);
   }
   return forged;

@@ -171,6 +171,7 @@ TEST_CASE("key material never appears in logs, outputs, errors, metrics or the d
 
 TEST_CASE("a private key or APIv3 key file readable by group or others is refused, naming the file and the fix") {
   Rig rig;
+  rig.write_config(); // the database the variants name exists: the key is what they get wrong
   const auto& state = rig.sandbox().state();
   const std::string pem = slurp(state.file(sandbox::k_merchant_key_file));
   const std::string v3 = slurp(state.file(sandbox::k_apiv3_key_file));

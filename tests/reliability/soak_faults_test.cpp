@@ -12,6 +12,7 @@
 #include "tests/reliability/lying_proxy.hpp"
 #include "tests/reliability/reliability_rig.hpp"
 
+#include "sandbox/wire.hpp"
 #include "wxpay/codec.hpp"
 #include "wxpay/notification.hpp"
 
@@ -77,17 +78,17 @@ public:
   Forger(Rig& rig, int port) : rig_(rig), port_(port), attacker_(crypto::PrivateKey::generate(2048)) {}
 
   void post_one(std::size_t n) {
-    std::optional<wxpay::MchDeposit> target;
+    std::optional<sandbox::MchDeposit> target;
     for (const auto& t : rig_.platform().orders())
-      if (t.deposit.recharge_state.value == wxpay::RechargeState::recharging) target = t.deposit;
+      if (t.deposit.recharge_state == sandbox::RechargeState::recharging) target = t.deposit;
     if (!target) return;
-    target->recharge_state = wxpay::RechargeState::success;
-    target->recharge_channel = wxpay::RechargeChannel::qr_recharge;
+    target->recharge_state = sandbox::RechargeState::success;
+    target->recharge_channel = sandbox::RechargeChannel::qr_recharge;
     target->success_time = rig_.clock().now();
     const int kind = static_cast<int>(n % 4);
     const auto& state = rig_.sandbox().state();
     const std::string key = kind == 3 ? std::string(32, 'x') : state.platform.apiv3_key;
-    auto resource = wxpay::seal_resource(key, "recharge", wxpay::encode(*target), "forgedNonce1", "recharge");
+    auto resource = wxpay::seal_resource(key, "recharge", sandbox::write_order(*target), "forgedNonce1", "recharge");
     if (!resource) return; // (no doctest assertions off the main thread)
     wxpay::Notification envelope;
     envelope.id = "FORGED-" + std::to_string(n);
@@ -284,7 +285,7 @@ TEST_CASE("under injected faults, forged answers and forged notifications every 
   const auto counters = rig.platform().counters();
   std::size_t expired = 0;
   for (const auto& t : rig.platform().orders())
-    expired += t.deposit.recharge_state.value == wxpay::RechargeState::closed && t.closes == 0 ? 1 : 0;
+    expired += t.deposit.recharge_state == sandbox::RechargeState::closed && t.closes == 0 ? 1 : 0;
   MESSAGE("soak: " << counters.success << " SUCCESS, " << counters.closed << " CLOSED (" << expired
                    << " expired at the platform), " << counters.fund_returns
                    << " fund returns, " << forged.size() << " forged answers, " << forged_notes

@@ -97,4 +97,15 @@ wxpay::ApplyRequest SandboxFixture::apply_request(std::string out_recharge_no, F
   return r;
 }
 
+sandbox::ApplyRequest SandboxFixture::platform_request(std::string out_recharge_no, Fen amount) const {
+  sandbox::ApplyRequest r;
+  r.sub_mchid = sub_mchid();
+  r.out_recharge_no = std::move(out_recharge_no);
+  r.recharge_scene = sandbox::RechargeScene::ecommerce_deposit;
+  r.account_type = sandbox::AccountType::deposit;
+  r.recharge_amount = sandbox::Amount{amount, "CNY"};
+  r.notify_url = "https://sandbox.recharged.invalid/wxpay/recharge-notify";
+  return r;
+}
+
 } // namespace recharged::test

@@ -8,9 +8,9 @@
 //   test::SandboxFixture sandbox(clock);                    // payers are manual: nobody pays unless told
 //   auto client = sandbox.client();                         // a real ApiClient over a real CurlTransport
 //   auto applied = client->api().apply(sandbox.apply_request("RC1"));
-//   sandbox.platform().pay_now("RC1", {wxpay::RechargeChannel::qr_recharge});
+//   sandbox.platform().pay_now("RC1", {sandbox::RechargeChannel::qr_recharge});
 //   clock.advance(std::chrono::minutes{3});
-//   CHECK(sandbox.platform().truth("RC1")->deposit.recharge_state.value == wxpay::RechargeState::success);
+//   CHECK(sandbox.platform().truth("RC1")->deposit.recharge_state == sandbox::RechargeState::success);
 
 #include "core/clock.hpp"
 #include "crypto/rsa_key.hpp"
@@ -88,6 +88,8 @@ public:
   // A valid apply for this sandbox: first sub-merchant, `amount` fen, all channels, notify_url on
   // https://sandbox.recharged.invalid/wxpay/recharge-notify (deliver elsewhere with notifier.notify_target).
   [[nodiscard]] wxpay::ApplyRequest apply_request(std::string out_recharge_no, Fen amount = 10'000) const;
+  // The same order in the sandbox's own model, for sandbox().platform().apply() without HTTP.
+  [[nodiscard]] sandbox::ApplyRequest platform_request(std::string out_recharge_no, Fen amount = 10'000) const;
 
 private:
   Clock& clock_;

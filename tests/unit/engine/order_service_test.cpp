@@ -179,7 +179,7 @@ TEST_CASE("sync records SUCCESS with the channel once a QR payment has landed") 
   EngineFixture f;
   REQUIRE(f.service->apply(f.sandbox.apply_request("RC4001")).ok());
   sandbox::PayRequest pay;
-  pay.channel = wxpay::RechargeChannel::qr_recharge;
+  pay.channel = sandbox::RechargeChannel::qr_recharge;
   REQUIRE(f.sandbox.platform().pay_now("RC4001", pay).ok());
   f.advance(minutes{4});
   auto order = f.service->sync("RC4001", orders::EventSource::operator_action);
@@ -217,7 +217,7 @@ TEST_CASE("a stale order paid at the last moment is recorded SUCCESS and never c
   auto applied = f.service->apply(f.sandbox.apply_request("RC5002"));
   REQUIRE(applied.ok());
   sandbox::PayRequest pay;
-  pay.channel = wxpay::RechargeChannel::qr_recharge;
+  pay.channel = sandbox::RechargeChannel::qr_recharge;
   pay.settlement = sandbox::Settlement::immediate;
   f.clock.set(applied->close_after - minutes{1});
   REQUIRE(f.sandbox.platform().pay_now("RC5002", pay).ok());
@@ -396,7 +396,7 @@ orders::Order leased_by(EngineFixture& f, const wxpay::ApplyRequest& request, co
 
 sandbox::PayRequest qr_now() {
   sandbox::PayRequest pay;
-  pay.channel = wxpay::RechargeChannel::qr_recharge;
+  pay.channel = sandbox::RechargeChannel::qr_recharge;
   pay.settlement = sandbox::Settlement::immediate;
   return pay;
 }

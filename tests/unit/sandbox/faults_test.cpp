@@ -20,8 +20,18 @@ TEST_CASE("fault settings are read by name and described back in the same spelli
   CHECK(c.timeout_hold == 45s);
   CHECK(c.frequency_limit == 7);
   CHECK(c.notify_probe_signature == doctest::Approx(1.0));
+  CHECK(set_fault(c, "omit_fields", "recharge_amount.amount,close_time").ok());
+  CHECK(set_fault(c, "null_fields", "0.5").ok());
+  CHECK(set_fault(c, "account_type_as", "BASIC").ok());
+  CHECK(set_fault(c, "error", "no_auth_punished").ok());
+  CHECK(set_fault(c, "error_endpoint", "apply").ok());
+  CHECK(set_fault(c, "no_auth", "1900000102:no_auth_controlled,1900000103").ok());
+  CHECK(c.omit_fields == std::vector<std::string>{"recharge_amount.amount", "close_time"});
+  CHECK(c.error == NamedError::no_auth_punished);
+  CHECK(c.no_auth.at("1900000103") == NamedError::no_auth);
   const auto d = describe(c);
-  CHECK(d.size() == 12);
+  CHECK(d.size() == 24);
+  CHECK(d.at("no_auth") == "1900000102:no_auth_controlled,1900000103:no_auth");
   FaultConfig again;
   for (const auto& [key, value] : d) CHECK(set_fault(again, key, value).ok());
   CHECK(describe(again) == d);
@@ -97,4 +107,43 @@ TEST_CASE("the frequency limit allows that many requests per endpoint in any one
   CHECK(f.over_limit("query", t0 + 1250ms));
   FaultInjector unlimited(FaultConfig{}, 1);
   for (int i = 0; i < 100; ++i) CHECK_FALSE(unlimited.over_limit("query", t0));
+}
+
+TEST_CASE("the configured error strikes only its endpoint and at its rate, and NO_AUTH only its sub-merchants") {
+  FaultConfig c;
+  c.error = NamedError::frequency_limited;
+  c.error_endpoint = "close";
+  c.no_auth = {{"1900000102", NamedError::no_auth_punished}};
+  FaultInjector f(c, 3);
+  CHECK_FALSE(f.forced_error("query").has_value());
+  const auto e = f.forced_error("close");
+  REQUIRE(e.has_value());
+  CHECK(e->status == 429);
+  CHECK(e->body.code == "FREQUENCY_LIMITED");
+  CHECK_FALSE(f.no_auth("1900000101").has_value());
+  REQUIRE(f.no_auth("1900000102").has_value());
+  CHECK(f.no_auth("1900000102")->body.message == "平台充值权限被处罚,无法发起充值");
+  c.error_rate = 0;
+  f.set_config(c);
+  CHECK_FALSE(f.forced_error("close").has_value());
+}
+
+TEST_CASE("answer shapes are drawn at their rates, and rates of zero draw nothing") {
+  FaultConfig c;
+  c.extra_fields = 1;
+  c.account_type_as = "BASIC";
+  FaultInjector f(c, 9);
+  const AnswerShape s = f.shape();
+  CHECK(s.extra_fields);
+  CHECK_FALSE(s.omit_optional);
+  CHECK(s.account_type_as == "BASIC");
+  // Shapes at rate 0 leave the fault sequence of a seed as it was.
+  FaultConfig faults;
+  faults.server_error = 0.5;
+  FaultInjector plain(faults, 11);
+  FaultInjector shaped(faults, 11);
+  for (int i = 0; i < 20; ++i) {
+    (void)shaped.shape();
+    CHECK(plain.decide().kind == shaped.decide().kind);
+  }
 }

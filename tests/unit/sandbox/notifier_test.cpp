@@ -1,5 +1,7 @@
 #include "sandbox/notifier.hpp"
 
+#include "crypto/aes_gcm.hpp"
+#include "crypto/base64.hpp"
 #include "http/server.hpp"
 #include "tests/support/sandbox_fixture.hpp"
 #include "tests/unit/sandbox/sandbox_test_util.hpp"
@@ -7,6 +9,7 @@
 #include "wxpay/notification.hpp"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <deque>
 #include <mutex>
@@ -14,7 +17,7 @@
 
 using namespace recharged;
 using namespace recharged::sandbox_test;
-using wxpay::RechargeChannel;
+using sandbox::RechargeChannel;
 using namespace std::chrono_literals;
 
 namespace {
@@ -79,7 +82,7 @@ struct NotifyRig {
     return o;
   }
   void apply(const std::string& no, std::optional<std::string> remark = std::nullopt) {
-    auto r = sandbox.apply_request(no);
+    auto r = sandbox.platform_request(no);
     r.remark = std::move(remark);
     REQUIRE(sandbox.platform().apply(r).ok());
   }
@@ -134,7 +137,7 @@ TEST_CASE("a SUCCESS notification reaches the notify_url path, verifies and decr
   CHECK(order->recharge_state.value == wxpay::RechargeState::success);
   CHECK(order->out_recharge_no == "RC1");
   CHECK(order->remark == "保证金充值");
-  CHECK(order->recharge_channel->value == RechargeChannel::qr_recharge);
+  CHECK(order->recharge_channel->value == wxpay::RechargeChannel::qr_recharge);
   CHECK(order->qr_recharge_info.has_value());
   REQUIRE(eventually([&] { return rig.delivery_is(sandbox::DeliveryState::delivered); }));
 }
@@ -249,7 +252,7 @@ TEST_CASE("a probe-signed delivery fails verification and the retry carries a va
 
 TEST_CASE("orders applied without a notify_url get no notification") {
   NotifyRig rig;
-  auto r = rig.sandbox.apply_request("RC1");
+  auto r = rig.sandbox.platform_request("RC1");
   r.notify_url.reset();
   REQUIRE(rig.sandbox.platform().apply(r).ok());
   rig.pay("RC1", RechargeChannel::qr_recharge);
@@ -262,11 +265,53 @@ TEST_CASE("without a notify target the notification goes to the notify_url itsel
   Receiver receiver;
   ManualClock clock(sh("2026-11-23T10:00:00"));
   test::SandboxFixture sandbox(clock);
-  auto r = sandbox.apply_request("RC1");
+  auto r = sandbox.platform_request("RC1");
   r.notify_url = "https://127.0.0.1:1/wxpay/recharge-notify"; // https: the apply rules require it
   REQUIRE(sandbox.platform().apply(r).ok());
   REQUIRE(sandbox.platform().close(sandbox.sub_mchid(), "RC1").ok());
   REQUIRE(eventually([&] { return !sandbox.sandbox().notifier().deliveries().empty(); }));
   CHECK(sandbox.sandbox().notifier().deliveries().front().url == "https://127.0.0.1:1/wxpay/recharge-notify");
   CHECK(receiver.count() == 0);
+}
+
+TEST_CASE("a notification verifies and decrypts by the rules alone: RSA over TS\\nNONCE\\nBODY\\n, AES-256-GCM") {
+  NotifyRig rig;
+  rig.apply("RC1", "备注");
+  rig.pay("RC1", RechargeChannel::online_bank);
+  REQUIRE(eventually([&] { return rig.receiver.count() == 1; }));
+  const auto req = rig.receiver.at(0);
+  const std::string message = std::string(req.headers.get("Wechatpay-Timestamp").value_or("")) + "\n" +
+                              std::string(req.headers.get("Wechatpay-Nonce").value_or("")) + "\n" + req.body + "\n";
+  const auto signature = crypto::base64_decode(req.headers.get("Wechatpay-Signature").value_or(""));
+  REQUIRE(signature.ok());
+  CHECK(rig.sandbox.state().platform.private_key.public_key().verify_sha256(message, *signature));
+  const auto envelope = nlohmann::json::parse(req.body);
+  const auto& resource = envelope["resource"];
+  CHECK(resource["nonce"].get<std::string>().size() == 12);
+  const auto sealed = crypto::base64_decode(resource["ciphertext"].get<std::string>());
+  REQUIRE(sealed.ok());
+  const auto plain = crypto::aead_aes_256_gcm_open(rig.sandbox.apiv3_key(), resource["nonce"].get<std::string>(),
+                                                   resource["associated_data"].get<std::string>(), *sealed);
+  REQUIRE(plain.ok());
+  const auto order = nlohmann::json::parse(*plain);
+  CHECK(order["out_recharge_no"] == "RC1");
+  CHECK(order["recharge_state"] == "SUCCESS");
+  CHECK(order["recharge_channel"] == "ONLINE_BANK");
+  CHECK(order["remark"] == "备注");
+}
+
+TEST_CASE("notification resources take the configured answer shapes too") {
+  test::SandboxFixtureOptions options;
+  options.faults.omit_fields = {"recharge_amount.amount"};
+  options.faults.extra_fields = 1;
+  options.faults.account_type_as = "FEES";
+  NotifyRig rig(options);
+  rig.apply("RC1");
+  rig.pay("RC1", RechargeChannel::qr_recharge);
+  REQUIRE(eventually([&] { return rig.receiver.count() == 1; }));
+  auto order = wxpay::decode_mch_deposit(rig.open(0).plaintext);
+  REQUIRE(order.ok());
+  CHECK_FALSE(order->recharge_amount.amount.has_value());
+  CHECK(order->account_type.text == "FEES");
+  CHECK(rig.open(0).plaintext.find("sandbox_unlisted_order") != std::string::npos);
 }

@@ -10,7 +10,7 @@ using namespace recharged;
 using namespace recharged::sandbox;
 using recharged::sandbox_test::calendar;
 using recharged::sandbox_test::sh;
-using wxpay::RechargeChannel;
+using sandbox::RechargeChannel;
 using namespace std::chrono_literals;
 
 namespace {
@@ -177,7 +177,7 @@ TEST_CASE("the default mix sends roughly its configured shares to each channel")
   const int n = 3000;
   for (int i = 0; i < n; ++i) {
     const auto plan = model.plan(order(i));
-    counts[plan.payments.empty() ? "never" : std::string(wxpay::to_string(plan.payments.back().channel))]++;
+    counts[plan.payments.empty() ? "never" : std::string(sandbox::to_string(plan.payments.back().channel))]++;
   }
   // never 15 %; the rest split 45:35:20 (a few never-payers come from delays past the link TTL).
   CHECK(counts["never"] > n * 12 / 100);

@@ -1,12 +1,15 @@
 #pragma once
 
 // Hand-built requests to the sandbox, for what the real ApiClient refuses to send (malformed bodies, bad
-// signatures, missing headers): each piece of the request can be spoiled on purpose.
+// signatures, missing headers): each piece of the request can be spoiled on purpose. The Authorization header
+// is built here from the signing rules (docs/PROTOCOL.md), not with the client library's signer, so a mistake
+// there cannot hide one in the sandbox.
 
+#include "crypto/base64.hpp"
 #include "crypto/random.hpp"
 #include "http/curl_transport.hpp"
+#include "sandbox/endpoints.hpp"
 #include "tests/support/sandbox_fixture.hpp"
-#include "wxpay/signing.hpp"
 
 #include <doctest/doctest.h>
 
@@ -30,8 +33,22 @@ struct RawRequest {
   std::optional<std::string> authorization;   // send this header verbatim instead
   bool accept = true;
   bool user_agent = true;
+  std::optional<std::string> content_type;    // default: application/json on POST, none on GET ("" = none)
   std::optional<std::string> wechatpay_serial;
 };
+
+// "WECHATPAY2-SHA256-RSA2048 …" over "METHOD\nTARGET\nTIMESTAMP\nNONCE\nBODY\n", fields in the PHP SDK's order.
+inline std::string authorization(const crypto::PrivateKey& key, const std::string& mchid, const std::string& serial,
+                                 std::string_view method, const std::string& target, const std::string& body,
+                                 std::int64_t timestamp, const std::string& nonce) {
+  const std::string message =
+      std::string(method) + "\n" + target + "\n" + std::to_string(timestamp) + "\n" + nonce + "\n" + body + "\n";
+  auto signature = key.sign_sha256(message);
+  REQUIRE(signature.ok());
+  return "WECHATPAY2-SHA256-RSA2048 mchid=\"" + mchid + "\",serial_no=\"" + serial + "\",timestamp=\"" +
+         std::to_string(timestamp) + "\",nonce_str=\"" + nonce + "\",signature=\"" + crypto::base64_encode(*signature) +
+         "\"";
+}
 
 class RawClient {
 public:
@@ -46,14 +63,15 @@ public:
     const auto ts = unix_seconds(clock_.now() + r.clock_offset);
     const std::string nonce = crypto::random_alnum(32);
     const crypto::PrivateKey key = r.key.value_or(sandbox_.merchant_key());
-    const wxpay::RequestSigner signer(r.mchid.value_or(sandbox_.mchid()), r.serial_no.value_or(sandbox_.serial_no()), key);
-    auto auth = signer.authorization(r.method, r.signed_target.value_or(r.target), r.signed_body.value_or(r.body), ts, nonce);
-    REQUIRE(auth.ok());
-    req.headers.add("Authorization", r.authorization.value_or(*auth));
+    const std::string auth = authorization(key, r.mchid.value_or(sandbox_.mchid()), r.serial_no.value_or(sandbox_.serial_no()),
+                                           http::to_string(r.method), r.signed_target.value_or(r.target),
+                                           r.signed_body.value_or(r.body), ts, nonce);
+    req.headers.add("Authorization", r.authorization.value_or(auth));
     // An empty value makes libcurl drop the header instead of sending its default "Accept: */*".
     req.headers.add("Accept", r.accept ? "application/json" : "");
     if (r.user_agent) req.headers.add("User-Agent", "raw-test/1.0");
-    if (!r.body.empty()) req.headers.add("Content-Type", "application/json");
+    const std::string type = r.content_type.value_or(r.method == http::Method::post ? "application/json" : "");
+    if (!type.empty()) req.headers.add("Content-Type", type);
     if (r.wechatpay_serial) req.headers.add("Wechatpay-Serial", *r.wechatpay_serial);
     auto sent = transport_.send(req);
     REQUIRE(sent.ok());
@@ -86,7 +104,16 @@ private:
 };
 
 inline std::string query_target(const std::string& no, const std::string& sub_mchid) {
-  return std::string(wxpay::k_order_path) + no + "?sub_mchid=" + sub_mchid;
+  return std::string(sandbox::k_order_route_prefix) + no + "?sub_mchid=" + sub_mchid;
+}
+
+inline std::string close_target(const std::string& no, const std::string& sub_mchid) {
+  return std::string(sandbox::k_order_route_prefix) + no + "/close?sub_mchid=" + sub_mchid;
+}
+
+inline const std::string& apply_target() {
+  static const std::string t(sandbox::k_apply_route);
+  return t;
 }
 
 } // namespace recharged::sandbox_test

@@ -3,18 +3,20 @@
 #include "tests/support/idle_connections.hpp"
 #include "tests/support/sandbox_fixture.hpp"
 #include "tests/unit/sandbox/raw_client.hpp"
+#include "sandbox/request_auth.hpp"
+#include "sandbox/wire.hpp"
 #include "tests/unit/sandbox/sandbox_test_util.hpp"
 #include "wxpay/codec.hpp"
 #include "wxpay/verifier.hpp"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <set>
 
 using namespace recharged;
 using namespace recharged::sandbox_test;
-using wxpay::RechargeChannel;
 using wxpay::RechargeState;
 using namespace std::chrono_literals;
 
@@ -66,7 +68,7 @@ TEST_CASE("a real client applies, queries and closes an order through the signed
   REQUIRE(queried.ok());
   CHECK(queried->value.recharge_state.value == RechargeState::recharging);
   CHECK(queried->value.sp_mchid == rig.sandbox.mchid());
-  CHECK(queried->body == wxpay::encode(rig.sandbox.platform().truth("RC1")->deposit));
+  CHECK(queried->body == sandbox::write_order(rig.sandbox.platform().truth("RC1")->deposit));
 
   rig.clock.advance(10min);
   auto closed = rig.api().close(rig.sandbox.sub_mchid(), "RC1");
@@ -83,14 +85,14 @@ TEST_CASE("a paid order reaches the client with its channel, success time and ba
   Rig rig;
   rig.apply("RC1");
   REQUIRE(rig.sandbox.platform()
-              .pay_now("RC1", {RechargeChannel::bank_transfer, sandbox::Settlement::immediate, std::nullopt})
+              .pay_now("RC1", {sandbox::RechargeChannel::bank_transfer, sandbox::Settlement::immediate, std::nullopt})
               .ok());
   auto q = rig.api().query(rig.sandbox.sub_mchid(), "RC1");
   REQUIRE(q.ok());
   const auto& d = q->value;
   CHECK(d.recharge_state.value == RechargeState::success);
   REQUIRE(d.recharge_channel.has_value());
-  CHECK(d.recharge_channel->value == RechargeChannel::bank_transfer);
+  CHECK(d.recharge_channel->value == wxpay::RechargeChannel::bank_transfer);
   CHECK(d.success_time == rig.clock.now());
   REQUIRE(d.bank_transfer_info.has_value());
   CHECK(d.bank_transfer_info->bank_card_tail.value_or("").size() == 4);
@@ -121,22 +123,22 @@ TEST_CASE("an unknown order answers 404 NOT_FOUND to query and close") {
   CHECK(c.error().kind == ErrorKind::not_found);
 }
 
-TEST_CASE("closing a SUCCESS order is refused permanently with INVALID_REQUEST") {
+TEST_CASE("closing a SUCCESS order answers 200 with the order as it is, SUCCESS") {
   Rig rig;
   rig.apply("RC1");
   REQUIRE(rig.sandbox.platform()
-              .pay_now("RC1", {RechargeChannel::qr_recharge, sandbox::Settlement::immediate, std::nullopt})
+              .pay_now("RC1", {sandbox::RechargeChannel::qr_recharge, sandbox::Settlement::immediate, std::nullopt})
               .ok());
   auto c = rig.api().close(rig.sandbox.sub_mchid(), "RC1");
-  REQUIRE_FALSE(c.ok());
-  CHECK(c.error().kind == ErrorKind::permanent);
-  CHECK(c.error().code == "INVALID_REQUEST");
-  CHECK(c.error().message.find("充值单已成功,无法关闭") != std::string::npos);
+  REQUIRE(c.ok());
+  CHECK(c->http_status == 200);
+  CHECK(c->value.recharge_state.value == RechargeState::success);
+  CHECK(c->body == sandbox::write_order(rig.sandbox.platform().truth("RC1")->deposit));
 }
 
 TEST_CASE("malformed apply bodies answer PARAM_ERROR with detail.field") {
   Rig rig;
-  const std::string apply(wxpay::k_apply_path);
+  const std::string apply = apply_target();
   SUBCASE("a zero amount names /recharge_amount/amount") {
     auto r = rig.raw.send({http::Method::post, apply, apply_body(rig.sandbox, "RC1", 0)});
     CHECK(r.status == 400);
@@ -157,7 +159,7 @@ TEST_CASE("malformed apply bodies answer PARAM_ERROR with detail.field") {
     CHECK(rig.error_body(r).code == "PARAM_ERROR");
   }
   SUBCASE("a query without sub_mchid names it") {
-    auto r = rig.raw.send({http::Method::get, std::string(wxpay::k_order_path) + "RC1"});
+    auto r = rig.raw.send({http::Method::get, std::string(sandbox::k_order_route_prefix) + "RC1"});
     CHECK(r.status == 400);
     CHECK(rig.error_body(r).detail_field == "sub_mchid");
   }
@@ -166,7 +168,7 @@ TEST_CASE("malformed apply bodies answer PARAM_ERROR with detail.field") {
 
 TEST_CASE("an amount over 2千万元 answers INVALID_REQUEST 单笔充值金额超过上限") {
   Rig rig;
-  auto r = rig.raw.send({http::Method::post, std::string(wxpay::k_apply_path), apply_body(rig.sandbox, "RC1", 2'000'000'001)});
+  auto r = rig.raw.send({http::Method::post, apply_target(), apply_body(rig.sandbox, "RC1", 2'000'000'001)});
   CHECK(r.status == 400);
   const auto body = rig.error_body(r);
   CHECK(body.code == "INVALID_REQUEST");
@@ -200,7 +202,7 @@ TEST_CASE("a request whose signature does not hold is refused with 401 SIGN_ERRO
   SUBCASE("over another target") { r.signed_target = query_target("RC2", rig.sandbox.sub_mchid()); }
   SUBCASE("over another body") {
     r.method = http::Method::post;
-    r.target = std::string(wxpay::k_apply_path);
+    r.target = apply_target();
     r.body = apply_body(rig.sandbox, "RC2", 100);
     r.signed_body = apply_body(rig.sandbox, "RC2", 200);
   }
@@ -254,7 +256,7 @@ TEST_CASE("every answer, refusals included, is signed under the PUB_KEY_ID key a
   std::vector<http::Response> answers{
       rig.raw.send({http::Method::get, query_target("RC1", rig.sandbox.sub_mchid())}),
       rig.raw.send({http::Method::get, query_target("RC404", rig.sandbox.sub_mchid())}),
-      rig.raw.send({http::Method::post, std::string(wxpay::k_apply_path), "[]"}),
+      rig.raw.send({http::Method::post, apply_target(), "[]"}),
   };
   RawRequest unsigned_request{http::Method::get, query_target("RC1", rig.sandbox.sub_mchid())};
   unsigned_request.authorization = "";
@@ -278,7 +280,7 @@ TEST_CASE("the control API is reachable only under /sandbox/") {
   CHECK(rig.raw.get("/v3/sandbox/orders/RC1").status == 404);
   CHECK(rig.raw.get("/v3/platsolution/ecommerce/recharges/sandbox/orders").status == 404);
   CHECK(rig.raw.post("/orders/RC1/pay?channel=QR_RECHARGE", "").status == 404);
-  CHECK(rig.sandbox.platform().truth("RC1")->deposit.recharge_state.value == RechargeState::recharging);
+  CHECK(rig.sandbox.platform().truth("RC1")->deposit.recharge_state == sandbox::RechargeState::recharging);
 }
 
 TEST_CASE("a frequency limit answers 429 FREQUENCY_LIMITED, which the client sees as rate_limited") {
@@ -350,4 +352,215 @@ TEST_CASE("the platform logs every call per order with the Request-ID it answere
   CHECK(unknown[0].status == 404);
   CHECK_FALSE(unknown[0].request_id.empty());
   CHECK(rig.sandbox.sandbox().server().calls("RC3").empty());
+}
+
+TEST_CASE("every POST must declare Content-Type application/json, the body-less close included") {
+  Rig rig;
+  rig.apply("RC1");
+  const std::string close = close_target("RC1", rig.sandbox.sub_mchid());
+  SUBCASE("a close without Content-Type is refused before anything happens") {
+    RawRequest r{http::Method::post, close};
+    r.content_type = "";
+    auto answer = rig.raw.send(r);
+    CHECK(answer.status == 400);
+    CHECK(rig.error_body(answer).code == "INVALID_REQUEST");
+    CHECK(rig.sandbox.platform().truth("RC1")->deposit.recharge_state == sandbox::RechargeState::recharging);
+  }
+  SUBCASE("an apply labelled as a form is refused") {
+    RawRequest r{http::Method::post, apply_target(), apply_body(rig.sandbox, "RC2", 100)};
+    r.content_type = "application/x-www-form-urlencoded";
+    CHECK(rig.raw.send(r).status == 400);
+    CHECK_FALSE(rig.sandbox.platform().truth("RC2").has_value());
+  }
+  SUBCASE("a close carrying a body is refused, even a signed one") {
+    RawRequest r{http::Method::post, close, "null"};
+    auto answer = rig.raw.send(r);
+    CHECK(answer.status == 400);
+    CHECK(rig.error_body(answer).code == "INVALID_REQUEST");
+  }
+  SUBCASE("parameters and case do not matter, and a GET may carry one or not") {
+    RawRequest r{http::Method::post, close};
+    r.content_type = "Application/JSON; charset=utf-8";
+    CHECK(rig.raw.send(r).status == 200);
+    RawRequest q{http::Method::get, query_target("RC1", rig.sandbox.sub_mchid())};
+    q.content_type = "application/json; charset=utf-8";
+    CHECK(rig.raw.send(q).status == 200);
+  }
+}
+
+TEST_CASE("the close that the client library sends passes the sandbox's own checks") {
+  Rig rig;
+  rig.apply("RC1");
+  auto closed = rig.api().close(rig.sandbox.sub_mchid(), "RC1");
+  REQUIRE_MESSAGE(closed.ok(), closed.error().message);
+  CHECK(closed->value.recharge_state.value == RechargeState::closed);
+}
+
+TEST_CASE("the sandbox reads the Authorization fields in any order and refuses the malformed ones") {
+  std::string why;
+  const auto a = sandbox::read_authorization(
+      R"(WECHATPAY2-SHA256-RSA2048 signature="c2ln",timestamp="1700000000",serial_no="AB12",nonce_str="n1",mchid="1900000001")",
+      why);
+  REQUIRE(a.has_value());
+  CHECK(a->mchid == "1900000001");
+  CHECK(a->serial_no == "AB12");
+  CHECK(a->signature == "c2ln");
+  for (const std::string& bad : {
+           std::string(R"(WECHATPAY2-SHA256-RSA2048  mchid="1",nonce_str="n",timestamp="1",serial_no="s",signature="x")"),
+           std::string(R"(WECHATPAY2-SHA256-RSA2048 mchid="1", nonce_str="n",timestamp="1",serial_no="s",signature="x")"),
+           std::string(R"(WECHATPAY2-SHA256-RSA2048 mchid="1",nonce_str="n",timestamp="1",serial_no="s")"),
+           std::string(R"(WECHATPAY2-SHA256-RSA2048 mchid="1",mchid="1",nonce_str="n",timestamp="1",serial_no="s",signature="x")"),
+           std::string(R"(WECHATPAY2-SHA256-RSA2048 mchid="1",nonce_str="",timestamp="1",serial_no="s",signature="x")"),
+           std::string(R"(WECHATPAY2-SHA256-RSA2048 mchid=1,nonce_str="n",timestamp="1",serial_no="s",signature="x")"),
+           std::string(R"(WECHATPAY2-SHA256-RSA2048 mchid="1",nonce_str="n",timestamp="1",serial_no="s",signature="x",extra="y")"),
+           std::string(R"(WECHATPAY2-SHA256-RSA4096 mchid="1",nonce_str="n",timestamp="1",serial_no="s",signature="x")"),
+       }) {
+    CAPTURE(bad);
+    CHECK_FALSE(sandbox::read_authorization(bad, why).has_value());
+    CHECK_FALSE(why.empty());
+  }
+  CHECK(sandbox::signed_request_message("POST", "/v3/x/close?sub_mchid=1", "1700000000", "NONCE", "") ==
+        "POST\n/v3/x/close?sub_mchid=1\n1700000000\nNONCE\n\n");
+}
+
+TEST_CASE("an apply body with a null anywhere is refused: the pages forbid null") {
+  Rig rig;
+  nlohmann::json body = nlohmann::json::parse(apply_body(rig.sandbox, "RC1", 100));
+  body["remark"] = nullptr;
+  auto r = rig.raw.send({http::Method::post, apply_target(), body.dump()});
+  CHECK(r.status == 400);
+  CHECK(rig.error_body(r).detail_field == "/remark");
+  body.erase("remark");
+  body["recharge_amount"]["currency"] = nullptr;
+  r = rig.raw.send({http::Method::post, apply_target(), body.dump()});
+  CHECK(rig.error_body(r).detail_field == "/recharge_amount/currency");
+  CHECK(rig.sandbox.platform().counters().orders == 0);
+}
+
+TEST_CASE("a sub-merchant configured for NO_AUTH is answered 403 on every endpoint, with the chosen wording") {
+  test::SandboxFixtureOptions options;
+  Rig rig(options);
+  rig.apply("RC1");
+  sandbox::FaultConfig faults;
+  REQUIRE(sandbox::set_fault(faults, "no_auth", rig.sandbox.sub_mchid() + ":no_auth_controlled").ok());
+  rig.sandbox.sandbox().faults().set_config(faults);
+  auto applied = rig.api().apply(rig.sandbox.apply_request("RC2"));
+  REQUIRE_FALSE(applied.ok());
+  CHECK(applied.error().http_status == 403);
+  CHECK(applied.error().code == "NO_AUTH");
+  CHECK(applied.error().message.find("商户号出入金权限被管控") != std::string::npos);
+  CHECK(rig.query_error("RC1").http_status == 403);
+  auto closed = rig.api().close(rig.sandbox.sub_mchid(), "RC1");
+  REQUIRE_FALSE(closed.ok());
+  CHECK(closed.error().code == "NO_AUTH");
+  CHECK_FALSE(rig.sandbox.platform().truth("RC2").has_value());
+  CHECK(rig.sandbox.platform().truth("RC1")->deposit.recharge_state == sandbox::RechargeState::recharging);
+  // Another sub-merchant is served as usual.
+  auto other = rig.sandbox.apply_request("RC3");
+  other.sub_mchid = rig.sandbox.sub_mchid(1);
+  CHECK(rig.api().apply(other).ok());
+}
+
+TEST_CASE("every error of the pages' tables can be answered on demand, signed and worded as the pages word it") {
+  Rig rig;
+  rig.apply("RC1");
+  const auto keys = rig.sandbox.platform_keys();
+  for (const auto name : sandbox::all_named_errors()) {
+    const std::string text(sandbox::to_string(name));
+    CAPTURE(text);
+    sandbox::FaultConfig faults;
+    REQUIRE(sandbox::set_fault(faults, "error", text).ok());
+    REQUIRE(sandbox::set_fault(faults, "error_endpoint", "query").ok());
+    rig.sandbox.sandbox().faults().set_config(faults);
+    const auto answer = rig.raw.send({http::Method::get, query_target("RC1", rig.sandbox.sub_mchid())});
+    const auto expected = sandbox::platform_error(name);
+    CHECK(answer.status == expected.status);
+    const auto body = rig.error_body(answer);
+    CHECK(body.code == expected.body.code);
+    CHECK(body.message == expected.body.message);
+    CHECK(verify_signature(keys, answer.headers, answer.body, rig.clock.now()).ok());
+    // Only the chosen endpoint: an apply goes through.
+    CHECK(rig.api().apply(rig.sandbox.apply_request("E" + std::to_string(static_cast<int>(name)))).ok());
+  }
+  const std::vector<std::pair<std::string, int>> table{
+      {"param_error", 400},  {"invalid_request", 400}, {"sign_error", 401},         {"system_error", 500},
+      {"no_account", 400},   {"over_limit", 400},      {"duplicate", 400},          {"no_auth", 403},
+      {"no_auth_punished", 403}, {"no_auth_controlled", 403}, {"not_found", 404}, {"frequency_limited", 429}};
+  CHECK(sandbox::all_named_errors().size() == table.size());
+  for (const auto& [name, status] : table) {
+    const auto e = sandbox::parse_named_error(name);
+    REQUIRE(e.has_value());
+    CHECK(sandbox::platform_error(*e).status == status);
+  }
+}
+
+namespace {
+
+nlohmann::json answer_json(Rig& rig, const std::string& no) {
+  const auto r = rig.raw.send({http::Method::get, query_target(no, rig.sandbox.sub_mchid())});
+  REQUIRE(r.status == 200);
+  return nlohmann::json::parse(r.body);
+}
+
+void shape(Rig& rig, const std::vector<std::pair<std::string, std::string>>& settings) {
+  sandbox::FaultConfig faults;
+  for (const auto& [key, value] : settings) REQUIRE(sandbox::set_fault(faults, key, value).ok());
+  rig.sandbox.sandbox().faults().set_config(faults);
+}
+
+} // namespace
+
+TEST_CASE("answers can leave out every optional field, recharge_amount's members included") {
+  Rig rig;
+  rig.apply("RC1");
+  REQUIRE(rig.sandbox.platform()
+              .pay_now("RC1", {sandbox::RechargeChannel::bank_transfer, sandbox::Settlement::immediate, std::nullopt})
+              .ok());
+  shape(rig, {{"omit_optional", "1"}});
+  const auto j = answer_json(rig, "RC1");
+  for (const char* required : {"sp_mchid", "sub_mchid", "recharge_id", "out_recharge_no", "account_type",
+                               "recharge_state", "recharge_scene", "recharge_amount"})
+    CHECK(j.contains(required));
+  CHECK(j.size() == 8);
+  CHECK(j["recharge_amount"] == nlohmann::json::object());
+  CHECK(j["recharge_state"] == "SUCCESS");
+  shape(rig, {{"omit_fields", "recharge_amount.currency,success_time"}});
+  const auto some = answer_json(rig, "RC1");
+  CHECK(some["recharge_amount"] == nlohmann::json{{"amount", 10'000}});
+  CHECK_FALSE(some.contains("success_time"));
+  CHECK(some.contains("accept_time"));
+  CHECK(some.contains("bank_transfer_info"));
+}
+
+TEST_CASE("answers can carry unknown fields, nulls, odd times, close_time on SUCCESS and the older enum values") {
+  Rig rig;
+  rig.apply("RC1");
+  REQUIRE(rig.sandbox.platform()
+              .pay_now("RC1", {sandbox::RechargeChannel::qr_recharge, sandbox::Settlement::immediate, std::nullopt})
+              .ok());
+  shape(rig, {{"extra_fields", "1"}, {"null_fields", "1"}, {"odd_times", "1"}, {"close_time_on_success", "1"},
+              {"account_type_as", "BASIC"}, {"recharge_scene_as", "ECOMMERCE_BANK_TRANSFER"}});
+  const auto j = answer_json(rig, "RC1");
+  CHECK(j.contains("sandbox_unlisted_order"));
+  CHECK(j["recharge_amount"].contains("payer_total_unlisted"));
+  CHECK(j["qr_recharge_info"].contains("sandbox_unlisted_detail"));
+  CHECK(j["bank_transfer_info"].is_null());
+  CHECK(j["online_bank_recharge_info"].is_null());
+  CHECK(j["recharge_state"] == "SUCCESS");
+  CHECK(j["account_type"] == "BASIC");
+  CHECK(j["recharge_scene"] == "ECOMMERCE_BANK_TRANSFER");
+  CHECK(j["success_time"] == "2026-11-23 10:00:00");
+  CHECK(j["close_time"] == "2026-11-23 10:00:00");
+  // The shapes are on the wire only: the platform's record is unchanged.
+  const auto truth = rig.sandbox.platform().truth("RC1");
+  CHECK(truth->deposit.account_type == sandbox::AccountType::deposit);
+  CHECK_FALSE(truth->deposit.close_time.has_value());
+  // Unknown shape names and values are refused with the rule.
+  sandbox::FaultConfig c;
+  CHECK_FALSE(sandbox::set_fault(c, "omit_fields", "sub_mchid").ok());
+  CHECK_FALSE(sandbox::set_fault(c, "account_type_as", "SAVINGS").ok());
+  CHECK(sandbox::set_fault(c, "recharge_scene_as", "NORMAL_BANK_TRANSFER").ok());
+  CHECK_FALSE(sandbox::set_fault(c, "error", "teapot").ok());
+  CHECK_FALSE(sandbox::set_fault(c, "no_auth", "19x:no_auth").ok());
+  CHECK_FALSE(sandbox::set_fault(c, "no_auth", "1900000101:not_found").ok());
 }

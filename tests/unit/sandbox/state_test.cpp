@@ -140,7 +140,8 @@ TEST_CASE("the generated recharged.toml loads with the daemon's config loader an
   CHECK(cfg->platform.public_key_id == s.platform.public_key_id);
   CHECK_FALSE(cfg->platform.backup_url.has_value());
   CHECK(cfg->database.path == s.file(k_database_file));
-  CHECK(cfg->apply.notify_url == "https://sandbox.recharged.invalid/wxpay/recharge-notify");
+  CHECK(cfg->apply.notify_url == "https://sandbox.recharged.invalid/recharge-notify");
+  CHECK(cfg->notify.path == "/recharge-notify");
   CHECK(cfg->notify.listen.port == 8480);
   auto secrets = config::load_secrets(*cfg);
   REQUIRE(secrets.ok());

@@ -64,7 +64,8 @@ TEST_CASE("the seed's QR success answer decodes every field, close_time on SUCCE
   CHECK(d->recharge_state.value == RechargeState::success);
   CHECK(d->recharge_scene.value == RechargeScene::ecommerce_deposit);
   CHECK(d->recharge_state_desc == "充值成功");
-  CHECK(d->recharge_amount == Amount{500000, "CNY"});
+  CHECK(d->recharge_amount == ReportedAmount(Amount{500000, "CNY"}));
+  CHECK(d->unread.empty());
   REQUIRE(d->qr_recharge_info.has_value());
   CHECK(d->qr_recharge_info->employee_type == "STAFF");
   CHECK(d->qr_recharge_info->openid == "owYiu0WOJdGCYxoHrPabGhI39uT4");
@@ -126,9 +127,10 @@ TEST_CASE("amounts are int64 fen: 8亿元 decodes, fractions, strings and out-of
   auto big = decode_mch_deposit(deposit_with(R"(,"recharge_amount":{"amount":80000000000,"currency":"CNY"})"));
   REQUIRE(big.ok());
   CHECK(big->recharge_amount.amount == 80'000'000'000);
+  // An amount that is present is never guessed at, however leniently the rest is read.
   for (std::string bad : {R"({"amount":100.5,"currency":"CNY"})", R"({"amount":"100","currency":"CNY"})",
-                          R"({"amount":9223372036854775808,"currency":"CNY"})", R"({"currency":"CNY"})",
-                          R"({"amount":true})", R"([100])", R"("100")"}) {
+                          R"({"amount":9223372036854775808,"currency":"CNY"})", R"({"amount":100,"currency":156})",
+                          R"({"amount":true})", R"([100])", R"("100")", R"(null)"}) {
     CAPTURE(bad);
     auto r = decode_mch_deposit(deposit_with(R"(,"recharge_amount":)" + bad));
     REQUIRE_FALSE(r.ok());
@@ -137,34 +139,124 @@ TEST_CASE("amounts are int64 fen: 8亿元 decodes, fractions, strings and out-of
   }
 }
 
-TEST_CASE("a missing required field or a wrong type names the field and the rule") {
+TEST_CASE("a missing or mistyped required field names the field and the rule") {
   auto missing = decode_mch_deposit(R"({"sp_mchid":"1","sub_mchid":"2","out_recharge_no":"A1"})");
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().field == "recharge_id");
   CHECK(missing.error().message.find("'recharge_id' is required") != std::string::npos);
-  auto wrong_type = decode_mch_deposit(deposit_with(R"(,"recharge_state_desc":42)"));
+  auto wrong_type = decode_mch_deposit(deposit_with(R"(,"recharge_state":7)"));
   REQUIRE_FALSE(wrong_type.ok());
-  CHECK(wrong_type.error().field == "recharge_state_desc");
+  CHECK(wrong_type.error().field == "recharge_state");
   CHECK(wrong_type.error().message.find("must be a string") != std::string::npos);
-  auto bad_time = decode_mch_deposit(deposit_with(R"(,"success_time":"yesterday")"));
-  REQUIRE_FALSE(bad_time.ok());
-  CHECK(bad_time.error().field == "success_time");
-  auto nested = decode_mch_deposit(deposit_with(R"(,"bank_transfer_info":{"return_time":"2026-13-01T00:00:00Z"})"));
-  REQUIRE_FALSE(nested.ok());
-  CHECK(nested.error().field == "bank_transfer_info.return_time");
-  auto not_object = decode_mch_deposit(deposit_with(R"(,"qr_recharge_info":"STAFF")"));
-  REQUIRE_FALSE(not_object.ok());
-  CHECK(not_object.error().field == "qr_recharge_info");
+  for (std::string amount : {R"(,"recharge_amount":null)", R"(,"recharge_amount":"500")"}) {
+    auto r = decode_mch_deposit(deposit_with(amount)); // the object itself is required (必填)
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().field == "recharge_amount");
+  }
 }
 
-TEST_CASE("null optional fields count as absent, a null required field as missing") {
-  auto d = decode_mch_deposit(deposit_with(R"(,"success_time":null,"bank_transfer_info":null,"remark":null)"));
+TEST_CASE("optional fields that do not parse are kept as text and the rest of the answer is used") {
+  auto d = decode_mch_deposit(deposit_with(
+      R"(,"recharge_state":"SUCCESS","success_time":"2026-11-23 17:30:00","recharge_state_desc":42,)"
+      R"("bank_transfer_info":{"bill_no":"B1","return_time":"2026-13-01T00:00:00Z"},"qr_recharge_info":"STAFF",)"
+      R"("accept_time":"2026-11-23T17:00:00+08:00","available_recharge_channels":["QR_RECHARGE",7])"));
+  REQUIRE(d.ok());
+  CHECK(d->recharge_state.value == RechargeState::success);
+  CHECK_FALSE(d->success_time.has_value());
+  CHECK(d->accept_time.has_value());
+  CHECK_FALSE(d->recharge_state_desc.has_value());
+  REQUIRE(d->bank_transfer_info.has_value());
+  CHECK(d->bank_transfer_info->bill_no == "B1");
+  CHECK_FALSE(d->bank_transfer_info->return_time.has_value());
+  CHECK_FALSE(d->qr_recharge_info.has_value());
+  REQUIRE(d->available_recharge_channels.size() == 1);
+  const std::vector<UnreadField> expected{{"recharge_state_desc", "42"},
+                                          {"bank_transfer_info.return_time", R"("2026-13-01T00:00:00Z")"},
+                                          {"qr_recharge_info", R"("STAFF")"},
+                                          {"success_time", R"("2026-11-23 17:30:00")"},
+                                          {"available_recharge_channels[1]", "7"}};
+  CHECK(d->unread == expected);
+  // unread is evidence of decoding, never sent back out.
+  CHECK(encode(*d).find("2026-11-23 17:30:00") == std::string::npos);
+}
+
+TEST_CASE("an overlong unreadable value is kept cut on a character boundary") {
+  std::string long_text;
+  for (int i = 0; i < 100; ++i) long_text += "时";
+  auto d = decode_mch_deposit(deposit_with(R"(,"close_time":")" + long_text + "\""));
+  REQUIRE(d.ok());
+  REQUIRE(d->unread.size() == 1);
+  CHECK(d->unread[0].text.size() <= 204);
+  CHECK(d->unread[0].text.ends_with("…"));
+  CHECK(d->unread[0].text.starts_with("\"时时"));
+}
+
+TEST_CASE("recharge_amount's members are optional: amount and currency may each be absent or null") {
+  auto no_currency = decode_mch_deposit(deposit_with(R"(,"recharge_amount":{"amount":100})"));
+  REQUIRE(no_currency.ok());
+  CHECK(no_currency->recharge_amount.amount == 100);
+  CHECK_FALSE(no_currency->recharge_amount.currency.has_value());
+  CHECK(no_currency->recharge_amount.currency_or_default() == "CNY");
+  auto null_currency = decode_mch_deposit(deposit_with(R"(,"recharge_amount":{"amount":100,"currency":null})"));
+  REQUIRE(null_currency.ok());
+  CHECK_FALSE(null_currency->recharge_amount.currency.has_value());
+  auto no_amount = decode_mch_deposit(deposit_with(R"(,"recharge_amount":{"currency":"CNY"})"));
+  REQUIRE(no_amount.ok());
+  CHECK_FALSE(no_amount->recharge_amount.amount.has_value());
+  auto empty = decode_mch_deposit(deposit_with(R"(,"recharge_amount":{"amount":null})"));
+  REQUIRE(empty.ok());
+  CHECK(empty->recharge_amount == ReportedAmount{});
+  // Encoding leaves out what is absent instead of writing null.
+  CHECK(encode(*empty).find(R"("recharge_amount":{})") != std::string::npos);
+}
+
+TEST_CASE("null values count as absent wherever they appear, a null required field as missing") {
+  auto d = decode_mch_deposit(deposit_with(
+      R"(,"success_time":null,"bank_transfer_info":null,"remark":null,"recharge_channel":null,)"
+      R"("qr_recharge_info":{"openid":null,"employee_type":"STAFF"},"available_recharge_channels":[null,"BANK_TRANSFER"],)"
+      R"("online_bank_recharge_info":{"return_time":null})"));
   REQUIRE(d.ok());
   CHECK_FALSE(d->success_time.has_value());
   CHECK_FALSE(d->bank_transfer_info.has_value());
+  CHECK_FALSE(d->recharge_channel.has_value());
+  REQUIRE(d->qr_recharge_info.has_value());
+  CHECK_FALSE(d->qr_recharge_info->openid.has_value());
+  REQUIRE(d->available_recharge_channels.size() == 1);
+  CHECK(d->available_recharge_channels[0].value == RechargeChannel::bank_transfer);
+  CHECK(d->unread.empty());
   auto r = decode_mch_deposit(deposit_with(R"(,"recharge_id":null)"));
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().field == "recharge_id");
+}
+
+TEST_CASE("unknown fields are ignored at every level, whatever their type") {
+  auto d = decode_mch_deposit(deposit_with(
+      R"(,"promotion_detail":[{"x":null}],"recharge_amount":{"amount":100,"currency":"CNY","payer_amount":100,"fx":null},)"
+      R"("bank_transfer_info":{"bill_no":"B","branch":{"code":1}},"extra_null":null,"flag":true)"));
+  REQUIRE(d.ok());
+  CHECK(d->recharge_amount.amount == 100);
+  CHECK(d->bank_transfer_info->bill_no == "B");
+  CHECK(d->unread.empty());
+}
+
+TEST_CASE("the older enum values of the PHP SDK page are kept as text") {
+  auto d = decode_mch_deposit(deposit_with(R"(,"account_type":"BASIC","recharge_scene":"ECOMMERCE_BANK_TRANSFER")"));
+  REQUIRE(d.ok());
+  CHECK_FALSE(d->account_type.known());
+  CHECK(d->account_type.text == "BASIC");
+  CHECK(d->recharge_scene.text == "ECOMMERCE_BANK_TRANSFER");
+  for (std::string other : {"FEES", "NORMAL_BANK_TRANSFER"}) {
+    auto o = decode_mch_deposit(deposit_with(R"(,"account_type":")" + other + R"(","recharge_scene":")" + other + "\""));
+    REQUIRE(o.ok());
+    CHECK(o->account_type.text == other);
+  }
+}
+
+TEST_CASE("the apply request decoder stays strict about its optional fields") {
+  auto r = decode_apply_request(R"({"sub_mchid":"1","out_recharge_no":"A","recharge_scene":"ECOMMERCE_DEPOSIT",)"
+                                R"("account_type":"DEPOSIT","recharge_amount":{"amount":1,"currency":"CNY"},"remark":5})");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().field == "remark");
 }
 
 TEST_CASE("bodies that are not a JSON object are malformed, including hostile nesting") {

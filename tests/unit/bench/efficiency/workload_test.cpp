@@ -1,7 +1,7 @@
 #include "bench/efficiency/order_generator.hpp"
 #include "bench/efficiency/workload.hpp"
 #include "tests/unit/bench/efficiency/efficiency_fixtures.hpp"
-#include "wxpay/validation.hpp"
+#include "sandbox/apply_rules.hpp"
 
 #include <doctest/doctest.h>
 
@@ -11,7 +11,7 @@ using namespace recharged;
 using namespace recharged::bench::efficiency;
 using recharged::test::efficiency::sh;
 using recharged::test::efficiency::tiny_workload;
-using wxpay::RechargeChannel;
+using sandbox::RechargeChannel;
 using namespace std::chrono_literals;
 
 namespace {
@@ -86,7 +86,7 @@ TEST_CASE("generated orders follow the workload: inside the periods, in apply or
     CHECK(o.apply_at >= sh("2026-09-29T00:00:00"));
     CHECK(o.apply_at < sh("2026-10-01T00:00:00"));
     const bool qr_only = o.channels.size() == 1 && o.channels.front() == RechargeChannel::qr_recharge;
-    CHECK(o.amount <= (qr_only ? wxpay::k_max_qr_amount : w.amount_max));
+    CHECK(o.amount <= (qr_only ? sandbox::k_qr_limit : w.amount_max));
     CHECK(o.amount % 100 == 0);
     if (o.channels.size() == 1 && o.channels.front() == RechargeChannel::bank_transfer) ++bank_only;
     const Millis local = (o.apply_at + k_shanghai_offset).time_since_epoch() % std::chrono::days{1};
