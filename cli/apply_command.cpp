@@ -135,6 +135,15 @@ int run_apply(const GlobalOptions& global, const ApplyArgs& args) {
   return with_context(global, Needs::platform, [&](Context& ctx) {
     auto request = build_request(args, ctx.config.apply, *ctx.clock);
     if (!request) return report(request.error());
+    // A damaged orders table would take the order and never give it to the daemon: refuse before it is recorded
+    // and before anything is sent.
+    auto sound = ctx.store->check_orders_table();
+    if (!sound || *sound != "ok")
+      return report(Error::make(ErrorKind::storage, "corrupt",
+                                "The database '" + ctx.config.database.path.string() + "' is damaged (" +
+                                    (sound ? "quick_check: " + sound->substr(0, 300) : sound.error().message) +
+                                    "); nothing was recorded or sent. Stop the daemon, run `recharged check`, and "
+                                    "restore the latest backup (README, \"Backups and recovery\")."));
     auto order = apply_and_wait(ctx, *request);
     if (!order) return report_failure(ctx, request->out_recharge_no, order.error());
     return print_result(ctx, *order);

@@ -51,8 +51,9 @@ public:
   [[nodiscard]] Result<std::vector<int>> migrate(TimePoint now);
   [[nodiscard]] Result<int> schema_version();
   [[nodiscard]] static int latest_version() noexcept;
-  // "ok", or SQLite's list of problems from PRAGMA integrity_check (quick_check when `quick`).
-  [[nodiscard]] Result<std::string> integrity_check(bool quick = false);
+  // "ok", or SQLite's list of problems from PRAGMA integrity_check (quick_check when `quick`), of the whole
+  // file or, when `table` is given, of that table and its indexes only.
+  [[nodiscard]] Result<std::string> integrity_check(bool quick = false, std::string_view table = {});
   // A passive WAL checkpoint (it never waits and never blocks a writer): how many WAL frames there are and how
   // many of them are now in the database. Frames that stay behind are held by a reader's old snapshot.
   struct Checkpoint {

@@ -203,6 +203,11 @@ Result<NotificationResult> OrderStore::record_notification(NotificationRecord re
                  });
 }
 
+Result<std::string> OrderStore::check_orders_table() {
+  std::lock_guard lock(mu_);
+  return db_.integrity_check(true, "orders");
+}
+
 Result<Database::Checkpoint> OrderStore::checkpoint() {
   std::lock_guard lock(mu_);
   return db_.checkpoint();

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <stdexcept>
 
 namespace recharged::test {
@@ -170,6 +171,79 @@ std::vector<std::string> truth_problems(const DatabaseSnapshot& db, const sandbo
         out.push_back(no + " records a success_time unlike the platform's");
     }
   }
+  return out;
+}
+
+namespace {
+
+bool near_a_kill(TimePoint at, const TrailOptions& o) {
+  return std::any_of(o.kills.begin(), o.kills.end(), [&](TimePoint k) {
+    return at >= k - o.kill_window && at <= k + o.kill_window;
+  });
+}
+
+// One order: its recorded calls against the platform's log. Returns how many answered calls were lost at kills.
+std::size_t trail_of_order(const orders::Order& o, const std::vector<orders::OrderEvent>& events,
+                           const std::vector<sandbox::CallRecord>& calls, const TrailOptions& options,
+                           std::vector<std::string>& out) {
+  const std::string& no = o.out_recharge_no;
+  std::map<std::string, std::string> recorded;           // Request-ID → endpoint, as the platform sent it
+  std::map<std::string, std::size_t> failed_without_id;  // endpoint → rows of calls that got no answer
+  for (const auto& e : events) {
+    if (e.endpoint.empty()) continue;
+    if (e.request_id.empty()) {
+      ++failed_without_id[e.endpoint];
+      continue;
+    }
+    const auto genuine = options.substituted.find(e.request_id);
+    recorded.emplace(genuine == options.substituted.end() ? e.request_id : genuine->second, e.endpoint);
+  }
+  std::map<std::string, std::size_t> dropped; // endpoint → calls the platform never answered
+  std::set<std::string> sent;
+  std::size_t lost = 0;
+  for (const auto& call : calls) {
+    if (call.request_id.empty()) {
+      ++dropped[call.endpoint];
+      continue;
+    }
+    sent.insert(call.request_id);
+    const auto it = recorded.find(call.request_id);
+    if (it != recorded.end() && it->second == call.endpoint) continue;
+    if (near_a_kill(call.at, options)) {
+      ++lost;
+      continue;
+    }
+    out.push_back(no + ": the platform answered its " + call.endpoint + " call at " + format_utc(call.at) +
+                  " (HTTP " + std::to_string(call.status) + ", Request-ID " + call.request_id +
+                  ") but order_events has no row for it");
+  }
+  for (const auto& [id, endpoint] : recorded)
+    if (!sent.contains(id))
+      out.push_back(no + ": order_events names the " + endpoint + " Request-ID " + id +
+                    ", which the platform never sent for this order");
+  for (const auto& [endpoint, n] : dropped) {
+    const std::size_t rows = failed_without_id[endpoint];
+    if (rows >= n) continue;
+    const std::size_t missing = n - rows;
+    lost += missing;
+    if (options.kills.empty())
+      out.push_back(no + ": the platform dropped " + std::to_string(n) + " " + endpoint + " call(s) but only " +
+                    std::to_string(rows) + " failed call(s) without an answer are recorded");
+  }
+  return lost;
+}
+
+} // namespace
+
+std::vector<std::string> trail_problems(const DatabaseSnapshot& db, const sandbox::Server& server,
+                                        const TrailOptions& options) {
+  std::vector<std::string> out;
+  std::size_t lost = 0;
+  for (std::size_t i = 0; i < db.orders.size(); ++i)
+    lost += trail_of_order(db.orders[i], db.events[i], server.calls(db.orders[i].out_recharge_no), options, out);
+  if (lost > options.max_lost)
+    out.push_back(std::to_string(lost) + " answered calls are missing from order_events around the kills, more than "
+                  "the " + std::to_string(options.max_lost) + " that can have been in flight when a process died");
   return out;
 }
 

@@ -6,6 +6,9 @@
 
 #include "orders/order.hpp"
 #include "sandbox/platform.hpp"
+#include "sandbox/server.hpp"
+
+#include <map>
 
 #include <filesystem>
 #include <string>
@@ -40,6 +43,24 @@ struct TruthOptions {
 // state, channel and success time as the platform has them.
 [[nodiscard]] std::vector<std::string> truth_problems(const DatabaseSnapshot& db, const sandbox::Platform& platform,
                                                       const TruthOptions& options = {});
+
+// What the audit-trail comparison needs to know about the run besides the two records.
+struct TrailOptions {
+  // Request-IDs the client saw in place of the platform's own (a man in the middle's forgeries): shown → genuine.
+  std::map<std::string, std::string> substituted;
+  // Moments (shared virtual time) processes were killed with SIGKILL. A call the platform answered within
+  // `kill_window` of one may have died with its process before it was recorded, at most `max_lost` of them.
+  std::vector<TimePoint> kills;
+  Millis kill_window{0};
+  std::size_t max_lost = 0;
+};
+
+// Every platform call in the audit trail: for each order, each call in the sandbox's own log (Server::calls)
+// that the platform answered has an order_events row with its endpoint and Request-ID; every Request-ID in
+// order_events was sent by the platform for that order; and calls the platform dropped (no answer) are matched
+// by rows of failed calls without a Request-ID. Calls lost at a kill are allowed only as TrailOptions says.
+[[nodiscard]] std::vector<std::string> trail_problems(const DatabaseSnapshot& db, const sandbox::Server& server,
+                                                      const TrailOptions& options = {});
 
 // All of the above plus integrity_check, for a test's final CHECK.
 [[nodiscard]] std::vector<std::string> audit(const DatabaseSnapshot& db, const sandbox::Platform& platform,

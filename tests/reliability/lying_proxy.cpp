@@ -111,7 +111,8 @@ http::Response LyingProxy::relay(wxpay::Endpoint endpoint, const http::ServerReq
 http::Response LyingProxy::rewritten(wxpay::Endpoint endpoint, http::Response answer) {
   if (!options_.rewrite || !options_.platform_key || answer.status / 100 != 2) return answer;
   std::string body = answer.body;
-  std::string request_id(answer.headers.get("Request-ID").value_or(""));
+  const std::string genuine_id(answer.headers.get("Request-ID").value_or(""));
+  std::string request_id = genuine_id;
   if (!options_.rewrite(endpoint, body, request_id)) return answer;
   http::Response out;
   out.status = answer.status;
@@ -122,6 +123,7 @@ http::Response LyingProxy::rewritten(wxpay::Endpoint endpoint, http::Response an
                        out.headers);
   std::lock_guard lock(mu_);
   verified_.insert(request_id);
+  if (request_id != genuine_id) substituted_[request_id] = genuine_id;
   return out;
 }
 
@@ -152,6 +154,7 @@ void LyingProxy::sign_forged(Forgery kind, const std::string& body, const http::
     std::lock_guard lock(mu_);
     id = "FORGED" + std::to_string(next_forged_id_++);
     forged_.insert(id);
+    substituted_[id] = std::string(original.headers.get("Request-ID").value_or(""));
     ++forgeries_[kind];
   }
   out.body = body;
@@ -185,6 +188,11 @@ std::set<std::string> LyingProxy::verified_request_ids() const {
 std::set<std::string> LyingProxy::forged_request_ids() const {
   std::lock_guard lock(mu_);
   return forged_;
+}
+
+std::map<std::string, std::string> LyingProxy::substituted_request_ids() const {
+  std::lock_guard lock(mu_);
+  return substituted_;
 }
 
 std::map<Forgery, std::size_t> LyingProxy::forgeries() const {

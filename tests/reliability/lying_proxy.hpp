@@ -62,6 +62,9 @@ public:
   [[nodiscard]] std::set<std::string> verified_request_ids() const;
   // Request-IDs given to forged answers ("FORGED…").
   [[nodiscard]] std::set<std::string> forged_request_ids() const;
+  // Every Request-ID this proxy showed recharged in place of the platform's (forged or rewritten answers):
+  // shown → the platform's own, so an audit can match recorded calls to the platform's log.
+  [[nodiscard]] std::map<std::string, std::string> substituted_request_ids() const;
   [[nodiscard]] std::map<Forgery, std::size_t> forgeries() const;
   // When each call to `endpoint` arrived, in the shared virtual time, in arrival order.
   [[nodiscard]] std::vector<TimePoint> arrivals(wxpay::Endpoint endpoint) const;
@@ -81,6 +84,7 @@ private:
   std::mt19937_64 rng_;
   std::set<std::string> verified_;
   std::set<std::string> forged_;
+  std::map<std::string, std::string> substituted_;
   std::map<Forgery, std::size_t> forgeries_;
   std::map<wxpay::Endpoint, std::vector<TimePoint>> arrivals_;
   std::uint64_t next_forged_id_ = 1;

@@ -232,6 +232,12 @@ TEST_CASE("under injected faults, forged answers and forged notifications every 
   CHECK(db.orders.size() == total);
   const auto problems = audit(db, rig.platform());
   CHECK_MESSAGE(problems.empty(), describe(problems));
+  // Every call the platform answered is in order_events with its Request-ID, forgeries mapped to the answers
+  // they replaced: nothing killed anything here, so not one may be missing.
+  TrailOptions trail;
+  trail.substituted = proxy.substituted_request_ids();
+  const auto gaps = trail_problems(db, rig.sandbox().sandbox().server(), trail);
+  CHECK_MESSAGE(gaps.empty(), describe(gaps));
 
   // No state changed on an answer that was not genuinely signed: each API-driven state change names the
   // Request-ID of an answer the proxy saw verify; none names a forged one.
