@@ -7,12 +7,10 @@
 namespace recharged::daemon {
 namespace {
 
-// Listener workers. Each open connection keeps one until it has been idle for 5 s, and a request on a
-// connection without a worker waits — past WeChat Pay's 5 s for a notification. The notify listener serves a
-// reverse proxy, whose upstream keep-alive pool (nginx `keepalive N`, per nginx worker) must stay below this;
-// /metrics and /healthz serve a few scrapers.
-constexpr std::size_t k_notify_workers = 64;
-constexpr std::size_t k_ops_workers = 8;
+// Workers run handlers only: verify, decrypt and record a notification, which may wait for the SQLite write
+// lock. Connections, idle or slow, hold none, so this bounds concurrent recording, not concurrent clients.
+constexpr std::size_t k_notify_workers = 16;
+constexpr std::size_t k_ops_workers = 2;
 
 http::Response json_response(int status, const nlohmann::json& body) {
   http::Response r;
@@ -48,7 +46,7 @@ Result<std::unique_ptr<Listeners>> Listeners::start(const config::NotifyConfig& 
   if (notify.enabled && self->sources_.handler != nullptr) {
     http::ServerOptions options;
     options.max_body_bytes = notify.max_body_bytes;
-    options.threads = k_notify_workers;
+    options.workers = k_notify_workers;
     l->notify_ = std::make_unique<http::Server>(options);
     l->notify_->route(http::Method::post, regex_escape(notify.path), [self](const http::ServerRequest& req) {
       const notify::Reply reply = self->sources_.handler->handle(req.headers, req.body);
@@ -68,7 +66,7 @@ Result<std::unique_ptr<Listeners>> Listeners::start(const config::NotifyConfig& 
   }
   if (metrics.enabled) {
     http::ServerOptions options;
-    options.threads = k_ops_workers;
+    options.workers = k_ops_workers;
     l->ops_ = std::make_unique<http::Server>(options);
     l->ops_->route(http::Method::get, "/metrics", [self](const http::ServerRequest&) {
       http::Response r;

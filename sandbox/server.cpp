@@ -19,6 +19,16 @@ http::Response json_response(int status, std::string body) {
 
 bool dropped(FaultKind f) { return f == FaultKind::reset || f == FaultKind::timeout; }
 
+// Every request in flight holds a worker, a held answer (timeout fault) for its whole hold. All clients of a
+// simulated platform come from loopback, so no per-client cap.
+http::ServerOptions http_options(std::size_t threads) {
+  http::ServerOptions o;
+  o.workers = threads;
+  o.max_connections = 1024;
+  o.max_connections_per_ip = 0;
+  return o;
+}
+
 } // namespace
 
 http::Response error_response(const PlatformError& error) { return json_response(error.status, wxpay::encode(error.body)); }
@@ -26,7 +36,7 @@ http::Response error_response(const PlatformError& error) { return json_response
 Server::Server(Platform& platform, FaultInjector& faults, PlatformIdentity platform_identity, MerchantIdentity merchant,
                const Notifier* notifier, LogSink log, std::size_t threads)
     : platform_(platform), faults_(faults), identity_(std::move(platform_identity)), merchant_(std::move(merchant)),
-      log_(std::move(log)), http_(http::ServerOptions{64 * 1024, 5, 5, threads}) {
+      log_(std::move(log)), http_(http_options(threads)) {
   const std::string order = std::string(wxpay::k_order_path) + "([^/]+)";
   http_.route(http::Method::post, std::string(wxpay::k_apply_path), [this](const http::ServerRequest& r) {
     return serve(wxpay::Endpoint::apply, r, [&] { return apply(r); });
