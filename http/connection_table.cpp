@@ -51,11 +51,17 @@ std::vector<std::string> ConnectionTable::expire(Clock::time_point now, Clock::d
   std::lock_guard lock(mu_);
   for (auto& [id, e] : entries_) {
     if (!e.owes_request || e.expired || now - e.since < timeout) continue;
-    ::shutdown(e.fd, SHUT_RDWR); // listed, hence not yet closed by the event loop: still this connection's socket
     e.expired = true;
+    ++expired_;
+    ::shutdown(e.fd, SHUT_RDWR); // listed, hence not yet closed by the event loop: still this connection's socket
     out.push_back(e.client);
   }
   return out;
+}
+
+std::uint64_t ConnectionTable::expired() const {
+  std::lock_guard lock(mu_);
+  return expired_;
 }
 
 std::optional<ConnectionTable::Clock::time_point> ConnectionTable::next_deadline(Clock::duration timeout) const {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -33,6 +34,8 @@ public:
 
   // Shuts down every connection owing a request since before now - timeout; returns their clients.
   std::vector<std::string> expire(Clock::time_point now, Clock::duration timeout);
+  // Connections expire() has shut, counted before their clients can see it.
+  [[nodiscard]] std::uint64_t expired() const;
   // The earliest deadline still ahead, given the timeout.
   [[nodiscard]] std::optional<Clock::time_point> next_deadline(Clock::duration timeout) const;
 
@@ -47,6 +50,7 @@ private:
   mutable std::mutex mu_;
   std::map<const void*, Entry> entries_;
   std::map<std::string, std::size_t> per_client_;
+  std::uint64_t expired_ = 0;
 };
 
 } // namespace recharged::http

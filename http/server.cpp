@@ -209,7 +209,7 @@ struct Server::Impl {
   std::condition_variable cv;
   bool stopping = false;  // the deadline thread ends
   std::size_t owed = 0;   // dispatched requests whose answer has not gone out
-  std::atomic<std::uint64_t> accepted{0}, refused{0}, timed_out{0}, too_large{0};
+  std::atomic<std::uint64_t> accepted{0}, refused{0}, too_large{0};
 };
 
 namespace {
@@ -408,10 +408,7 @@ void Server::Impl::reap() {
   while (!stopping) {
     lock.unlock();
     const auto now = SteadyClock::now();
-    for (auto& client : table.expire(now, timeout)) {
-      ++timed_out;
-      notices.note(NoticeKind::timed_out, std::move(client), now);
-    }
+    for (auto& client : table.expire(now, timeout)) notices.note(NoticeKind::timed_out, std::move(client), now);
     notices.flush(now);
     auto wake = now + std::min<SteadyClock::duration>(k_notice_interval, timeout);
     if (const auto next = table.next_deadline(timeout); next && *next < wake) wake = *next;
@@ -479,7 +476,7 @@ ServerStats Server::stats() const {
   ServerStats out;
   out.connections_accepted = s.accepted.load();
   out.connections_refused = s.refused.load();
-  out.requests_timed_out = s.timed_out.load();
+  out.requests_timed_out = s.table.expired();
   out.bodies_too_large = s.too_large.load();
   out.connections_open = s.table.open();
   out.max_connections = s.options.max_connections;
