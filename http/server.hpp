@@ -38,7 +38,8 @@ struct ServerOptions {
   // From a connection's accept, or from its previous answer, to a complete request (line, headers and body);
   // later, the connection is closed. Trickling a byte now and then does not extend it.
   Millis request_timeout{10'000};
-  // A connection without traffic for this long is closed, idle keep-alive ones included. Whole seconds.
+  // A connection without traffic for this long is closed, idle keep-alive ones included. Whole seconds; keep it
+  // below request_timeout, which also runs while a kept-alive connection is idle.
   std::chrono::seconds idle_timeout{5};
   // Open connections; at the cap, new ones wait in the listen queue until one closes.
   std::size_t max_connections = 256;

@@ -17,6 +17,7 @@ http::ServerOptions server_options(std::size_t threads) {
   http::ServerOptions o;
   o.workers = threads;
   o.idle_timeout = std::chrono::seconds{15};
+  o.request_timeout = Millis{20'000}; // counts a kept-alive connection's idle time too
   o.max_connections = 1024;
   o.max_connections_per_ip = 0;
   return o;
