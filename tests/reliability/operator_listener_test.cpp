@@ -169,8 +169,8 @@ TEST_CASE("hostile clients neither exhaust the daemon's memory nor keep a genuin
   const std::size_t log_mark = op.rig.daemon_log_text().size();
   SlowHeaderClients slow(op.notify_port, addresses(2, 4), 18, Millis{1'000}, k_path);
   SlowHeaderClients crowd(op.notify_port, addresses(6, 1), 40, Millis{1'000}, k_path);
-  REQUIRE(eventually([&] { return op.listener_metric("recharged_listener_connections") == 72 + k_per_ip; },
-                     Millis{20'000}));
+  CHECK(eventually([&] { return op.listener_metric("recharged_listener_connections") == 72 + k_per_ip; },
+                   Millis{20'000}));
   CHECK(crowd.closed_by_server() == 40 - k_per_ip); // refused at once
   CHECK(slow.closed_by_server() == 0);
 
