@@ -465,7 +465,7 @@ TEST_CASE("idle keep-alive connections hold no worker: the one worker serves a n
   Served served(options);
   const int port = served.start();
   const test::IdleConnections idle(port, 2, "/p");
-  CHECK(served.server.stats().workers_busy == 0);
+  CHECK(eventually([&] { return served.server.stats().workers_busy == 0; }, Millis{10'000})); // once answered
   CHECK(served.server.stats().connections_open == 2);
   auto answer = Client(port).get("/p"); // 5 s client timeout, far below the 60 s the idle connections may wait
   REQUIRE_MESSAGE(answer.ok(), answer.error().message);
