@@ -91,7 +91,7 @@ int print_result(const Context& ctx, const orders::Order& order) {
               << " at WeChat Pay, but its recharge_url was never recorded (the platform returns it only once, to the "
                  "first apply); see `recharged show "
               << no << "`.\n";
-    return json ? k_exit_ok : k_exit_attention;
+    return k_exit_attention; // the same with --json: the exit code never depends on the output format
   }
   if (!json) std::cout << order.recharge_url << "\n";
   if (order.state == orders::OrderState::recharging) {

@@ -195,13 +195,26 @@ void read_apply(const toml::table& root, ApplyConfig& a) {
 }
 
 void read_listeners(const toml::table& root, NotifyConfig& n, MetricsConfig& m) {
-  Section ns(root, "notify", {"enabled", "listen", "path", "max_body_bytes"});
+  Section ns(root, "notify", {"enabled", "listen", "path", "max_body_bytes", "request_timeout", "idle_timeout",
+                              "max_connections", "max_connections_per_ip"});
   n.enabled = ns.boolean("enabled").value_or(n.enabled);
   n.listen = listen(ns, "listen", n.listen);
   n.path = ns.text("path").value_or(n.path);
   if (!n.path.starts_with("/") || n.path.find_first_of("?# ") != std::string::npos)
     fail("notify.path", "is " + shown(n.path) + "; it must start with / and have no query");
   if (auto b = ns.number("max_body_bytes", 1024, 1 << 20)) n.max_body_bytes = static_cast<std::size_t>(*b);
+  n.request_timeout = ns.duration("request_timeout", Millis{1'000}, std::chrono::minutes{5}).value_or(n.request_timeout);
+  n.idle_timeout = ns.duration("idle_timeout", Millis{1'000}, std::chrono::minutes{5}).value_or(n.idle_timeout);
+  if (n.idle_timeout.count() % 1000 != 0)
+    fail("notify.idle_timeout", "is " + format_duration(n.idle_timeout) + "; it must be whole seconds");
+  if (n.idle_timeout >= n.request_timeout)
+    fail("notify.idle_timeout", "is " + format_duration(n.idle_timeout) +
+                                    "; it must be shorter than notify.request_timeout (" +
+                                    format_duration(n.request_timeout) +
+                                    "), which also counts a kept-alive connection's idle time");
+  n.max_connections = static_cast<int>(ns.number("max_connections", 1, 10000).value_or(n.max_connections));
+  n.max_connections_per_ip =
+      static_cast<int>(ns.number("max_connections_per_ip", 0, 10000).value_or(n.max_connections_per_ip));
   Section ms(root, "metrics", {"enabled", "listen"});
   m.enabled = ms.boolean("enabled").value_or(m.enabled);
   m.listen = listen(ms, "listen", m.listen);

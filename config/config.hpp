@@ -61,6 +61,11 @@ struct NotifyConfig {
   http::ListenAddress listen{"127.0.0.1", 8480};
   std::string path = "/wxpay/recharge-notify";
   std::size_t max_body_bytes = 64 * 1024;
+  // What one client can take from the listener (README "Notifications"); request_timeout > idle_timeout.
+  Millis request_timeout{10'000};
+  Millis idle_timeout{5'000}; // whole seconds
+  int max_connections = 256;
+  int max_connections_per_ip = 64; // 0 = no cap
 };
 
 struct MetricsConfig {

@@ -179,6 +179,11 @@ void Daemon::Impl::reload() {
   note(fresh->platform.base_url.to_string() != old.platform.base_url.to_string(), "platform.base_url");
   note(fresh->notify.listen.port != old.notify.listen.port || fresh->notify.listen.host != old.notify.listen.host,
        "notify.listen");
+  const auto& fn = fresh->notify;
+  note(fn.max_body_bytes != old.notify.max_body_bytes || fn.request_timeout != old.notify.request_timeout ||
+           fn.idle_timeout != old.notify.idle_timeout || fn.max_connections != old.notify.max_connections ||
+           fn.max_connections_per_ip != old.notify.max_connections_per_ip,
+       "notify.limits");
   note(fresh->metrics.listen.port != old.metrics.listen.port || fresh->metrics.listen.host != old.metrics.listen.host,
        "metrics.listen");
   note(fresh->limits.concurrency != old.limits.concurrency, "limits.concurrency");
@@ -297,6 +302,7 @@ Status Daemon::Impl::start_listeners() {
   sources.metrics = &metrics;
   sources.gauges = [this] { return gauges(); };
   sources.health = [this] { return health(); };
+  sources.log = parts.logging->get("listener");
   RECHARGED_TRY(listeners, Listeners::start(cfg.notify, cfg.metrics, std::move(sources)));
   EventLine line("listening");
   if (listeners->notify_port() != 0)

@@ -43,4 +43,8 @@ struct Response {
 // Percent-encodes everything outside RFC 3986's unreserved set (for path segments and query values).
 [[nodiscard]] std::string url_encode(std::string_view text);
 
+// Decodes %XX escapes; a '%' not followed by two hex digits stays as it is. In a query, '+' means a space.
+enum class PlusSign { literal, space };
+[[nodiscard]] std::string url_decode(std::string_view text, PlusSign plus = PlusSign::literal);
+
 } // namespace recharged::http

@@ -22,10 +22,10 @@ struct SandboxOptions {
   NotifierConfig notifier;
   std::string host = "127.0.0.1";
   int port = 0;                 // 0 = any free port
-  // HTTP worker threads. Each open keep-alive connection holds one until it has been idle for 5 s (and each
-  // timeout fault one for its hold), so this must exceed the connections all clients keep open together —
-  // the daemon's pool (up to [limits] concurrency, max 64), CLIs, proxies — or a request would queue behind
-  // idle connections, a wait no real platform imposes.
+  // HTTP worker threads. Each request holds one while it is answered, a timeout fault's for its whole hold, so
+  // this must exceed the requests all clients have in flight together — the daemon's pool (up to [limits]
+  // concurrency, max 64), CLIs, proxies — or a request would queue behind held ones, a wait no real platform
+  // imposes. Idle keep-alive connections hold none.
   std::size_t threads = 96;
 };
 

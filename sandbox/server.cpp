@@ -39,6 +39,16 @@ std::pair<std::string, std::string> error_summary(const std::string& body) {
   return {field("code"), field("message")};
 }
 
+// Every request in flight holds a worker, a held answer (timeout fault) for its whole hold. All clients of a
+// simulated platform come from loopback, so no per-client cap.
+http::ServerOptions http_options(std::size_t threads) {
+  http::ServerOptions o;
+  o.workers = threads;
+  o.max_connections = 1024;
+  o.max_connections_per_ip = 0;
+  return o;
+}
+
 } // namespace
 
 http::Response error_response(const PlatformError& error) { return json_response(error.status, write_error(error.body)); }
@@ -46,7 +56,7 @@ http::Response error_response(const PlatformError& error) { return json_response
 Server::Server(Platform& platform, FaultInjector& faults, PlatformIdentity platform_identity, MerchantIdentity merchant,
                const Notifier* notifier, LogSink log, std::size_t threads)
     : platform_(platform), faults_(faults), identity_(std::move(platform_identity)), merchant_(std::move(merchant)),
-      log_(std::move(log)), http_(http::ServerOptions{64 * 1024, 5, 5, threads}) {
+      log_(std::move(log)), http_(http_options(threads)) {
   const std::string order = std::string(k_order_route_prefix) + "([^/]+)";
   http_.route(http::Method::post, std::string(k_apply_route), [this](const http::ServerRequest& r) {
     return serve(Endpoint::apply, r, applied_order(r.body), [&] { return apply(r); });

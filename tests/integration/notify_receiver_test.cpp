@@ -161,8 +161,8 @@ TEST_CASE("a reverse proxy's idle keep-alive connections never keep a notificati
   NotifyRig n;
   n.apply("NOTIFYPOOL1");
   auto daemon = n.start();
-  // An nginx upstream pool (`keepalive 24`) after a burst: each idle connection keeps a listener worker for 5 s,
-  // as long as the sandbox — like WeChat Pay — waits for an answer.
+  // An nginx upstream pool (`keepalive 24`) after a burst: idle for 5 s, as long as the sandbox — like WeChat
+  // Pay — waits for an answer. They must hold no listener worker.
   const IdleConnections pool(n.port, 24, "/wxpay/recharge-notify");
   n.pay_now("NOTIFYPOOL1");
   REQUIRE(eventually([&] { return !deliveries_of(n.rig, "NOTIFYPOOL1").empty() &&

@@ -12,6 +12,17 @@ namespace {
 // The request headers recharged sends that the platform reads; everything else is the proxy's own business.
 constexpr const char* k_forwarded[] = {"Authorization", "Accept", "User-Agent", "Content-Type", "Wechatpay-Serial"};
 
+// Held answers (sandbox timeout faults) each keep a worker; all of recharged's connections come from loopback.
+http::ServerOptions server_options(std::size_t threads) {
+  http::ServerOptions o;
+  o.workers = threads;
+  o.idle_timeout = std::chrono::seconds{15};
+  o.request_timeout = Millis{20'000}; // counts a kept-alive connection's idle time too
+  o.max_connections = 1024;
+  o.max_connections_per_ip = 0;
+  return o;
+}
+
 // The order as a liar would like recharged to believe it.
 void twist(wxpay::MchDeposit& d, std::mt19937_64& rng, TimePoint now) {
   using wxpay::RechargeState;
@@ -48,7 +59,7 @@ std::string_view to_string(Forgery f) noexcept {
 
 LyingProxy::LyingProxy(LyingProxyOptions options, const Clock& clock)
     : options_(std::move(options)), clock_(clock), attacker_key_(crypto::PrivateKey::generate(2048)),
-      server_(http::ServerOptions{64 * 1024, 15, 15, options_.threads}), rng_(options_.seed) {
+      server_(server_options(options_.threads)), rng_(options_.seed) {
   http::CurlOptions o;
   o.hosts = {options_.upstream};
   o.connect_timeout = Millis{2'000};

@@ -3,6 +3,7 @@
 // that `check` would pass but `run` refuse. Each must be refused with its own exit code and a message that names
 // the path and the way out — and nothing may be created, recorded or sent on the way.
 
+#include "http/server.hpp"
 #include "tests/reliability/ground_truth.hpp"
 #include "tests/reliability/private_mounts.hpp"
 #include "tests/reliability/reliability_rig.hpp"
@@ -206,4 +207,21 @@ TEST_CASE("a [schedule] that run would refuse fails check the same way, naming t
     CHECK(contains(checked.out, "schedule." + key));
     CHECK(contains(run.err, "schedule." + key));
   }
+}
+
+TEST_CASE("a listen address held by another process: run exits 10 (not a config error), and check says so first") {
+  Rig rig;
+  http::Server squatter;
+  const int port = squatter.start("127.0.0.1", 0).value();
+  rig.config().notify_enabled = true;
+  rig.config().notify_port = port;
+  rig.write_config();
+  const auto checked = rig.cli({"check"});
+  INFO(checked.out);
+  CHECK(checked.status.exited(10));
+  CHECK(contains(checked.out, "fail  notify"));
+  const auto run = rig.cli({"run"});
+  INFO(run.err);
+  CHECK(run.status.exited(10));
+  CHECK(contains(run.err, "127.0.0.1:" + std::to_string(port)));
 }

@@ -192,3 +192,40 @@ TEST_CASE("the example config parses and documents every scheduler knob with its
     CHECK(text->find(line) != std::string::npos);
   }
 }
+
+TEST_CASE("[notify] limits have safe defaults, are read, and are refused when they contradict each other") {
+  auto d = parse_text(k_minimal);
+  REQUIRE(d.ok());
+  CHECK(d->notify.max_body_bytes == 64 * 1024);
+  CHECK(d->notify.request_timeout == std::chrono::seconds{10});
+  CHECK(d->notify.idle_timeout == std::chrono::seconds{5});
+  CHECK(d->notify.max_connections == 256);
+  CHECK(d->notify.max_connections_per_ip == 64);
+
+  auto c = parse_text(std::string(k_minimal) + "[notify]\nrequest_timeout = \"3s\"\nidle_timeout = \"2s\"\n"
+                                                "max_connections = 40\nmax_connections_per_ip = 0\n");
+  REQUIRE_MESSAGE(c.ok(), c.error().message);
+  CHECK(c->notify.request_timeout == std::chrono::seconds{3});
+  CHECK(c->notify.idle_timeout == std::chrono::seconds{2});
+  CHECK(c->notify.max_connections == 40);
+  CHECK(c->notify.max_connections_per_ip == 0);
+
+  struct Case {
+    const char* extra;
+    const char* words;
+  };
+  const Case cases[] = {
+      {"idle_timeout = \"1500ms\"\n", "whole seconds"},
+      {"idle_timeout = \"10s\"\n", "shorter than notify.request_timeout"},
+      {"request_timeout = \"500ms\"\n", "between"},
+      {"max_connections = 0\n", "between"},
+      {"max_connections_per_ip = -1\n", "between"},
+  };
+  for (const auto& k : cases) {
+    CAPTURE(k.extra);
+    auto r = parse_text(std::string(k_minimal) + "[notify]\n" + k.extra);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().field.starts_with("notify."));
+    CHECK(r.error().message.find(k.words) != std::string::npos);
+  }
+}

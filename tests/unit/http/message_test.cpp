@@ -57,3 +57,14 @@ TEST_CASE("methods print in upper case as they go on the wire and into signature
   CHECK(to_string(Method::get) == "GET");
   CHECK(to_string(Method::post) == "POST");
 }
+
+TEST_CASE("url_decode undoes url_encode, keeps stray percent signs and reads '+' as a space only in queries") {
+  CHECK(url_decode("a%20b%2Fc%3Fd%3De%26f%2Bg%25") == "a b/c?d=e&f+g%");
+  CHECK(url_decode("%E5%85%85%e5%85%85") == "充充");
+  CHECK(url_decode("100%") == "100%");
+  CHECK(url_decode("%4") == "%4");
+  CHECK(url_decode("%zz1") == "%zz1");
+  CHECK(url_decode("a+b") == "a+b");
+  CHECK(url_decode("a+b", PlusSign::space) == "a b");
+  CHECK(url_decode("%00", PlusSign::space) == std::string("\0", 1));
+}

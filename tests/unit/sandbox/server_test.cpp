@@ -315,8 +315,8 @@ TEST_CASE("a frequency limit answers 429 FREQUENCY_LIMITED, which the client see
 
 TEST_CASE("idle keep-alive connections held by other clients never make a request wait for a worker") {
   Rig rig;
-  // As many as the daemon's largest pool: a worker keeps each until it has been idle for 5 s, longer than the
-  // client's 3 s total timeout.
+  // As many as the daemon's largest pool, idle for 5 s, longer than the client's 3 s total timeout: they must
+  // hold no worker.
   const test::IdleConnections idle(rig.sandbox.sandbox().server().port(), 64, "/sandbox/clock");
   auto applied = rig.api().apply(rig.sandbox.apply_request("RC1"));
   REQUIRE_MESSAGE(applied.ok(), applied.error().message);
