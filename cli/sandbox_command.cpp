@@ -4,6 +4,7 @@
 #include "cli/exit_codes.hpp"
 #include "core/clock.hpp"
 #include "core/stop_signal.hpp"
+#include "daemon/signals.hpp"
 #include "http/url.hpp"
 #include "logging/setup.hpp"
 #include "sandbox/sandbox.hpp"
@@ -14,13 +15,9 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/logger.h>
 
-#include <pthread.h>
-#include <signal.h>
-
 #include <cstdlib>
 #include <iostream>
 #include <memory>
-#include <thread>
 
 namespace recharged::cli {
 namespace {
@@ -49,36 +46,6 @@ std::string default_state_dir() {
     return (fs::path(home) / ".local/state/recharged/sandbox").string();
   return "recharged-sandbox";
 }
-
-// Blocks TERM/INT in every thread started after it and turns them into a stop request, from a thread that
-// waits with sigtimedwait (nothing runs inside a signal handler). The destructor restores the mask.
-class SignalStop {
-public:
-  explicit SignalStop(StopSignal& stop) : stop_(stop) {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set_, &old_);
-    thread_ = std::thread([this] {
-      const timespec step{0, 200'000'000};
-      while (!stop_.stop_requested())
-        if (sigtimedwait(&set_, nullptr, &step) > 0) stop_.request_stop();
-    });
-  }
-  ~SignalStop() {
-    stop_.request_stop();
-    thread_.join();
-    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-  }
-  SignalStop(const SignalStop&) = delete;
-  SignalStop& operator=(const SignalStop&) = delete;
-
-private:
-  StopSignal& stop_;
-  sigset_t set_{};
-  sigset_t old_{};
-  std::thread thread_;
-};
 
 int usage(const std::string& message) {
   std::cerr << "recharged: error: " << message << "\n";
@@ -150,7 +117,7 @@ void print_banner(const sandbox::SandboxState& state, const std::string& base_ur
 
 int run_sandbox(const SandboxArgs& a) {
   StopSignal stop;
-  SignalStop signals(stop); // before any thread starts (loggers included), so all of them inherit the mask
+  daemon::SignalWatcher signals(stop); // before any thread starts (loggers included), so all of them inherit the mask
   auto listen = http::parse_listen_address(a.listen, "--listen");
   if (!listen) return usage(listen.error().message);
   if (!http::BaseUrl{"http", listen->host, listen->port}.is_loopback())

@@ -140,9 +140,12 @@ void read_merchant(const toml::table& root, const std::filesystem::path& base, M
   m.mchid = s.required_text("mchid");
   if (auto ok = wxpay::validate_mchid(m.mchid, "merchant.mchid"); !ok) fail("merchant.mchid", ok.error().message);
   m.serial_no = s.required_text("serial_no");
-  if (m.serial_no.size() > 64 || !std::all_of(m.serial_no.begin(), m.serial_no.end(), ::isxdigit))
+  if (m.serial_no.size() > 64 || !std::all_of(m.serial_no.begin(), m.serial_no.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); // ASCII, any locale
+      }))
     fail("merchant.serial_no", "is " + shown(m.serial_no) + "; it must be the certificate serial in hex");
-  std::transform(m.serial_no.begin(), m.serial_no.end(), m.serial_no.begin(), ::toupper);
+  std::transform(m.serial_no.begin(), m.serial_no.end(), m.serial_no.begin(),
+                 [](char c) { return c >= 'a' && c <= 'f' ? static_cast<char>(c - 'a' + 'A') : c; });
   m.private_key_file = secret(s, "private_key_file", base);
   m.apiv3_key_file = secret(s, "apiv3_key_file", base);
   if (auto c = s.text("certificate_file"); c && !c->empty()) m.certificate_file = resolve_path(base, *c);
@@ -190,7 +193,9 @@ void read_apply(const toml::table& root, ApplyConfig& a) {
       fail("apply.channels", "contains " + shown(c) + "; each must be BANK_TRANSFER, QR_RECHARGE or ONLINE_BANK");
   a.out_recharge_no_prefix = s.text("out_recharge_no_prefix").value_or(a.out_recharge_no_prefix);
   const auto& p = a.out_recharge_no_prefix;
-  if (p.size() > 16 || !std::all_of(p.begin(), p.end(), ::isalnum))
+  if (p.size() > 16 || !std::all_of(p.begin(), p.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); // ASCII, any locale
+      }))
     fail("apply.out_recharge_no_prefix", "is " + shown(p) + "; it must be at most 16 characters of 0-9, A-Z, a-z");
 }
 

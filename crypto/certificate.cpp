@@ -38,11 +38,13 @@ Certificate Certificate::self_signed(const PrivateKey& key, std::string_view com
                                      TimePoint not_before, TimePoint not_after) {
   auto cert = share(X509_new());
   X509_set_version(cert.get(), 2);
-  BIGNUM* bn = nullptr;
+  BIGNUM* raw = nullptr;
   const std::string serial(serial_hex);
-  if (BN_hex2bn(&bn, serial.c_str()) == 0) throw std::invalid_argument("certificate serial is not hex");
-  BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
-  BN_free(bn);
+  const int digits = BN_hex2bn(&raw, serial.c_str());
+  const BignumPtr bn(raw);
+  if (digits == 0) throw std::invalid_argument("certificate serial is not hex");
+  if (BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert.get())) == nullptr)
+    throw std::runtime_error("certificate serial could not be set: " + last_openssl_error());
   ASN1_TIME_set(X509_getm_notBefore(cert.get()), static_cast<time_t>(unix_seconds(not_before)));
   ASN1_TIME_set(X509_getm_notAfter(cert.get()), static_cast<time_t>(unix_seconds(not_after)));
   X509_NAME* name = X509_get_subject_name(cert.get());
@@ -56,12 +58,10 @@ Certificate Certificate::self_signed(const PrivateKey& key, std::string_view com
 }
 
 std::string Certificate::serial_hex() const {
-  BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert_.get()), nullptr);
-  char* hex = BN_bn2hex(bn);
-  std::string out = hex != nullptr ? hex : "";
-  OPENSSL_free(hex);
-  BN_free(bn);
-  return out;
+  const BignumPtr bn(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert_.get()), nullptr));
+  if (!bn) return "";
+  const OpensslPtr<char> hex(BN_bn2hex(bn.get()));
+  return hex ? std::string(hex.get()) : std::string();
 }
 
 PublicKey Certificate::public_key() const { return PublicKey(detail::share(X509_get_pubkey(cert_.get()))); }

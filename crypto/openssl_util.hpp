@@ -5,8 +5,11 @@
 #include "core/error.hpp"
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include <memory>
 #include <string>
@@ -17,9 +20,16 @@ namespace recharged::crypto::detail {
 struct BioFree { void operator()(BIO* b) const noexcept { BIO_free(b); } };
 struct MdCtxFree { void operator()(EVP_MD_CTX* c) const noexcept { EVP_MD_CTX_free(c); } };
 struct CipherCtxFree { void operator()(EVP_CIPHER_CTX* c) const noexcept { EVP_CIPHER_CTX_free(c); } };
+struct X509Free { void operator()(X509* x) const noexcept { X509_free(x); } };
+struct BignumFree { void operator()(BIGNUM* b) const noexcept { BN_free(b); } };
+struct OpensslFree { void operator()(void* p) const noexcept { OPENSSL_free(p); } }; // buffers OpenSSL allocated
 using BioPtr = std::unique_ptr<BIO, BioFree>;
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
+using X509Ptr = std::unique_ptr<X509, X509Free>;
+using BignumPtr = std::unique_ptr<BIGNUM, BignumFree>;
+template <class T>
+using OpensslPtr = std::unique_ptr<T, OpensslFree>;
 
 inline BioPtr memory_bio(std::string_view data) {
   return BioPtr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));

@@ -32,10 +32,9 @@ int no_passphrase(char*, int, int, void*) { return 0; }
 Result<PublicKey> PublicKey::from_pem(std::string_view pem) {
   if (pem.find("BEGIN CERTIFICATE") != std::string_view::npos) {
     auto bio = memory_bio(pem);
-    X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
-    if (cert == nullptr) return crypto_error("The certificate PEM could not be read");
-    EVP_PKEY* key = X509_get_pubkey(cert);
-    X509_free(cert);
+    const X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    if (!cert) return crypto_error("The certificate PEM could not be read");
+    EVP_PKEY* key = X509_get_pubkey(cert.get());
     if (key == nullptr) return crypto_error("The certificate holds no usable public key");
     auto shared = share(key);
     RECHARGED_CHECK(require_rsa(key, "certificate's public key"));
@@ -102,11 +101,13 @@ Result<std::string> PrivateKey::sign_sha256(std::string_view message) const {
 
 PublicKey PrivateKey::public_key() const {
   // Re-encode only the public half so the result never carries private material.
-  unsigned char* der = nullptr;
-  const int len = i2d_PUBKEY(key_.get(), &der);
-  const unsigned char* p = der;
+  unsigned char* raw = nullptr;
+  const int len = i2d_PUBKEY(key_.get(), &raw);
+  const OpensslPtr<unsigned char> der(raw);
+  if (len <= 0 || !der) throw std::runtime_error("Could not encode the public half of an RSA key: " + last_openssl_error());
+  const unsigned char* p = der.get();
   EVP_PKEY* pub = d2i_PUBKEY(nullptr, &p, len);
-  OPENSSL_free(der);
+  if (pub == nullptr) throw std::runtime_error("Could not decode the public half of an RSA key: " + last_openssl_error());
   return PublicKey(share(pub));
 }
 

@@ -57,15 +57,20 @@ void GroupCommitter::writer_loop() {
     }
     lock.unlock();
     auto committed = store_.commit(all);
+    std::vector<Result<std::vector<bool>>> alone;
     if (!committed && batch.size() > 1) {
       // One bad update must not fail its neighbours: retry each caller's updates on their own.
-      for (auto& p : batch) p->result = store_.commit(p->updates);
+      alone.reserve(batch.size());
+      for (auto& p : batch) alone.push_back(store_.commit(p->updates));
     }
-    lock.lock();
+    lock.lock(); // every result is published under mu_, which the callers' wait predicate reads it under
     ++stats_.transactions;
     stats_.updates += all.size();
-    if (!committed && batch.size() > 1) {
-      for (auto& p : batch) p->done.notify_one();
+    if (!alone.empty()) {
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        batch[i]->result = std::move(alone[i]);
+        batch[i]->done.notify_one();
+      }
       continue;
     }
     std::size_t offset = 0;

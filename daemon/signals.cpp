@@ -1,18 +1,17 @@
 #include "daemon/signals.hpp"
 
 #include <pthread.h>
-#include <signal.h>
 
 namespace recharged::daemon {
 namespace {
 
 // SIGUSR2 is internal: the destructor sends it to end the watcher thread.
-sigset_t watched() {
+sigset_t watched(bool reload) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
+  if (reload) sigaddset(&set, SIGHUP);
   sigaddset(&set, SIGUSR2);
   return set;
 }
@@ -20,27 +19,30 @@ sigset_t watched() {
 } // namespace
 
 void SignalWatcher::block_signals() {
-  const sigset_t set = watched();
+  const sigset_t set = watched(true);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 }
 
 SignalWatcher::SignalWatcher(StopSignal& stop, std::function<void()> on_reload)
-    : stop_(stop), on_reload_(std::move(on_reload)), thread_([this] { loop(); }) {}
+    : stop_(stop), on_reload_(std::move(on_reload)), watched_(watched(static_cast<bool>(on_reload_))) {
+  pthread_sigmask(SIG_BLOCK, &watched_, &previous_mask_); // before the thread starts: it inherits the mask
+  thread_ = std::thread([this] { loop(); });
+}
 
 SignalWatcher::~SignalWatcher() {
   pthread_kill(thread_.native_handle(), SIGUSR2);
   thread_.join();
+  pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr);
 }
 
 void SignalWatcher::loop() {
-  const sigset_t set = watched();
   for (;;) {
     int sig = 0;
-    if (sigwait(&set, &sig) != 0) continue;
+    if (sigwait(&watched_, &sig) != 0) continue;
     if (sig == SIGUSR2) return;
     if (sig == SIGHUP) {
-      if (on_reload_) on_reload_();
+      on_reload_();
       continue;
     }
     int expected = 0;

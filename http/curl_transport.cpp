@@ -73,8 +73,10 @@ Error transport_error(CURLcode code, bool sent, const std::string& where, const 
 } // namespace
 
 struct CurlTransport::Handle {
-  CURL* easy = curl_easy_init();
-  ~Handle() { curl_easy_cleanup(easy); }
+  CURL* easy = curl_easy_init(); // nullptr when libcurl cannot allocate one: perform() refuses it
+  ~Handle() {
+    if (easy != nullptr) curl_easy_cleanup(easy);
+  }
 };
 
 CurlTransport::CurlTransport(CurlOptions options, const Clock& clock) : options_(std::move(options)), clock_(clock) {
@@ -97,6 +99,7 @@ std::unique_ptr<CurlTransport::Handle> CurlTransport::checkout() {
 }
 
 void CurlTransport::checkin(std::unique_ptr<Handle> handle) {
+  if (handle->easy == nullptr) return; // never pool a handle that could not be made
   std::lock_guard lock(mu_);
   idle_.push_back(std::move(handle));
 }
@@ -127,6 +130,9 @@ Result<Response> CurlTransport::send(const Request& request) {
 
 Result<Response> CurlTransport::perform(Handle& handle, const BaseUrl& host, const Request& request) {
   CURL* c = handle.easy;
+  if (c == nullptr)
+    return Error::make(ErrorKind::retryable, "network",
+                       "The request to " + host.host + " was not sent: libcurl could not create a handle (out of memory?).");
   curl_easy_reset(c);
   Exchange ex;
   ex.limit = options_.max_response_bytes;

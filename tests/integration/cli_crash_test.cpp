@@ -9,7 +9,7 @@
 
 #include <signal.h>
 
-#include <thread>
+#include <cstdlib>
 
 using namespace recharged;
 using namespace recharged::test;
@@ -26,6 +26,14 @@ void set_faults(Rig& rig, const std::vector<std::pair<std::string, std::string>>
   sandbox::FaultConfig f;
   for (const auto& [k, v] : settings) REQUIRE(sandbox::set_fault(f, k, v).ok());
   rig.sandbox().sandbox().faults().set_config(f);
+}
+
+// The port in the `recharged sandbox` banner ("… platform on http://127.0.0.1:PORT"), or 0.
+int banner_port(const std::string& out) {
+  const std::string marker = "platform on http://127.0.0.1:";
+  const auto at = out.find(marker);
+  if (at == std::string::npos) return 0;
+  return std::atoi(out.c_str() + at + marker.size());
 }
 
 } // namespace
@@ -89,10 +97,9 @@ TEST_CASE("an apply the platform refuses to serve (500) exits 5, stays NEW, and 
 TEST_CASE("an apply in flight when the sandbox process is killed exits 5, stays NEW, and a re-run against the "
           "restarted sandbox applies it once") {
   TempDir dir;
-  const int port = free_port();
   auto sandbox_args = [&](bool slow) {
     ProcessOptions o;
-    o.args = {"sandbox", "--state-dir", (dir / "state").string(), "--listen", "127.0.0.1:" + std::to_string(port),
+    o.args = {"sandbox", "--state-dir", (dir / "state").string(), "--listen", "127.0.0.1:0",
               "--payers", "manual", "--notify-to", "", "--calendar",
               (fs::path(RECHARGED_SOURCE_DIR) / "data/calendar").string()};
     if (slow) o.args.insert(o.args.end(), {"--fault-latency", "1", "--fault-latency-duration", "10s"});
@@ -102,7 +109,9 @@ TEST_CASE("an apply in flight when the sandbox process is killed exits 5, stays 
   auto platform = std::make_unique<Process>(recharged_binary(), sandbox_args(true));
   REQUIRE(eventually([&] { return slurp(dir / "sandbox1.out").find("Stop with Ctrl-C") != std::string::npos; },
                      Millis{30'000}));
-  const fs::path config = dir / "state" / "recharged.toml";
+  const int slow_port = banner_port(slurp(dir / "sandbox1.out"));
+  REQUIRE(slow_port > 0);
+  const fs::path config = dir / "state" / "recharged.toml"; // each sandbox start rewrites it with its own port
   ProcessOptions migrate;
   migrate.args = {"-c", config.string(), "migrate"};
   REQUIRE(run_process(recharged_binary(), migrate).status.exited(0));
@@ -110,7 +119,8 @@ TEST_CASE("an apply in flight when the sandbox process is killed exits 5, stays 
   apply.args = {"-c", config.string(), "apply", "--sub-mchid", "1900000101", "--amount", "1.00", "--out-recharge-no",
                 "CLIKILLED1"};
   Process cli(recharged_binary(), apply);
-  std::this_thread::sleep_for(std::chrono::milliseconds{1'500}); // the apply is held by the latency fault
+  // The apply is in flight once the CLI holds a connection to the platform (which the latency fault then holds).
+  REQUIRE(eventually([&] { return connected_to(cli.pid(), slow_port) || !cli.running(); }, Millis{30'000}, Millis{5}));
   REQUIRE(cli.running());
   platform->kill_hard();
   const auto ended = cli.wait_for(Millis{20'000});
@@ -127,6 +137,8 @@ TEST_CASE("an apply in flight when the sandbox process is killed exits 5, stays 
   platform = std::make_unique<Process>(recharged_binary(), sandbox_args(false));
   REQUIRE(eventually([&] { return slurp(dir / "sandbox2.out").find("Stop with Ctrl-C") != std::string::npos; },
                      Millis{30'000}));
+  const int port = banner_port(slurp(dir / "sandbox2.out"));
+  REQUIRE(port > 0);
   apply.args.emplace_back("--json");
   const auto again = run_process(recharged_binary(), apply);
   INFO(again.err);

@@ -75,6 +75,7 @@ TEST_CASE("list filters by state, sub-merchant, creation time and limit, newest 
   Rig rig;
   apply_order(rig, "CLILIST1");
   apply_order(rig, "CLILIST2", 1);
+  // Wall-clock time passing is the scenario: creation times on either side of `between`, at stored resolution.
   std::this_thread::sleep_for(std::chrono::milliseconds{20});
   const std::string between = format_utc(SystemClock{}.now());
   std::this_thread::sleep_for(std::chrono::milliseconds{20});

@@ -144,7 +144,7 @@ TEST_CASE("kill -9 at random moments while the daemon works loses nothing and ap
   std::uniform_int_distribution<int> pause_ms(200, 1'500);
   for (int round = 0; round < 6; ++round) {
     auto daemon = rig.start_daemon();
-    std::this_thread::sleep_for(std::chrono::milliseconds{pause_ms(rng)});
+    std::this_thread::sleep_for(std::chrono::milliseconds{pause_ms(rng)}); // a seeded random kill moment: the scenario
     REQUIRE(daemon->running());
     daemon->kill_hard();
     const auto status = daemon->wait_for(Millis{0});

@@ -3,13 +3,13 @@
 // database is unavailable).
 
 #include "tests/integration/rig.hpp"
+#include "tests/support/port_relay.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
 #include <signal.h>
 
-#include <thread>
 
 using namespace recharged;
 using namespace recharged::test;
@@ -19,18 +19,20 @@ namespace fs = std::filesystem;
 namespace {
 
 struct OpsRig {
-  OpsRig() : notify_port(free_port()), rig(options(notify_port)) {
+  // The daemon binds both listeners on port 0; the sandbox delivers through a relay to whichever port the
+  // daemon logged last.
+  OpsRig() : relay([this] { return last_listening_port(rig.daemon_log_text(), "notify"); }), rig(options(relay)) {
     rig.config().notify_enabled = true;
-    rig.config().notify_port = notify_port;
+    rig.config().notify_port = 0;
     rig.config().metrics_enabled = true;
     rig.config().metrics_port = 0; // any: read back from the daemon's `listening` log line
     rig.write_config();
   }
 
-  static RigOptions options(int port) {
+  static RigOptions options(const PortRelay& relay) {
     RigOptions o;
     o.speed = 60;
-    o.sandbox.notifier.notify_target = "http://127.0.0.1:" + std::to_string(port);
+    o.sandbox.notifier.notify_target = relay.url();
     return o;
   }
 
@@ -68,8 +70,8 @@ struct OpsRig {
     return *v;
   }
 
-  int notify_port;
   int metrics_port = 0;
+  PortRelay relay; // before rig: the sandbox inside it delivers here
   Rig rig;
 };
 
@@ -156,11 +158,17 @@ TEST_CASE("/healthz is 200 while the daemon works and 503 when its database is u
   CHECK(why.find("moved, deleted or replaced") != std::string::npos);
 
   ops.pay_now("HEALTH1");
-  std::this_thread::sleep_for(std::chrono::milliseconds{300}); // a visit already under way may finish
+  // A visit already under way may finish; from then on nothing may be dispatched.
+  REQUIRE(eventually([&] { return metric(ops.scrape(), "recharged_in_flight_visits").value_or(1) == 0; },
+                     Millis{20'000}));
   const auto queries = ops.rig.truth("HEALTH1").queries;
-  std::this_thread::sleep_for(std::chrono::milliseconds{3'000}); // two dense poll intervals in virtual time
+  // Virtual time passing is the scenario: two dense poll intervals, in which the order falls due, and then
+  // the daemon's next attempt at its database, which must be refused rather than followed by a query.
+  const TimePoint due_twice = ops.rig.clock().now() + std::chrono::minutes{3};
+  REQUIRE(eventually([&] { return ops.rig.clock().now() >= due_twice; }, Millis{60'000}));
+  const std::size_t mark = ops.rig.daemon_log_text().size();
+  REQUIRE(ops.rig.wait_for_log("event=storage_unavailable code=moved", Millis{30'000}, mark));
   CHECK(ops.rig.truth("HEALTH1").queries == queries); // nothing is dispatched that could not be recorded
-  CHECK(ops.rig.wait_for_log("event=storage_unavailable code=moved", Millis{5'000}));
   CHECK(daemon->running());
 
   // The right file comes back: the daemon recovers on its own, and the payment is recorded.

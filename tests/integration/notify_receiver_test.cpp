@@ -3,6 +3,7 @@
 
 #include "tests/integration/rig.hpp"
 #include "tests/support/idle_connections.hpp"
+#include "tests/support/port_relay.hpp"
 
 #include <doctest/doctest.h>
 
@@ -15,20 +16,22 @@ using namespace recharged::test;
 
 namespace {
 
-// A rig whose sandbox delivers notifications to the daemon's listener on a port chosen now.
+// A rig whose sandbox delivers notifications to the daemon's listener, which binds port 0: through a relay that
+// forwards to the port the daemon logged.
 struct NotifyRig {
   explicit NotifyRig(double lost_share = 0, std::vector<std::pair<std::string, std::string>> schedule = {})
-      : port(free_port()), rig(options(port, lost_share)) {
+      : relay([this] { return last_listening_port(rig.daemon_log_text(), "notify"); }),
+        rig(options(relay, lost_share)) {
     rig.config().notify_enabled = true;
-    rig.config().notify_port = port;
+    rig.config().notify_port = 0;
     rig.config().schedule = std::move(schedule);
     rig.write_config();
   }
 
-  static RigOptions options(int port, double lost_share) {
+  static RigOptions options(const PortRelay& relay, double lost_share) {
     RigOptions o;
     o.speed = 60;
-    o.sandbox.notifier.notify_target = "http://127.0.0.1:" + std::to_string(port);
+    o.sandbox.notifier.notify_target = relay.url();
     o.sandbox.notifier.lost_share = lost_share;
     return o;
   }
@@ -47,12 +50,16 @@ struct NotifyRig {
   }
 
   std::unique_ptr<Process> start() {
+    const std::size_t from = rig.daemon_log_text().size();
     auto d = rig.start_daemon();
-    REQUIRE(rig.wait_for_log("event=listening notify=127.0.0.1:" + std::to_string(port), Millis{10'000}));
+    REQUIRE(rig.wait_for_log("event=listening notify=127.0.0.1:", Millis{30'000}, from));
+    port = last_listening_port(rig.daemon_log_text(), "notify");
+    REQUIRE(port > 0);
     return d;
   }
 
-  int port;
+  int port = 0;    // the daemon's own listener, once started
+  PortRelay relay; // before rig: the sandbox inside it delivers here
   Rig rig;
 };
 

@@ -9,6 +9,7 @@
 
 #include "tests/reliability/ground_truth.hpp"
 #include "tests/reliability/reliability_rig.hpp"
+#include "tests/support/port_relay.hpp"
 
 #include <doctest/doctest.h>
 
@@ -48,10 +49,10 @@ RigOptions chaos_options(std::uint64_t seed, int notify_port) {
   return o;
 }
 
-void configure(Rig& rig, int notify_port) {
+void configure(Rig& rig) {
   RigConfig& c = rig.config();
   c.notify_enabled = true;
-  c.notify_port = notify_port;
+  c.notify_port = 0; // each start binds a fresh port; the sandbox delivers through a relay that follows it
   c.busy_timeout = "10s"; // a CLI apply waits for the daemon's commit rather than failing under CPU contention
   c.schedule = {{"stale_close_age", "1h"}, {"close_latest_age", "1h20m"}};
   (void)rig.write_config();
@@ -77,6 +78,7 @@ void apply_one(Rig& rig, std::mt19937_64& rng, std::size_t i, Tally& tally) {
   const int way = std::uniform_int_distribution<int>(0, 99)(rng);
   if (way < 15) {
     auto p = start_cli(rig, apply_args(rig, no, i));
+    // A kill at a random moment of the CLI's run is the scenario (seeded), not a wait for an event.
     std::this_thread::sleep_for(std::chrono::milliseconds{std::uniform_int_distribution<int>(0, 120)(rng)});
     p->kill_hard();
     tally.kills.push_back(rig.clock().now());
@@ -119,9 +121,11 @@ TEST_CASE("kill -9 at random moments, many times, loses no order, applies none t
   const std::size_t kills = env_count("RECHARGED_CHAOS_KILLS", 60);
   const std::size_t total = env_count("RECHARGED_CHAOS_ORDERS", 300);
   MESSAGE("chaos: seed " << seed << ", " << kills << " kills, " << total << " orders");
-  const int notify_port = free_port();
-  Rig rig(chaos_options(seed, notify_port));
-  configure(rig, notify_port);
+  std::unique_ptr<Rig> owner;
+  PortRelay relay([&] { return owner ? last_listening_port(owner->daemon_log_text(), "notify") : 0; });
+  owner = std::make_unique<Rig>(chaos_options(seed, relay.port()));
+  Rig& rig = *owner;
+  configure(rig);
   // The database exists before the chaos starts: a CLI racing the daemon's very first start (which creates and
   // migrates the file) may find it locked and exit 6, which is correct but not what this test is about.
   REQUIRE(rig.cli({"migrate"}).status.exited(0));
@@ -135,6 +139,7 @@ TEST_CASE("kill -9 at random moments, many times, loses no order, applies none t
     auto daemon = rig.start_daemon();
     const std::size_t due = total * (round + 1) / kills;
     while (next < due) apply_one(rig, rng, next++, tally);
+    // The random moment of the kill is the scenario (seeded, replayable), not a wait for an event.
     std::this_thread::sleep_for(std::chrono::milliseconds{std::uniform_int_distribution<int>(30, 1'200)(rng)});
     INFO("round ", round, ": ", rig.daemon_log_text().substr(log_from).substr(0, 4000));
     REQUIRE(daemon->running()); // it must still be working when the kill comes

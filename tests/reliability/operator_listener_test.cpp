@@ -33,11 +33,9 @@ constexpr int k_per_ip = 32;
 // A daemon whose [notify] limits are small enough to reach in a test; the sandbox sends no notifications itself
 // (lost_share 1): the test posts its own, genuinely signed, and times them.
 struct OperatorRig {
-  OperatorRig() : notify_port(free_port()), metrics_port(free_port()), rig(options()) {
-    rig.config().notify_enabled = true;
-    rig.config().notify_port = notify_port;
+  OperatorRig() : rig(options()) {
+    rig.config().notify_enabled = true; // on ports the daemon picks itself and logs: see started()
     rig.config().metrics_enabled = true;
-    rig.config().metrics_port = metrics_port;
     write_edited_config(rig, [](std::string t) {
       t = set_toml(std::move(t), "notify", "request_timeout", "\"" + std::to_string(k_request_timeout_s) + "s\"");
       t = set_toml(std::move(t), "notify", "idle_timeout", "\"4s\"");
@@ -96,8 +94,17 @@ struct OperatorRig {
     return metric(http_get(metrics_port, "/metrics").body, name + "{listener=\"notify\"}").value_or(-1);
   }
 
-  int notify_port;
-  int metrics_port;
+  // After the daemon's start: the ports its `listening` line names.
+  void started() {
+    REQUIRE(rig.wait_for_log("event=listening", Millis{20'000}));
+    notify_port = listening_port(rig.daemon_log_text(), "notify");
+    metrics_port = listening_port(rig.daemon_log_text(), "metrics");
+    REQUIRE(notify_port > 0);
+    REQUIRE(metrics_port > 0);
+  }
+
+  int notify_port = 0;
+  int metrics_port = 0;
   Rig rig;
 };
 
@@ -138,7 +145,7 @@ TEST_CASE("hostile clients neither exhaust the daemon's memory nor keep a genuin
   OperatorRig op;
   op.apply_and_pay("OPERATOR1");
   auto daemon = op.rig.start_daemon();
-  REQUIRE(op.rig.wait_for_log("event=listening notify=127.0.0.1:" + std::to_string(op.notify_port), Millis{20'000}));
+  op.started();
   const pid_t pid = daemon->pid();
 
   // (a) Chunked bodies of 64 and 256 MiB. The listener keeps at most [notify] max_body_bytes (64 KiB) of a body

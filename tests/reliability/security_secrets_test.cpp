@@ -6,12 +6,12 @@
 #include "tests/reliability/reliability_rig.hpp"
 
 #include "crypto/base64.hpp"
+#include "tests/support/port_relay.hpp"
 
 #include <doctest/doctest.h>
 
 #include <signal.h>
 
-#include <thread>
 
 using namespace recharged;
 using namespace recharged::test;
@@ -62,12 +62,12 @@ std::vector<std::string> leaks(const Haystack& hay, const std::vector<std::strin
   return found;
 }
 
-RigOptions options(int notify_port) {
+RigOptions options(const PortRelay& notify_relay) {
   RigOptions o;
   o.speed = 600;
   o.sandbox.payers = sandbox::Payers::simulated;
   o.sandbox.seed = 5;
-  o.sandbox.notifier.notify_target = "http://127.0.0.1:" + std::to_string(notify_port);
+  o.sandbox.notifier.notify_target = notify_relay.url();
   o.sandbox.faults.bad_signature = 0.1;
   o.sandbox.faults.probe_signature = 0.05;
   o.sandbox.faults.server_error = 0.05;
@@ -95,14 +95,16 @@ RunResult with_config(Rig& rig, const fs::path& config, std::vector<std::string>
 } // namespace
 
 TEST_CASE("key material never appears in logs, outputs, errors, metrics or the database") {
-  const int notify_port = free_port();
-  const int metrics_port = free_port();
-  Rig rig(options(notify_port));
+  // The daemon binds its listeners on port 0; the sandbox reaches the notify one through a relay.
+  std::unique_ptr<Rig> owner;
+  PortRelay relay([&] { return owner ? last_listening_port(owner->daemon_log_text(), "notify") : 0; });
+  owner = std::make_unique<Rig>(options(relay));
+  Rig& rig = *owner;
   RigConfig& c = rig.config();
   c.notify_enabled = true;
-  c.notify_port = notify_port;
+  c.notify_port = 0;
   c.metrics_enabled = true;
-  c.metrics_port = metrics_port;
+  c.metrics_port = 0;
   c.log_level = "trace";
   c.schedule = {{"stale_close_age", "1h"}, {"close_latest_age", "1h20m"}};
   (void)rig.write_config();
@@ -126,10 +128,18 @@ TEST_CASE("key material never appears in logs, outputs, errors, metrics or the d
 
   auto daemon = rig.start_daemon();
   REQUIRE(rig.wait_for_log("event=daemon_started", Millis{30'000}));
-  std::this_thread::sleep_for(std::chrono::seconds{3});
+  const int metrics_port = listening_port(rig.daemon_log_text(), "metrics");
+  REQUIRE(metrics_port > 0);
+  REQUIRE(rig.wait_for_log("event=api_call", Millis{60'000})); // the daemon is at work before the reload
   daemon->send(SIGHUP);
   REQUIRE(rig.wait_for_log("event=config_reloaded", Millis{30'000}));
-  std::this_thread::sleep_for(std::chrono::seconds{4});
+  // The whole workload after it: payments, notifications, and stale orders closed an hour (6 s) after apply.
+  const bool settled = eventually([&] {
+    for (const auto& o : rig.orders())
+      if (orders::is_open(o.state)) return false;
+    return true;
+  }, Millis{300'000}, Millis{200});
+  REQUIRE_MESSAGE(settled, rig.daemon_log_text().substr(0, 4000));
   hay.add("/metrics", http_get(metrics_port, "/metrics").body);
   hay.add("/healthz", http_get(metrics_port, "/healthz").body);
   daemon->send(SIGTERM);

@@ -11,6 +11,7 @@
 #include "tests/reliability/ground_truth.hpp"
 #include "tests/reliability/lying_proxy.hpp"
 #include "tests/reliability/reliability_rig.hpp"
+#include "tests/support/port_relay.hpp"
 
 #include "sandbox/wire.hpp"
 #include "wxpay/codec.hpp"
@@ -56,10 +57,10 @@ const std::vector<std::pair<std::string, std::string>> k_soak_faults{
 
 std::string number(double v) { return std::to_string(v); }
 
-void configure(Rig& rig, const LyingProxy& proxy, int notify_port) {
+void configure(Rig& rig, const LyingProxy& proxy) {
   RigConfig& c = rig.config();
   c.notify_enabled = true;
-  c.notify_port = notify_port;
+  c.notify_port = 0; // any: the relay follows the port the daemon logs
   c.busy_timeout = "10s";
   c.concurrency = 4;
   c.schedule = {{"stale_close_age", "1h"}, {"close_latest_age", "1h20m"}};
@@ -179,8 +180,12 @@ TEST_CASE("under injected faults, forged answers and forged notifications every 
   const std::uint64_t seed = reliability_seed();
   const std::size_t total = env_count("RECHARGED_SOAK_ORDERS", 150);
   MESSAGE("soak: seed " << seed << ", " << total << " orders");
-  const int notify_port = free_port();
-  Rig rig(soak_options(seed, notify_port));
+  // The daemon binds its notify listener on port 0; the sandbox and the forger reach it through a relay.
+  std::unique_ptr<Rig> owner;
+  PortRelay relay([&] { return owner ? last_listening_port(owner->daemon_log_text(), "notify") : 0; });
+  const int notify_port = relay.port();
+  owner = std::make_unique<Rig>(soak_options(seed, notify_port));
+  Rig& rig = *owner;
   LyingProxyOptions po;
   po.upstream = rig.sandbox().base();
   po.trusted = rig.sandbox().platform_keys();
@@ -189,7 +194,7 @@ TEST_CASE("under injected faults, forged answers and forged notifications every 
   po.seed = seed;
   LyingProxy proxy(po, rig.clock());
   proxy.start();
-  configure(rig, proxy, notify_port);
+  configure(rig, proxy);
   set_faults(rig, k_soak_faults);
 
   auto daemon = rig.start_daemon();
@@ -199,7 +204,7 @@ TEST_CASE("under injected faults, forged answers and forged notifications every 
   std::thread forge_thread([&] {
     for (std::size_t n = 0; forging.load(); ++n) {
       forger.post_one(n);
-      std::this_thread::sleep_for(std::chrono::milliseconds{150});
+      std::this_thread::sleep_for(std::chrono::milliseconds{150}); // the forger's pace: load, not synchronisation
     }
   });
 
@@ -214,6 +219,7 @@ TEST_CASE("under injected faults, forged answers and forged notifications every 
   }
   // From here on every API call is the daemon's, and the CLIs' last calls have left the platform's one-second
   // frequency window, so a refusal for frequency can only be the daemon's doing.
+  // The platform's frequency window is one second of real time: letting it pass is the scenario.
   std::this_thread::sleep_for(std::chrono::milliseconds{1'100});
   const TimePoint daemon_alone = rig.clock().now();
   const auto stats_before = rig.sandbox().sandbox().server().stats();

@@ -148,7 +148,7 @@ TEST_CASE("a full disk stops every write cleanly; recharged keeps running, says 
   check_apply_refused(rig, "FULLB000001", {"full"});
   CHECK(rig.wait_for_log("event=storage_unavailable", Millis{30'000}, log_from));
   CHECK(rig.daemon_log_text().find("code=full", log_from) != std::string::npos);
-  std::this_thread::sleep_for(std::chrono::seconds{2});
+  std::this_thread::sleep_for(std::chrono::seconds{2}); // the scenario: twenty virtual minutes on a full disk
   CHECK(daemon->running());
   check_consistent_now(rig); // read while full: every order still agrees with its events
 
@@ -178,7 +178,7 @@ TEST_CASE("a read-only database is refused at start with a clear error, untouche
   {
     auto daemon = rig.start_daemon();
     REQUIRE(rig.wait_for_log("event=daemon_started", Millis{30'000}));
-    std::this_thread::sleep_for(std::chrono::milliseconds{800});
+    REQUIRE(rig.wait_for_log("event=api_call", Millis{30'000})); // it has worked on the orders
     daemon->send(SIGTERM);
     REQUIRE(daemon->wait_for(Millis{30'000}));
   }

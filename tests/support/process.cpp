@@ -1,11 +1,8 @@
 #include "tests/support/process.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -196,19 +194,26 @@ bool eventually(const std::function<bool()>& condition, Millis timeout, Millis s
   }
 }
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::runtime_error("socket failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  ::close(fd);
-  if (!ok) throw std::runtime_error("cannot find a free port on 127.0.0.1");
-  return ntohs(addr.sin_port);
+bool connected_to(pid_t pid, int port) {
+  // /proc/net/tcp: "sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode …", hex ports.
+  std::set<std::string> inodes;
+  std::istringstream table(slurp("/proc/" + std::to_string(pid) + "/net/tcp"));
+  std::string line;
+  std::getline(table, line); // the header
+  while (std::getline(table, line)) {
+    std::istringstream f(line);
+    std::string sl, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+    f >> sl >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode;
+    const auto colon = remote.find(':');
+    if (state != "01" || colon == std::string::npos) continue; // 01: ESTABLISHED
+    if (std::stoi(remote.substr(colon + 1), nullptr, 16) == port) inodes.insert("socket:[" + inode + "]");
+  }
+  std::error_code ec;
+  for (const auto& fd : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    const auto target = fs::read_symlink(fd.path(), ec);
+    if (!ec && inodes.contains(target.string())) return true;
+  }
+  return false;
 }
 
 std::string slurp(const fs::path& path) {

@@ -86,8 +86,9 @@ struct RunResult {
 // Calls `condition` every `step` of real time until it holds or `timeout` passes; returns its last value.
 bool eventually(const std::function<bool()>& condition, Millis timeout, Millis step = Millis{20});
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it back, release it).
-[[nodiscard]] int free_port();
+// Whether process `pid` holds an established TCP connection (IPv4) to `port` on 127.0.0.1: proof that a
+// request of its is in flight to the server on that port, for tests that must act while it is.
+[[nodiscard]] bool connected_to(pid_t pid, int port);
 
 // The contents of a file, "" when it cannot be read.
 [[nodiscard]] std::string slurp(const std::filesystem::path& path);

@@ -32,7 +32,7 @@ TEST_CASE("once stop is requested every later wait returns false at once") {
   stop.request_stop();
   CHECK(stop.stop_requested());
   bool result = true;
-  CHECK(elapsed([&] { result = stop.wait_for(hours{1}); }) < milliseconds{500});
+  CHECK(elapsed([&] { result = stop.wait_for(hours{1}); }) < minutes{10}); // far short of the hour, no speed claim
   CHECK_FALSE(result);
   stop.request_stop(); // idempotent
   CHECK(stop.stop_requested());
@@ -48,7 +48,7 @@ TEST_CASE("a stop requested from another thread ends a long wait at once") {
   const auto took = elapsed([&] { result = stop.wait_for(hours{1}); });
   stopper.join();
   CHECK_FALSE(result);
-  CHECK(took < milliseconds{2000});
+  CHECK(took < minutes{10}); // far short of the hour: no speed claim (the suite runs under sanitizers too)
 }
 
 TEST_CASE("wake ends a wait early without stopping") {
@@ -62,7 +62,7 @@ TEST_CASE("wake ends a wait early without stopping") {
   waker.join();
   CHECK(result);
   CHECK_FALSE(stop.stop_requested());
-  CHECK(took < milliseconds{2000});
+  CHECK(took < minutes{10});
 }
 
 TEST_CASE("a wake that comes while nobody waits ends the next wait at once, and only that one") {
@@ -70,7 +70,7 @@ TEST_CASE("a wake that comes while nobody waits ends the next wait at once, and 
   StopSignal stop;
   stop.wake();
   bool result = false;
-  CHECK(elapsed([&] { result = stop.wait_for(seconds{3}); }) < milliseconds{500});
+  CHECK(elapsed([&] { result = stop.wait_for(hours{1}); }) < minutes{10}); // far short of the hour
   CHECK(result);
   CHECK(elapsed([&] { result = stop.wait_for(milliseconds{30}); }) >= milliseconds{30});
   CHECK(result);

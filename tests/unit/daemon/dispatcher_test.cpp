@@ -11,6 +11,7 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <thread>
 
 using namespace recharged;
@@ -18,7 +19,23 @@ using namespace std::chrono;
 
 namespace {
 
-// The dispatcher as the daemon runs it, in real time: a store behind the group committer, the engine against
+// Time stands still, and a sleep ends only when the loop is woken (a visit ended) or stopped. A lost wake-up
+// therefore cannot hide as a slow second: the sleep runs to its long real-time limit and is counted, so the
+// tests need no stopwatch (they also run under TSan and ASan).
+class FrozenClock final : public Clock {
+public:
+  [[nodiscard]] TimePoint now() const override { return now_; }
+  bool sleep_until(TimePoint deadline, StopSignal& stop) override {
+    if (deadline <= now_) return !stop.stop_requested();
+    return stop.wait_for(k_sleep_limit);
+  }
+  static constexpr seconds k_sleep_limit{30};
+
+private:
+  const TimePoint now_ = time_point_cast<Millis>(system_clock::now());
+};
+
+// The dispatcher as the daemon runs it: a store behind the group committer, the engine against
 // the sandbox (manual payers), a worker pool of `workers` threads, and the daemon's loop (dispatch, then
 // sleep until the next round or a wake-up).
 struct DispatchRig {
@@ -46,20 +63,22 @@ struct DispatchRig {
     REQUIRE(store->insert_new(o, clock.now()).ok());
   }
 
-  // Runs the daemon's loop until `visits` visits are done (or 30 s pass); returns how long that took.
-  milliseconds run_until(std::uint64_t visits) {
-    const auto started = steady_clock::now();
-    while (dispatcher->visits() < visits && steady_clock::now() - started < seconds{30}) {
+  // Runs the daemon's loop until `visits` visits are done, or until a wake-up was missed (a sleep ran to the
+  // clock's real-time limit).
+  void run_until(std::uint64_t visits) {
+    while (dispatcher->visits() < visits && missed_wakeups == 0) {
       const TimePoint next = dispatcher->dispatch_once();
+      const auto limit = steady_clock::now() + FrozenClock::k_sleep_limit;
       clock.sleep_until(next, stop);
+      if (steady_clock::now() >= limit) ++missed_wakeups;
     }
     stop.request_stop();
     pool.join();
     sink->shutdown();
-    return duration_cast<milliseconds>(steady_clock::now() - started);
   }
 
-  SystemClock clock;
+  FrozenClock clock;
+  int missed_wakeups = 0;
   test::TempDir dir;
   test::SandboxFixture sandbox;
   std::unique_ptr<storage::Database> database;
@@ -77,14 +96,14 @@ struct DispatchRig {
 } // namespace
 
 TEST_CASE("with one worker the next due order is handed over as soon as a visit ends, not a second later") {
-  // Each visit wakes the loop when it ends. A lost wake-up leaves the loop asleep for up to a second per
-  // visit (the clock's longest single sleep): twenty visits would take several seconds instead of a fraction.
+  // Each visit wakes the loop when it ends. With a real clock a lost wake-up costs up to a second per visit
+  // (the clock's longest single sleep); with time frozen, it leaves the loop asleep until the limit.
   DispatchRig rig(1);
   constexpr int k_orders = 20;
   for (int i = 0; i < k_orders; ++i) rig.add_due_order("RCDISPATCH" + std::to_string(100 + i));
-  const milliseconds took = rig.run_until(k_orders);
+  rig.run_until(k_orders);
+  CHECK(rig.missed_wakeups == 0);
   CHECK(rig.dispatcher->visits() == k_orders);
-  CHECK(took < seconds{4});
   for (int i = 0; i < k_orders; ++i) {
     auto found = rig.store->find("RCDISPATCH" + std::to_string(100 + i));
     REQUIRE(found.ok());
@@ -102,7 +121,7 @@ TEST_CASE("the dispatcher never hands more visits at once than it has workers") 
   std::thread watcher([&] {
     while (!done) {
       peak = std::max(peak, rig.dispatcher->in_flight());
-      std::this_thread::sleep_for(milliseconds{1});
+      std::this_thread::sleep_for(milliseconds{1}); // a sampling pace, not a wait for anything
     }
   });
   rig.run_until(k_orders);

@@ -1,5 +1,7 @@
 #include "daemon/rate_gate.hpp"
 
+#include "tests/support/process.hpp"
+
 #include <doctest/doctest.h>
 
 #include <thread>
@@ -27,7 +29,7 @@ TEST_CASE("calls beyond the burst wait for tokens in the gate's clock") {
   CHECK(gate.enter(wxpay::Endpoint::query));
   std::atomic<bool> third{false};
   std::thread waiter([&] { third = gate.enter(wxpay::Endpoint::query); });
-  std::this_thread::sleep_for(milliseconds{100});
+  REQUIRE(test::eventually([&] { return gate.stats().waits == 1; }, milliseconds{60'000})); // it waits for a token
   CHECK_FALSE(third.load()); // no time has passed: no token
   clock.advance(milliseconds{600});
   waiter.join();
@@ -55,7 +57,7 @@ TEST_CASE("a 429 lowers the rate and a stop ends a wait at once") {
   CHECK(gate.stats().rate_limited == 1);
   std::atomic<int> result{-1};
   std::thread waiter([&] { result = gate.enter(wxpay::Endpoint::query) ? 1 : 0; });
-  std::this_thread::sleep_for(milliseconds{50});
+  REQUIRE(test::eventually([&] { return gate.stats().waits == 1; }, milliseconds{60'000})); // the stop finds it waiting
   stop.request_stop();
   waiter.join();
   CHECK(result == 0);
