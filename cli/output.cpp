@@ -16,7 +16,7 @@ using nlohmann::json;
 int exit_code_for(const Error& e) noexcept {
   switch (e.kind) {
   case ErrorKind::invalid_input: return k_exit_usage;
-  case ErrorKind::permanent: return e.code == "suspect" ? k_exit_attention : k_exit_refused;
+  case ErrorKind::permanent: return e.reason == ErrorReason::suspect ? k_exit_attention : k_exit_refused;
   case ErrorKind::not_found: return k_exit_not_found;
   case ErrorKind::retryable:
   case ErrorKind::rate_limited:

@@ -19,6 +19,18 @@ std::string_view to_string(ErrorKind kind) noexcept {
   return "internal";
 }
 
+std::string_view to_string(ErrorReason reason) noexcept {
+  switch (reason) {
+  case ErrorReason::none: return "";
+  case ErrorReason::stopping: return "stopping";
+  case ErrorReason::suspect: return "suspect";
+  case ErrorReason::signature: return "signature";
+  case ErrorReason::decrypt: return "decrypt";
+  case ErrorReason::algorithm: return "algorithm";
+  }
+  return "";
+}
+
 Error Error::invalid(std::string field, std::string message) {
   Error e;
   e.kind = ErrorKind::invalid_input;
@@ -33,6 +45,12 @@ Error Error::make(ErrorKind kind, std::string code, std::string message) {
   e.kind = kind;
   e.code = std::move(code);
   e.message = std::move(message);
+  return e;
+}
+
+Error Error::make(ErrorKind kind, ErrorReason reason, std::string message) {
+  Error e = make(kind, std::string(to_string(reason)), std::move(message));
+  e.reason = reason;
   return e;
 }
 

@@ -21,11 +21,25 @@ enum class ErrorKind {
 
 [[nodiscard]] std::string_view to_string(ErrorKind kind) noexcept;
 
+// Local failures that a caller branches on. Compare the reason, never the text: Error::code carries the same
+// word (to_string) for logs, events and exit codes. Platform codes and local codes nobody branches on have none.
+enum class ErrorReason {
+  none,
+  stopping,  // the call was not made because the process is stopping
+  suspect,   // the order is SUSPECT: held for a human, automation will not act on it
+  signature, // a WeChat Pay signature was refused (Error::field names the check: probe, clock_skew, …)
+  decrypt,   // a sealed resource did not open with the APIv3 key
+  algorithm, // a sealed resource uses an algorithm other than AEAD_AES_256_GCM
+};
+
+[[nodiscard]] std::string_view to_string(ErrorReason reason) noexcept; // "stopping", …; "" for none
+
 // An expected failure, carried as a value. `message` is a full sentence for humans and never holds secrets.
 struct Error {
   ErrorKind kind = ErrorKind::internal;
   std::string message;
   std::string code;       // platform code (PARAM_ERROR, …) or a local one (network, signature, validation)
+  ErrorReason reason = ErrorReason::none; // set for the local codes callers branch on
   std::string field;      // the offending input field, when there is one
   int http_status = 0;    // 0 when no HTTP answer was received
   std::string request_id; // the platform's Request-ID header, when present
@@ -36,6 +50,8 @@ struct Error {
 
   [[nodiscard]] static Error invalid(std::string field, std::string message);
   [[nodiscard]] static Error make(ErrorKind kind, std::string code, std::string message);
+  // The same with a typed reason; `code` is its text.
+  [[nodiscard]] static Error make(ErrorKind kind, ErrorReason reason, std::string message);
 };
 
 } // namespace recharged

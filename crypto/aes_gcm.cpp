@@ -19,7 +19,9 @@ const EVP_CIPHER* cipher_for(std::size_t key_size) {
   }
 }
 
-Error aead_error(std::string message) { return Error::make(ErrorKind::invalid_input, "decrypt", std::move(message)); }
+Error aead_error(std::string message) {
+  return Error::make(ErrorKind::invalid_input, ErrorReason::decrypt, std::move(message));
+}
 
 Result<std::string> open(const EVP_CIPHER* cipher, std::string_view key, std::string_view nonce, std::string_view aad,
                          std::string_view sealed) {

@@ -283,8 +283,8 @@ Status Daemon::Impl::schedule_unscheduled() {
       u.next_poll_reason = "recovery: open order without a next poll";
       updates.push_back(std::move(u));
     }
-    RECHARGED_TRY(const auto applied, parts.store.commit(updates));
-    const auto count = std::count(applied.begin(), applied.end(), true);
+    RECHARGED_TRY(const auto stored, parts.store.commit(updates));
+    const auto count = std::count_if(stored.begin(), stored.end(), [](const auto& o) { return o.has_value(); });
     log->warn(EventLine("orders_rescheduled").kv("count", static_cast<std::int64_t>(count)).str());
     if (count == 0) return {}; // all changed under us by another writer; they are scheduled by it
   }

@@ -91,7 +91,7 @@ void Dispatcher::confirm(const std::string& out_recharge_no) {
   }
   pool_.submit([this, id, no = out_recharge_no] {
     auto result = service_.sync(no, orders::EventSource::notify);
-    if (!result && result.error().code != "stopping")
+    if (!result && result.error().reason != ErrorReason::stopping)
       log_->debug(logging::EventLine("confirm_unsettled").kv("out_recharge_no", no).kv("error", result.error().message).str());
     {
       std::lock_guard lock(mu_);
@@ -128,7 +128,7 @@ void Dispatcher::visit(const orders::Order& order) {
   if (!result) {
     const Error& e = result.error();
     if (e.kind == ErrorKind::storage) visit_not_recorded(order, e);
-    else if (e.code != "stopping")
+    else if (e.reason != ErrorReason::stopping)
       log_->debug(logging::EventLine("visit_unsettled")
                       .kv("out_recharge_no", order.out_recharge_no)
                       .kv("kind", to_string(e.kind))

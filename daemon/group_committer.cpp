@@ -1,10 +1,12 @@
 #include "daemon/group_committer.hpp"
 
+#include <iterator>
+
 namespace recharged::daemon {
 
 struct GroupCommitter::Pending {
   std::vector<storage::OrderUpdate> updates;
-  std::optional<Result<std::vector<bool>>> result;
+  std::optional<Result<storage::Committed>> result;
   std::condition_variable done; // this caller alone is woken when its result is set
 };
 
@@ -28,7 +30,7 @@ GroupCommitter::Stats GroupCommitter::stats() const {
   return stats_;
 }
 
-Result<std::vector<bool>> GroupCommitter::commit(std::vector<storage::OrderUpdate> updates) {
+Result<storage::Committed> GroupCommitter::commit(std::vector<storage::OrderUpdate> updates) {
   auto pending = std::make_shared<Pending>();
   pending->updates = std::move(updates);
   std::unique_lock lock(mu_);
@@ -57,7 +59,7 @@ void GroupCommitter::writer_loop() {
     }
     lock.unlock();
     auto committed = store_.commit(all);
-    std::vector<Result<std::vector<bool>>> alone;
+    std::vector<Result<storage::Committed>> alone;
     if (!committed && batch.size() > 1) {
       // One bad update must not fail its neighbours: retry each caller's updates on their own.
       alone.reserve(batch.size());
@@ -79,7 +81,8 @@ void GroupCommitter::writer_loop() {
         p->result = committed.error();
       } else {
         const auto begin = committed->begin() + static_cast<std::ptrdiff_t>(offset);
-        p->result = std::vector<bool>(begin, begin + static_cast<std::ptrdiff_t>(p->updates.size()));
+        p->result = storage::Committed(std::make_move_iterator(begin),
+                                       std::make_move_iterator(begin + static_cast<std::ptrdiff_t>(p->updates.size())));
       }
       offset += p->updates.size();
       p->done.notify_one();

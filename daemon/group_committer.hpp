@@ -12,8 +12,10 @@ namespace recharged::daemon {
 
 // Group commit: updates from many worker threads are written by one writer thread in a single transaction
 // (one fsync for the batch). commit() blocks its caller until the batch holding its updates is durable, and
-// returns that caller's own guard results — nothing is acknowledged before it is on disk. A storage failure
-// fails every caller of that batch (their orders stay as they were and are visited again).
+// returns that caller's own results (the orders as stored, or nullopt where a guard did not hold) — nothing is
+// acknowledged before it is on disk. When a batch of several callers fails, each caller's updates are retried
+// in a transaction of their own, so one bad update fails only its caller; a caller whose retry fails too gets
+// that error (its orders stay as they were and are visited again).
 class GroupCommitter final : public engine::UpdateSink {
 public:
   GroupCommitter(storage::OrderStore& store, std::size_t max_batch_updates = 512);
@@ -21,7 +23,7 @@ public:
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
-  [[nodiscard]] Result<std::vector<bool>> commit(std::vector<storage::OrderUpdate> updates) override;
+  [[nodiscard]] Result<storage::Committed> commit(std::vector<storage::OrderUpdate> updates) override;
   // Stops the writer after the queue is drained. Later commit() calls are written directly.
   void shutdown();
 

@@ -40,7 +40,7 @@ OrderUpdate base_update(const Order& order, const CallMeta& meta, TimePoint now)
 
 // Plans the next visit on the order as `u` leaves it, and writes it into `u`.
 void schedule(OrderUpdate& u, const Order& before, const Planner& planner, TimePoint now) {
-  const Order after = apply_update(before, u);
+  const Order after = storage::after_update(before, u);
   u.set_next_poll = true;
   if (!orders::is_open(after.state)) {
     u.next_poll_at.reset();
@@ -64,33 +64,6 @@ void copy_platform_fields(OrderUpdate& u, const Order& order, const wxpay::MchDe
 }
 
 } // namespace
-
-Order apply_update(Order o, const OrderUpdate& u) {
-  if (u.new_state) {
-    o.state = *u.new_state;
-    if (orders::is_terminal(o.state)) o.final_at = u.updated_at;
-  }
-  o.updated_at = u.updated_at;
-  if (u.recharge_id) o.recharge_id = *u.recharge_id;
-  if (u.recharge_url) o.recharge_url = *u.recharge_url;
-  if (u.platform_state) o.platform_state = *u.platform_state;
-  if (u.platform_state_desc) o.platform_state_desc = *u.platform_state_desc;
-  if (u.recharge_channel) o.recharge_channel = *u.recharge_channel;
-  if (u.applied_at) o.applied_at = u.applied_at;
-  if (u.accept_time) o.accept_time = u.accept_time;
-  if (u.success_time) o.success_time = u.success_time;
-  if (u.close_time) o.close_time = u.close_time;
-  if (u.last_poll_at) o.last_poll_at = u.last_poll_at;
-  if (u.set_next_poll) o.next_poll_at = u.next_poll_at;
-  if (u.next_poll_reason) o.next_poll_reason = *u.next_poll_reason;
-  if (u.close_after) o.close_after = *u.close_after;
-  o.poll_count += u.poll_count_delta;
-  if (u.failure_streak) o.failure_streak = *u.failure_streak;
-  if (u.last_error) o.last_error = *u.last_error;
-  if (u.release_apply_lease) o.apply_lease_until.reset();
-  else if (u.apply_lease_until) o.apply_lease_until = u.apply_lease_until;
-  return o;
-}
 
 std::vector<OrderUpdate> record_view(const Order& order, const wxpay::MchDeposit& view, const CallMeta& meta,
                                      const Planner& planner, TimePoint now) {
@@ -126,7 +99,7 @@ std::vector<OrderUpdate> record_view(const Order& order, const wxpay::MchDeposit
     e.new_state = d.path[i];
     if (i + 1 == d.path.size()) e.evidence = meta.body;
     u.events.push_back(std::move(e));
-    const Order next = apply_update(current, u);
+    const Order next = storage::after_update(current, u);
     if (i + 1 == d.path.size()) schedule(u, current, planner, now);
     current = next;
     steps.push_back(std::move(u));
@@ -156,7 +129,7 @@ std::vector<OrderUpdate> record_applied(const Order& order, const wxpay::ApplyRe
   u.new_state = OrderState::recharging;
   u.recharge_id = answer.recharge_id;
   u.recharge_url = answer.recharge_url;
-  u.platform_state = "RECHARGING";
+  u.platform_state = std::string(wxpay::to_string(wxpay::RechargeState::recharging));
   u.applied_at = now;
   Order accepted = order;
   accepted.applied_at = now;

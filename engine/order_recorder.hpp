@@ -60,7 +60,4 @@ struct CallMeta {
 // record with the notification: "applied" (it moves the order), "alert" or "confirmed".
 [[nodiscard]] std::string as_notification(storage::OrderUpdate& u, std::string_view event_type);
 
-// `order` with `update`'s fields applied, as the store will hold it (used to plan and to report).
-[[nodiscard]] orders::Order apply_update(orders::Order order, const storage::OrderUpdate& update);
-
 } // namespace recharged::engine

@@ -72,7 +72,7 @@ Result<storage::ClaimResult> OrderService::claim(const Order& order) {
 template <class T, class Call>
 Result<wxpay::Answer<T>> OrderService::call(Endpoint endpoint, Millis& latency, Call&& fn) {
   if (!ctx_.gate.enter(endpoint))
-    return Error::make(ErrorKind::retryable, "stopping", "The call was not made because recharged is stopping.");
+    return Error::make(ErrorKind::retryable, ErrorReason::stopping, "The call was not made because recharged is stopping.");
   const auto started = std::chrono::steady_clock::now();
   Result<wxpay::Answer<T>> result = fn();
   latency = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - started);
@@ -105,11 +105,11 @@ Result<Order> OrderService::save(const Order& order, const Recording& record) {
   for (int attempt = 1;; ++attempt) {
     std::vector<storage::OrderUpdate> updates = record(current);
     if (updates.empty()) return current;
-    RECHARGED_TRY(const std::vector<bool> applied, ctx_.sink.commit(updates));
-    if (std::all_of(applied.begin(), applied.end(), [](bool held) { return held; })) {
-      for (const auto& u : updates) {
-        log_events(current, u);
-        current = apply_update(std::move(current), u);
+    RECHARGED_TRY(storage::Committed stored, ctx_.sink.commit(updates));
+    if (std::all_of(stored.begin(), stored.end(), [](const auto& row) { return row.has_value(); })) {
+      for (std::size_t i = 0; i < updates.size(); ++i) {
+        log_events(current, updates[i]);
+        current = std::move(*stored[i]);
       }
       return current;
     }
@@ -272,7 +272,7 @@ Result<Order> OrderService::close(std::string_view out_recharge_no, EventSource 
   RECHARGED_TRY(Order order, load(out_recharge_no));
   if (orders::is_terminal(order.state)) return order;
   if (order.state == OrderState::suspect)
-    return Error::make(ErrorKind::permanent, "suspect",
+    return Error::make(ErrorKind::permanent, ErrorReason::suspect,
                        "The order " + order.out_recharge_no + " is SUSPECT (" + order.last_error +
                            "); it is held for a human and recharged will not close it.");
   if (order.state == OrderState::new_order) {
@@ -325,7 +325,7 @@ Result<Order> OrderService::close_and_confirm(const Order& order, EventSource so
 
 Result<Order> OrderService::revisit_closing(const Order& order) {
   RECHARGED_TRY(const Order seen, poll(order, EventSource::close));
-  if (seen.state == OrderState::closing && seen.platform_state == "RECHARGING") return close_and_confirm(seen, EventSource::close);
+  if (seen.state == OrderState::closing && wxpay::parse<wxpay::RechargeState>(seen.platform_state) == wxpay::RechargeState::recharging) return close_and_confirm(seen, EventSource::close);
   return seen;
 }
 

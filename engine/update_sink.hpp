@@ -7,18 +7,19 @@
 namespace recharged::engine {
 
 // Where the engine's decisions become durable. commit() returns only after the updates are on disk;
-// result[i] says whether update i's compare-and-set guard held. Thread-safe.
+// result[i] is the order as stored after update i, or nullopt when its compare-and-set guard did not hold.
+// Thread-safe.
 class UpdateSink {
 public:
   virtual ~UpdateSink() = default;
-  [[nodiscard]] virtual Result<std::vector<bool>> commit(std::vector<storage::OrderUpdate> updates) = 0;
+  [[nodiscard]] virtual Result<storage::Committed> commit(std::vector<storage::OrderUpdate> updates) = 0;
 };
 
 // Commits straight to the store, one transaction per call (CLI commands).
 class StoreSink final : public UpdateSink {
 public:
   explicit StoreSink(storage::OrderStore& store) : store_(store) {}
-  [[nodiscard]] Result<std::vector<bool>> commit(std::vector<storage::OrderUpdate> updates) override {
+  [[nodiscard]] Result<storage::Committed> commit(std::vector<storage::OrderUpdate> updates) override {
     return store_.commit(updates);
   }
 

@@ -30,12 +30,12 @@ Reply ok(std::string outcome) {
 }
 
 std::string rejection_outcome(const Error& e) {
-  if (e.code == "signature") {
+  if (e.reason == ErrorReason::signature) {
     if (e.field == "probe") return "probe";
     if (e.field == "clock_skew" || e.field == "timestamp") return "stale";
     return "bad_signature";
   }
-  if (e.code == "decrypt" || e.code == "algorithm") return "decrypt";
+  if (e.reason == ErrorReason::decrypt || e.reason == ErrorReason::algorithm) return "decrypt";
   return "malformed";
 }
 
@@ -70,7 +70,7 @@ Reply NotificationHandler::judge(const http::Headers& headers, std::string_view 
     const Error& e = opened.error();
     const std::string outcome = rejection_outcome(e);
     ctx_.log->warn(EventLine("notify_rejected").kv("reason", outcome).kv("error", e.message).str());
-    return fail(e.code == "signature" ? 401 : 400, outcome, e.message);
+    return fail(e.reason == ErrorReason::signature ? 401 : 400, outcome, e.message);
   }
   const wxpay::Notification& n = opened->envelope;
   const std::string& event = n.event_type;

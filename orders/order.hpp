@@ -3,6 +3,7 @@
 #include "core/money.hpp"
 #include "core/time.hpp"
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,6 +16,10 @@ namespace recharged::orders {
 //   NEW → RECHARGING → SUCCESS | CLOSED;  NEW → REJECTED;  RECHARGING → CLOSING → CLOSED | SUCCESS;
 //   any non-terminal → SUSPECT (quarantined for a human; automation never moves it again).
 enum class OrderState { new_order, recharging, closing, success, closed, rejected, suspect };
+// Every state, in the order above: lists such as SQL's open states are built from it and is_open().
+inline constexpr std::array k_order_states{OrderState::new_order, OrderState::recharging, OrderState::closing,
+                                           OrderState::success,   OrderState::closed,     OrderState::rejected,
+                                           OrderState::suspect};
 
 [[nodiscard]] std::string_view to_string(OrderState s) noexcept; // "NEW", "RECHARGING", …
 [[nodiscard]] std::optional<OrderState> parse_order_state(std::string_view text) noexcept;

@@ -1,9 +1,12 @@
 #include "storage/order_sql.hpp"
 
+#include "orders/order.hpp"
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
 #include <string>
+#include <utility>
 
 namespace recharged::storage {
 namespace {
@@ -34,12 +37,12 @@ WHERE id = :id AND state = 'NEW' AND (apply_lease_until IS NULL OR apply_lease_u
 
 // One statement for every change: a NULL parameter leaves its column alone. The WHERE clause is the
 // compare-and-set guard; finished and SUSPECT orders always lose their next poll (the due() index invariant).
+// It answers with the row as stored. storage::after_update is the same rule in C++ (order_update_test proves it).
 constexpr std::string_view k_update_order = R"(
 UPDATE orders SET
   state               = COALESCE(:new_state, state),
   updated_at          = :updated_at,
-  final_at            = CASE WHEN :new_state IN ('SUCCESS', 'CLOSED', 'REJECTED') THEN :updated_at
-                             ELSE final_at END,
+  final_at            = CASE WHEN :new_state IN {terminal_states} THEN :updated_at ELSE final_at END,
   recharge_id         = COALESCE(:recharge_id, recharge_id),
   recharge_url        = COALESCE(:recharge_url, recharge_url),
   platform_state      = COALESCE(:platform_state, platform_state),
@@ -50,7 +53,7 @@ UPDATE orders SET
   success_time        = COALESCE(:success_time, success_time),
   close_time          = COALESCE(:close_time, close_time),
   last_poll_at        = COALESCE(:last_poll_at, last_poll_at),
-  next_poll_at        = CASE WHEN COALESCE(:new_state, state) NOT IN ('NEW', 'RECHARGING', 'CLOSING') THEN NULL
+  next_poll_at        = CASE WHEN COALESCE(:new_state, state) NOT IN {open_states} THEN NULL
                              WHEN :set_next_poll THEN :next_poll_at
                              ELSE next_poll_at END,
   next_poll_reason    = COALESCE(:next_poll_reason, next_poll_reason),
@@ -60,7 +63,8 @@ UPDATE orders SET
   last_error          = COALESCE(:last_error, last_error),
   apply_lease_until   = CASE WHEN :release_apply_lease THEN NULL
                              ELSE COALESCE(:apply_lease_until, apply_lease_until) END
-WHERE id = :id AND (:expect_state IS NULL OR state = :expect_state))";
+WHERE id = :id AND (:expect_state IS NULL OR state = :expect_state)
+RETURNING {order_columns})";
 
 constexpr std::string_view k_insert_event = R"(
 INSERT INTO order_events (order_id, at, source, kind, old_state, new_state, endpoint, http_status, request_id,
@@ -82,15 +86,38 @@ VALUES (:id, :event_type, :out_recharge_no, (SELECT id FROM orders WHERE out_rec
         :received_at, :create_time, :summary, :resource, :outcome)
 ON CONFLICT (id) DO NOTHING)";
 
+// "('NEW', 'RECHARGING', 'CLOSING')": the states `keep` selects, as an SQL list built from orders::, never typed.
+template <class Keep>
+std::string state_list(Keep keep) {
+  std::string list;
+  for (const orders::OrderState s : orders::k_order_states)
+    if (keep(s)) list += (list.empty() ? "('" : ", '") + std::string(orders::to_string(s)) + "'";
+  return list + ")";
+}
+
+// `text` with {open_states}, {terminal_states} and {order_columns} filled in.
+std::string expand(std::string_view text) {
+  static const std::array<std::pair<std::string_view, std::string>, 3> k_names{{
+      {"{open_states}", state_list(orders::is_open)},
+      {"{terminal_states}", state_list(orders::is_terminal)},
+      {"{order_columns}", std::string(k_order_columns)},
+  }};
+  std::string out(text);
+  for (const auto& [name, value] : k_names)
+    for (auto at = out.find(name); at != std::string::npos; at = out.find(name, at + value.size()))
+      out.replace(at, name.size(), value);
+  return out;
+}
+
 std::string select_orders(std::string_view rest) {
-  return "SELECT " + std::string(k_order_columns) + " FROM orders " + std::string(rest);
+  return "SELECT " + std::string(k_order_columns) + " FROM orders " + expand(rest);
 }
 
 std::array<std::string, k_sql_count> build_table() {
   std::array<std::string, k_sql_count> t;
   auto at = [&t](Sql s) -> std::string& { return t[static_cast<std::size_t>(s)]; };
   at(Sql::insert_order) = k_insert_order;
-  at(Sql::update_order) = k_update_order;
+  at(Sql::update_order) = expand(k_update_order);
   at(Sql::claim_apply) = k_claim_apply;
   at(Sql::insert_event) = k_insert_event;
   at(Sql::insert_fund_return) = k_insert_fund_return;
@@ -108,12 +135,11 @@ std::array<std::string, k_sql_count> build_table() {
       "bank_card_tail, bank_account_name, received_at FROM fund_returns WHERE order_id = :order_id ORDER BY id";
   at(Sql::due) = select_orders("WHERE next_poll_at IS NOT NULL AND next_poll_at <= :now "
                                "ORDER BY next_poll_at, id LIMIT :limit");
-  at(Sql::unscheduled_open) = select_orders("WHERE state IN ('NEW', 'RECHARGING', 'CLOSING') AND next_poll_at IS NULL "
+  at(Sql::unscheduled_open) = select_orders("WHERE state IN {open_states} AND next_poll_at IS NULL "
                                             "ORDER BY created_at, id LIMIT :limit");
   at(Sql::count_by_state) = "SELECT state, count(*) FROM orders GROUP BY state";
   at(Sql::count_due) = "SELECT count(*) FROM orders WHERE next_poll_at IS NOT NULL AND next_poll_at <= :now";
-  at(Sql::oldest_open_created_at) =
-      "SELECT min(created_at) FROM orders WHERE state IN ('NEW', 'RECHARGING', 'CLOSING')";
+  at(Sql::oldest_open_created_at) = expand("SELECT min(created_at) FROM orders WHERE state IN {open_states}");
   at(Sql::next_due_at) = "SELECT min(next_poll_at) FROM orders WHERE next_poll_at IS NOT NULL";
   return t;
 }

@@ -53,12 +53,14 @@ void insert_events(StatementCache& sql, std::int64_t order_id, const std::vector
 }
 
 // Inside the caller's transaction: the compare-and-set UPDATE, then (only if it matched) the events and
-// the fund return. Returns whether the guard held.
-bool apply_update(StatementCache& sql, const OrderUpdate& u) {
+// the fund return. Returns the order as stored afterwards, or nullopt when the guard did not hold.
+Result<std::optional<orders::Order>> write_update(StatementCache& sql, const OrderUpdate& u) {
+  std::optional<orders::Order> stored;
   {
     auto update = sql.get(Sql::update_order);
     bind_update(*update, u);
-    if (update->exec() != 1) return false;
+    RECHARGED_TRY(stored, read_optional_order(*update));
+    if (!stored) return stored;
   }
   insert_events(sql, u.order_id, u.events);
   if (u.fund_return) {
@@ -66,7 +68,7 @@ bool apply_update(StatementCache& sql, const OrderUpdate& u) {
     bind_fund_return(*insert, u.order_id, *u.fund_return);
     insert->exec();
   }
-  return true;
+  return stored;
 }
 
 orders::OrderEvent created_event(TimePoint now) {
@@ -147,25 +149,28 @@ Result<ClaimResult> OrderStore::claim_apply(std::int64_t id, TimePoint now, Time
   });
 }
 
-Result<std::vector<bool>> OrderStore::commit(std::span<const OrderUpdate> updates) {
+Result<Committed> OrderStore::commit(std::span<const OrderUpdate> updates) {
   RECHARGED_CHECK(check_updates(updates));
   std::lock_guard lock(mu_);
   RECHARGED_CHECK(db_.check_in_place()); // never write into a file that was replaced
   return guarded("commit " + std::to_string(updates.size()) + " order update(s)", db_.path(),
-                 [&]() -> Result<std::vector<bool>> {
-                   std::vector<bool> held;
-                   if (updates.empty()) return held;
-                   held.reserve(updates.size());
+                 [&]() -> Result<Committed> {
+                   Committed stored;
+                   if (updates.empty()) return stored;
+                   stored.reserve(updates.size());
                    SQLite::Transaction tx(db_.native(), SQLite::TransactionBehavior::IMMEDIATE);
-                   for (const auto& u : updates) held.push_back(apply_update(*statements_, u));
+                   for (const auto& u : updates) {
+                     RECHARGED_TRY(auto order, write_update(*statements_, u));
+                     stored.push_back(std::move(order));
+                   }
                    tx.commit(); // one fsync for the whole batch: the group commit
-                   return held;
+                   return stored;
                  });
 }
 
-Result<bool> OrderStore::commit_one(const OrderUpdate& update) {
-  RECHARGED_TRY(const auto held, commit(std::span<const OrderUpdate>(&update, 1)));
-  return bool{held.front()};
+Result<std::optional<orders::Order>> OrderStore::commit_one(const OrderUpdate& update) {
+  RECHARGED_TRY(auto stored, commit(std::span<const OrderUpdate>(&update, 1)));
+  return std::move(stored.front());
 }
 
 Result<NotificationResult> OrderStore::record_notification(NotificationRecord record, const NotificationJudge& judge) {
@@ -193,7 +198,11 @@ Result<NotificationResult> OrderStore::record_notification(NotificationRecord re
                      bind_notification(*insert, record);
                      insert->exec();
                    }
-                   if (decision.update && !apply_update(*statements_, *decision.update))
+                   std::optional<orders::Order> updated;
+                   if (decision.update) {
+                     RECHARGED_TRY(updated, write_update(*statements_, *decision.update));
+                   }
+                   if (decision.update && !updated)
                      return Error::make(ErrorKind::internal, "stale_decision",
                                         "The notification '" + clip(record.id) + "' was judged against another state "
                                         "of " + order_label(decision.update->order_id) + " than the stored one; "

@@ -3,6 +3,7 @@
 #include "core/result.hpp"
 #include "orders/order.hpp"
 #include "storage/database.hpp"
+#include "storage/order_update.hpp"
 
 #include <functional>
 #include <map>
@@ -17,46 +18,6 @@
 namespace recharged::storage {
 
 class StatementCache; // storage/order_sql.hpp
-
-// Money a bank sent back to the payer (RECHARGE.FUND_RETURNED), one row per recharge_returned_id.
-struct FundReturnRecord {
-  std::string recharge_returned_id;
-  std::string recharge_channel;
-  std::optional<Fen> amount;
-  std::string currency;
-  std::optional<TimePoint> return_time;
-  std::string return_reason;
-  std::string bank_name;
-  std::string bank_card_tail;
-  std::string bank_account_name;
-  TimePoint received_at{};
-};
-
-// A change to one order, applied atomically with its events. Only fields that are set are written.
-struct OrderUpdate {
-  std::int64_t order_id = 0;
-  // Compare-and-set guard: the update applies only if the order is in this state right now.
-  // Required whenever new_state is set; optional otherwise (then it still guards against racing writers).
-  std::optional<orders::OrderState> expect_state;
-  std::optional<orders::OrderState> new_state; // storage sets final_at = updated_at when this is terminal
-  TimePoint updated_at{};
-
-  std::optional<std::string> recharge_id, recharge_url, platform_state, platform_state_desc, recharge_channel;
-  std::optional<TimePoint> applied_at, accept_time, success_time, close_time;
-  std::optional<TimePoint> last_poll_at;
-  bool set_next_poll = false;              // when true, next_poll_at := next_poll_at (nullopt -> NULL)
-  std::optional<TimePoint> next_poll_at;
-  std::optional<std::string> next_poll_reason;
-  std::optional<TimePoint> close_after;
-  int poll_count_delta = 0;
-  std::optional<int> failure_streak;
-  std::optional<std::string> last_error;
-  std::optional<TimePoint> apply_lease_until; // extends the apply lease (the holder is about to apply)
-  bool release_apply_lease = false;           // the apply's outcome is recorded: anyone may recover the order now
-
-  std::vector<orders::OrderEvent> events; // appended in order; order_id is filled in by the store
-  std::optional<FundReturnRecord> fund_return; // inserted once per recharge_returned_id (a repeat is ignored)
-};
 
 struct ClaimResult {
   orders::Order order; // as stored after the attempt
@@ -150,13 +111,14 @@ public:
   // lease holder may send the order's apply (after querying, when it is a recovery).
   [[nodiscard]] Result<ClaimResult> claim_apply(std::int64_t id, TimePoint now, TimePoint until, const std::string& owner);
 
-  // Group commit: applies every update in one transaction. Result[i] tells whether update i's guard held;
-  // an update whose guard failed writes nothing (not even its events). A storage failure rolls back all.
+  // Group commit: applies every update in one transaction. Result[i] is the order as stored after update i, or
+  // nullopt when its guard did not hold: such an update writes nothing (not even its events). A storage failure
+  // rolls back all.
   // A state change without expect_state, or one orders::transition_allowed forbids, is a caller bug: the
   // call fails with Error{internal} before writing anything. A multi-step path (NEW → RECHARGING → SUCCESS)
   // is consecutive updates in one batch, each expecting the state the previous one set.
-  [[nodiscard]] Result<std::vector<bool>> commit(std::span<const OrderUpdate> updates);
-  [[nodiscard]] Result<bool> commit_one(const OrderUpdate& update);
+  [[nodiscard]] Result<Committed> commit(std::span<const OrderUpdate> updates);
+  [[nodiscard]] Result<std::optional<orders::Order>> commit_one(const OrderUpdate& update);
 
   // Records a notification and what `judge` decides from its order (record.out_recharge_no) in one IMMEDIATE
   // transaction: the order is read, judged and written with nothing able to move it in between, and the

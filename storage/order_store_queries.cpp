@@ -9,16 +9,10 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
-#include <array>
-
 namespace recharged::storage {
 namespace {
 
 using orders::OrderState;
-
-constexpr std::array k_all_states{OrderState::new_order, OrderState::recharging, OrderState::closing,
-                                  OrderState::success,   OrderState::closed,     OrderState::rejected,
-                                  OrderState::suspect};
 
 std::string clip(std::string_view text) { return std::string(text.substr(0, 64)); }
 
@@ -189,7 +183,7 @@ Result<Counts> OrderStore::counts(TimePoint now) {
   RECHARGED_CHECK(db_.check_in_place()); // the daemon's view (dispatch, /healthz) of a replaced file
   return guarded("count the orders", db_.path(), [&]() -> Result<Counts> {
     Counts c;
-    for (const OrderState s : k_all_states) c.by_state[s] = 0;
+    for (const OrderState s : orders::k_order_states) c.by_state[s] = 0;
     SQLite::Transaction snapshot(db_.native(), SQLite::TransactionBehavior::DEFERRED); // one consistent view
     {
       auto query = statements_->get(Sql::count_by_state);

@@ -11,16 +11,14 @@ Result<OpenedNotification> open_notification(const PlatformKeys& keys, std::stri
   RECHARGED_CHECK(verify_signature(keys, headers, body, now));
   RECHARGED_TRY(Notification envelope, decode_notification(body));
   if (envelope.resource.algorithm != k_aead_algorithm)
-    return Error::make(ErrorKind::invalid_input, "algorithm",
+    return Error::make(ErrorKind::invalid_input, ErrorReason::algorithm,
                        "The notification resource uses the algorithm '" + envelope.resource.algorithm.substr(0, 40) +
                            "'; only AEAD_AES_256_GCM is accepted.");
   auto sealed = crypto::base64_decode(envelope.resource.ciphertext);
-  if (!sealed) return Error::make(ErrorKind::invalid_input, "decrypt", "The notification ciphertext is not valid Base64.");
+  if (!sealed) return Error::make(ErrorKind::invalid_input, ErrorReason::decrypt, "The notification ciphertext is not valid Base64.");
   auto plain = crypto::aead_aes_256_gcm_open(apiv3_key, envelope.resource.nonce, envelope.resource.associated_data, *sealed);
   if (!plain) {
-    Error e = std::move(plain).error();
-    e.code = "decrypt";
-    return e;
+    return Error::make(ErrorKind::invalid_input, ErrorReason::decrypt, std::move(plain).error().message);
   }
   return OpenedNotification{std::move(envelope), std::move(*plain)};
 }

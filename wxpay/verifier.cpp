@@ -54,7 +54,7 @@ namespace {
 // `rule` (in Error::field) tells callers which check failed: missing_header, probe, timestamp, clock_skew,
 // unknown_serial, base64, mismatch.
 Error refused(std::string rule, std::string reason) {
-  Error e = Error::make(ErrorKind::retryable, "signature", "The WeChat Pay signature was refused: " + reason + ".");
+  Error e = Error::make(ErrorKind::retryable, ErrorReason::signature, "The WeChat Pay signature was refused: " + reason + ".");
   e.field = std::move(rule);
   return e;
 }

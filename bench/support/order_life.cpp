@@ -115,7 +115,7 @@ engine::CallMeta Life::meta(std::optional<Endpoint> endpoint, EventSource source
 
 void Life::commit(const std::vector<storage::OrderUpdate>& updates) {
   for (const auto& u : updates) {
-    out_.order = engine::apply_update(out_.order, u);
+    out_.order = storage::after_update(out_.order, u);
     for (auto e : u.events) {
       e.order_id = out_.order.id;
       out_.events.push_back(std::move(e));

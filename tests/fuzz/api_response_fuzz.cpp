@@ -94,7 +94,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const orders::Order local = fuzz::canonical_order(orders::OrderState::new_order);
       for (const auto& u : engine::record_applied(local, answer->value, meta_for(endpoint, status, answer->body),
                                                   *f.planner, f.now))
-        (void)engine::apply_update(local, u);
+        (void)storage::after_update(local, u);
     } else {
       (void)engine::record_failure(fuzz::canonical_order(orders::OrderState::new_order), answer.error(),
                                    meta_for(endpoint, status, ""), *f.planner, f.now);

@@ -90,7 +90,7 @@ void check_view(const orders::Order& local, const wxpay::MchDeposit& view, const
   for (const auto& u : engine::record_view(local, view, meta, *f.planner, f.now)) {
     if (u.new_state && u.expect_state && !orders::transition_allowed(*u.expect_state, *u.new_state))
       die("record_view: an update with a forbidden transition");
-    (void)engine::apply_update(local, u);
+    (void)storage::after_update(local, u);
   }
 }
 

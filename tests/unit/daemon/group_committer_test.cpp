@@ -55,25 +55,29 @@ struct Db {
 
 } // namespace
 
-TEST_CASE("updates from many threads are group-committed and each caller gets its own guard results") {
+TEST_CASE("updates from many threads are group-committed and each caller gets its own results") {
   Db db;
   std::vector<std::int64_t> ids;
   for (int i = 0; i < 64; ++i) ids.push_back(db.order("RCG" + std::to_string(i)));
   daemon::GroupCommitter committer(*db.store);
   std::vector<std::thread> threads;
   std::atomic<int> applied{0};
+  std::atomic<int> own{0}; // results that are the caller's own order, as stored after its update
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       for (int i = t; i < 64; i += 8) {
-        auto r = committer.commit({Db::to(ids[static_cast<std::size_t>(i)], OrderState::new_order, OrderState::recharging)});
+        const auto id = ids[static_cast<std::size_t>(i)];
+        auto r = committer.commit({Db::to(id, OrderState::new_order, OrderState::recharging)});
         REQUIRE(r.ok());
         REQUIRE(r->size() == 1);
         if (r->front()) ++applied;
+        if (r->front() && r->front()->id == id && r->front()->state == OrderState::recharging) ++own;
       }
     });
   }
   for (auto& t : threads) t.join();
   CHECK(applied == 64);
+  CHECK(own == 64);
   const auto stats = committer.stats();
   CHECK(stats.updates == 64);
   CHECK(stats.transactions <= 64);
@@ -96,7 +100,7 @@ TEST_CASE("one invalid update does not fail the other callers in its batch") {
   const auto good = db.order("RCG-B");
   const auto bad = db.order("RCG-C");
   daemon::GroupCommitter committer(*db.store);
-  std::optional<Result<std::vector<bool>>> good_result, bad_result;
+  std::optional<Result<storage::Committed>> good_result, bad_result;
   std::thread a([&] { good_result = committer.commit({Db::to(good, OrderState::new_order, OrderState::recharging)}); });
   std::thread b([&] { bad_result = committer.commit({Db::to(bad, OrderState::new_order, OrderState::success)}); });
   a.join();

@@ -332,7 +332,7 @@ namespace {
 class DyingSink final : public engine::UpdateSink {
 public:
   DyingSink(storage::OrderStore& store, int durable) : store_(store), durable_(durable) {}
-  Result<std::vector<bool>> commit(std::vector<storage::OrderUpdate> updates) override {
+  Result<storage::Committed> commit(std::vector<storage::OrderUpdate> updates) override {
     if (durable_-- <= 0) return Error::make(ErrorKind::storage, "died", "the process died before recording this");
     return store_.commit(updates);
   }
@@ -373,7 +373,7 @@ class RacedSink final : public engine::UpdateSink {
 public:
   RacedSink(storage::OrderStore& store, std::function<void()> meanwhile)
       : store_(store), meanwhile_(std::move(meanwhile)) {}
-  Result<std::vector<bool>> commit(std::vector<storage::OrderUpdate> updates) override {
+  Result<storage::Committed> commit(std::vector<storage::OrderUpdate> updates) override {
     if (meanwhile_) std::exchange(meanwhile_, nullptr)();
     return store_.commit(updates);
   }

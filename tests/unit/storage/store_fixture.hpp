@@ -79,6 +79,13 @@ inline storage::OrderUpdate transition(std::int64_t id, OrderState from, OrderSt
   return u;
 }
 
+// Whether each update of a commit held its guard.
+inline std::vector<bool> held_flags(const storage::Committed& committed) {
+  std::vector<bool> held;
+  for (const auto& order : committed) held.push_back(order.has_value());
+  return held;
+}
+
 // The shortest lifecycle path from NEW to `target`.
 inline std::vector<OrderState> path_to(OrderState target) {
   switch (target) {
