@@ -25,6 +25,7 @@ void register_admin_commands(CLI::App& app, GlobalOptions& global, Action& selec
 void register_check_command(CLI::App& app, GlobalOptions& global, Action& selected);
 void register_run_command(CLI::App& app, GlobalOptions& global, Action& selected);
 void register_schedule_command(CLI::App& app, GlobalOptions& global, Action& selected); // explain, simulate
+void register_webhooks_command(CLI::App& app, GlobalOptions& global, Action& selected); // list, show, replay, secret
 
 // Opens the Context a command needs and runs `body` with it; setup failures are reported with their exit
 // code (config 3, storage 6).

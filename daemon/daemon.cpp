@@ -13,6 +13,8 @@
 #include "engine/policy_planner.hpp"
 #include "logging/event_line.hpp"
 #include "notify/notification_handler.hpp"
+#include "storage/webhook_store.hpp"
+#include "webhooks/deliverer.hpp"
 
 #include <spdlog/logger.h>
 
@@ -55,6 +57,8 @@ struct Daemon::Impl {
   Status schedule_unscheduled();
   HealthReport health();
   Status start_listeners();
+  Status start_webhooks();
+  void webhook_gauges(std::vector<Gauge>& g);
 
   DaemonParts parts;
   StopSignal& stop;
@@ -71,6 +75,10 @@ struct Daemon::Impl {
   engine::CallObservers call_observers;
   std::unique_ptr<notify::NotificationHandler> notifications;
   std::unique_ptr<Listeners> listeners;
+  // Webhooks: a connection of their own, so deliveries never wait on the pollers' store lock.
+  std::unique_ptr<storage::Database> webhook_db;
+  std::unique_ptr<storage::WebhookStore> webhook_store;
+  std::unique_ptr<webhooks::Deliverer> deliverer;
   std::atomic<std::int64_t> loop_heartbeat_ms{0}; // steady clock, for /healthz
   std::atomic<bool> reload_requested{false};
   std::chrono::steady_clock::time_point last_status{};
@@ -189,6 +197,17 @@ void Daemon::Impl::reload() {
   note(fresh->limits.concurrency != old.limits.concurrency, "limits.concurrency");
   note(fresh->limits.batch_size != old.limits.batch_size, "limits.batch_size");
   note(fresh->log.target != old.log.target || fresh->log.file != old.log.file, "log.target");
+  auto endpoint_text = [](const std::vector<config::WebhookConfig>& list) {
+    std::string t;
+    for (const auto& w : list) {
+      t += w.name + " " + w.base.to_string() + w.target + " " + w.secret_file.spec + " " +
+           std::to_string(w.timeout.count());
+      for (const auto& e : w.events) t += " " + e;
+      t += "\n";
+    }
+    return t;
+  };
+  note(endpoint_text(fresh->webhooks) != endpoint_text(old.webhooks), "webhooks");
   EventLine line("config_reloaded");
   line.kv("config", path.string()).kv("applied", "log.level,schedule,limits rates");
   if (!restart.empty()) line.kv("needs_restart", restart);
@@ -222,6 +241,7 @@ std::vector<Gauge> Daemon::Impl::gauges() {
     g.push_back({"recharged_settlement_overdue_orders", "gauge", "", {{"channel", "bank_transfer"}},
                  static_cast<double>(lag->bank_transfer)});
   }
+  webhook_gauges(g);
   g.push_back({"recharged_in_flight_visits", "gauge", "Order visits being worked on now.", {},
                static_cast<double>(dispatcher.in_flight())});
   g.push_back({"recharged_visits_total", "counter", "Order visits completed since start.", {},
@@ -313,6 +333,43 @@ Status Daemon::Impl::start_listeners() {
   return {};
 }
 
+Status Daemon::Impl::start_webhooks() {
+  if (parts.config.webhooks.empty()) return {};
+  RECHARGED_TRY(webhook_db, storage::Database::open(storage::DatabaseOptions{parts.database.path(),
+                                                                             parts.config.database.busy_timeout},
+                                                    storage::MigrationMode::require_current));
+  webhook_store = std::make_unique<storage::WebhookStore>(*webhook_db);
+  deliverer = std::make_unique<webhooks::Deliverer>(parts.config.webhooks, *webhook_store, parts.clock,
+                                                    parts.logging->get("webhooks"));
+  return deliverer->start();
+}
+
+void Daemon::Impl::webhook_gauges(std::vector<Gauge>& g) {
+  if (!deliverer) return;
+  for (const auto& [endpoint, c] : deliverer->counters()) {
+    const std::string help = "Webhook attempts since start by endpoint and outcome: delivered (2xx), retried (failed, "
+                             "scheduled again), failed (given up after the whole retry schedule).";
+    g.push_back({"recharged_webhook_deliveries_total", "counter", help, {{"endpoint", endpoint}, {"outcome", "delivered"}},
+                 static_cast<double>(c.delivered)});
+    g.push_back({"recharged_webhook_deliveries_total", "counter", "", {{"endpoint", endpoint}, {"outcome", "retried"}},
+                 static_cast<double>(c.retried)});
+    g.push_back({"recharged_webhook_deliveries_total", "counter", "", {{"endpoint", endpoint}, {"outcome", "failed"}},
+                 static_cast<double>(c.failed)});
+  }
+  auto summaries = webhook_store->summaries();
+  if (!summaries) return;
+  const TimePoint now = parts.clock.now();
+  for (const auto& s : *summaries) {
+    g.push_back({"recharged_webhook_backlog", "gauge", "Webhook messages not yet delivered (pending) by endpoint.",
+                 {{"endpoint", s.endpoint}}, static_cast<double>(s.pending)});
+    g.push_back({"recharged_webhook_failed", "gauge", "Webhook messages given up on (until replayed) by endpoint.",
+                 {{"endpoint", s.endpoint}}, static_cast<double>(s.failed)});
+    const double age = s.oldest_pending_created_at ? std::chrono::duration<double>(now - *s.oldest_pending_created_at).count() : 0;
+    g.push_back({"recharged_webhook_oldest_pending_age_seconds", "gauge",
+                 "Age of the oldest undelivered webhook message by endpoint (alert on it).", {{"endpoint", s.endpoint}}, age});
+  }
+}
+
 Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Daemon::~Daemon() = default;
 
@@ -322,6 +379,7 @@ Result<std::unique_ptr<Daemon>> Daemon::create(DaemonParts parts, StopSignal& st
   impl->parts.api.set_observer(&impl->call_observers);
   RECHARGED_CHECK(impl->schedule_unscheduled());
   RECHARGED_CHECK(impl->start_listeners());
+  RECHARGED_CHECK(impl->start_webhooks());
   if (auto gap = impl->parts.calendar.first_uncovered(impl->parts.clock.now(), 30)) {
     impl->log->warn(EventLine("calendar_gap")
                         .kv("first_uncovered_day", format_utc(TimePoint{std::chrono::sys_days{*gap}}).substr(0, 10))
@@ -354,6 +412,7 @@ int Daemon::run() {
   if (d.listeners) d.listeners->stop();
   d.pool.join();
   d.committer.shutdown();
+  if (d.deliverer) d.deliverer->stop(); // after the last commit: its messages are in the outbox for the next start
   const auto stats = d.committer.stats();
   d.log->info(EventLine("daemon_stopped").kv("visits", static_cast<std::int64_t>(d.dispatcher.visits()))
                   .kv("transactions", static_cast<std::int64_t>(stats.transactions))

@@ -55,8 +55,8 @@ CREATE TABLE webhook_deliveries (
   CHECK ((state = 'pending') = (next_attempt_at IS NOT NULL))
 );
 
--- The deliverer's due list: pending deliveries by next attempt.
-CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
+-- Each endpoint's due list: its pending deliveries by next attempt.
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (endpoint, next_attempt_at) WHERE state = 'pending';
 -- Per-order ordering, and `recharged webhooks show` by order.
 CREATE INDEX webhook_deliveries_order ON webhook_deliveries (endpoint, order_id, feed_event_id);
 

@@ -121,8 +121,9 @@ std::array<std::string, k_sql_count> build_table() {
   at(Sql::claim_apply) = k_claim_apply;
   at(Sql::insert_event) = k_insert_event;
   at(Sql::insert_fund_return) = k_insert_fund_return;
+  at(Sql::insert_feed_event) = "INSERT INTO feed_events (order_id, type, at, data) VALUES (:order_id, :type, :at, :data)";
   at(Sql::insert_notification) = k_insert_notification;
-  at(Sql::notification_seen) = "SELECT 1 FROM notifications WHERE id = :id";
+  at(Sql::notification_seen) = "SELECT outcome FROM notifications WHERE id = :id";
   at(Sql::find_by_out_recharge_no) = select_orders("WHERE out_recharge_no = :out_recharge_no");
   at(Sql::find_by_id) = select_orders("WHERE id = :id");
   at(Sql::events_of_order) =

@@ -18,6 +18,7 @@ enum class Sql {
   claim_apply,  // takes a NEW order's apply lease when it is free
   insert_event,
   insert_fund_return,
+  insert_feed_event, // the outbox row of a state change or fund return, in the change's own transaction
   insert_notification,
   notification_seen,
   find_by_out_recharge_no,

@@ -1,6 +1,8 @@
 #include "storage/order_store.hpp"
 
+#include "orders/feed_event.hpp"
 #include "orders/lifecycle.hpp"
+#include "storage/order_json.hpp"
 #include "storage/order_rows.hpp"
 #include "storage/order_sql.hpp"
 #include "storage/sqlite_error.hpp"
@@ -52,8 +54,34 @@ void insert_events(StatementCache& sql, std::int64_t order_id, const std::vector
   }
 }
 
-// Inside the caller's transaction: the compare-and-set UPDATE, then (only if it matched) the events and
-// the fund return. Returns the order as stored afterwards, or nullopt when the guard did not hold.
+// What the merchant's systems hear of a move to `to`: CLOSING is our own step and NEW is not news.
+std::optional<orders::FeedType> feed_type_of(OrderState to) {
+  switch (to) {
+  case OrderState::recharging: return orders::FeedType::recharging;
+  case OrderState::success: return orders::FeedType::succeeded;
+  case OrderState::closed: return orders::FeedType::closed;
+  case OrderState::rejected: return orders::FeedType::rejected;
+  case OrderState::suspect: return orders::FeedType::suspect;
+  case OrderState::new_order:
+  case OrderState::closing: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+void insert_feed_event(StatementCache& sql, std::int64_t order_id, orders::FeedType type, TimePoint at,
+                       const nlohmann::json& data) {
+  auto insert = sql.get(Sql::insert_feed_event);
+  insert->bind(":order_id", order_id);
+  insert->bind(":type", std::string(orders::to_string(type)));
+  insert->bind(":at", format_utc(at));
+  insert->bind(":data", dump_json(data));
+  insert->exec();
+}
+
+// Inside the caller's transaction: the compare-and-set UPDATE, then (only if it matched) the events, the fund
+// return and their feed rows: the transactional outbox, so no change is committed without the message that
+// announces it, nor a message without its change. Returns the order as stored afterwards, or nullopt when the
+// guard did not hold.
 Result<std::optional<orders::Order>> write_update(StatementCache& sql, const OrderUpdate& u) {
   std::optional<orders::Order> stored;
   {
@@ -63,10 +91,15 @@ Result<std::optional<orders::Order>> write_update(StatementCache& sql, const Ord
     if (!stored) return stored;
   }
   insert_events(sql, u.order_id, u.events);
+  if (u.new_state && u.new_state != u.expect_state)
+    if (const auto type = feed_type_of(*u.new_state))
+      insert_feed_event(sql, u.order_id, *type, u.updated_at, nlohmann::json{{"order", order_object(*stored)}});
   if (u.fund_return) {
     auto insert = sql.get(Sql::insert_fund_return);
     bind_fund_return(*insert, u.order_id, *u.fund_return);
-    insert->exec();
+    if (insert->exec() == 1) // a repeat of a known recharge_returned_id is no news
+      insert_feed_event(sql, u.order_id, orders::FeedType::fund_returned, u.updated_at,
+                        nlohmann::json{{"order", order_object(*stored)}, {"fund_return", fund_return_object(*u.fund_return)}});
   }
   return stored;
 }
@@ -182,7 +215,7 @@ Result<NotificationResult> OrderStore::record_notification(NotificationRecord re
                    {
                      auto seen = statements_->get(Sql::notification_seen);
                      seen->bind(":id", record.id);
-                     if (seen->executeStep()) return NotificationResult{true, false, {}};
+                     if (seen->executeStep()) return NotificationResult{true, false, seen->getColumn(0).getString()};
                    }
                    std::optional<orders::Order> order;
                    if (!record.out_recharge_no.empty()) {

@@ -13,8 +13,8 @@ mkdir -p "$dest"
 cp "$src/package.json" "$src/package-lock.json" "$dest/"
 cd "$dest"
 if ! npm ci --no-audit --no-fund --prefer-offline --loglevel=error; then
-  echo "tests/interop: FAILED to install wechatpay-axios-plugin from the npm registry (npm ci in $dest)." >&2
+  echo "tests/interop: FAILED to install the pinned packages from the npm registry (npm ci in $dest)." >&2
   echo "tests/interop: the cross-implementation tests need the registry (or a warm npm cache); they do not skip." >&2
   exit 1
 fi
-node -e "const p=require('wechatpay-axios-plugin/package.json'); console.log('tests/interop: ' + p.name + ' ' + p.version + ' on node ' + process.version)"
+node -e "for (const n of ['wechatpay-axios-plugin', 'standardwebhooks']) { const p = require(n + '/package.json'); console.log('tests/interop: ' + p.name + ' ' + p.version + ' on node ' + process.version); }"

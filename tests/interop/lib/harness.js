@@ -96,6 +96,7 @@ function start(args, ready) {
     });
     child.on('exit', (code) => reject(new Error(`recharged ${args[0]} exited with ${code} before it was ready:\n${out}\n${err}`)));
   });
+  if (!ready) matched.catch(() => {}); // nothing waits to be ready: a later exit is the caller's to check
   return {
     child,
     ready: ready ? matched : Promise.resolve(null),

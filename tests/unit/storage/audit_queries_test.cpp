@@ -1,6 +1,7 @@
 // The queries documented for auditors run, and answer correctly, on a database the store populated.
 // The queries are README.md's (section "Auditing the database"); RECHARGED_AUDIT_DOC points the test at another file.
 #include "core/file.hpp"
+#include "storage/webhook_store.hpp"
 #include "tests/unit/storage/store_fixture.hpp"
 
 #include <doctest/doctest.h>
@@ -144,6 +145,8 @@ const TimePoint k_day = utc("2026-11-23T01:00:00.000Z"); // 09:00 in Shanghai
 
 void populate(StoreFixture& f) {
   AuditData d(f);
+  storage::WebhookStore hooks(*f.db);
+  REQUIRE(hooks.fan_out({{"backoffice", {}}}, k_day, 0).ok()); // the endpoint's cursor starts before any order
   const auto o1 = d.order("R202611230001", "1900000109", 150'000, k_day);
   d.apply_ok(o1, k_day + 1s);
   d.note(o1, call(EventKind::api_call, "query", 200, "", k_day + 5min, "still RECHARGING"));
@@ -208,6 +211,26 @@ void populate(StoreFixture& f) {
   n.received_at = utc("2026-11-23T17:00:00.000Z");
   n.outcome = "unknown_order";
   REQUIRE(f.store.record_notification(n, std::nullopt).ok());
+
+  // The back office acknowledged every order.recharging and R202611230001's success; R202611230002's success
+  // was given up on after its retries.
+  REQUIRE(hooks.fan_out({{"backoffice", {}}}, k_day + 24h, 1000).ok());
+  const auto deliveries = hooks.deliveries("backoffice", "", 100);
+  REQUIRE(deliveries.ok());
+  for (const auto& r : *deliveries) {
+    storage::DeliveryAttempt a;
+    a.at = k_day + 25h;
+    if (r.type == "order.recharging" || (r.out_recharge_no == "R202611230001" && r.type == "order.succeeded")) {
+      a.status = 204;
+      a.delivered = true;
+    } else if (r.out_recharge_no == "R202611230002" && r.type == "order.succeeded") {
+      a.status = 500;
+      a.error = "HTTP 500";
+    } else {
+      continue;
+    }
+    REQUIRE(hooks.record_attempt(r.id, a).ok());
+  }
 }
 
 using Rows = std::vector<std::vector<std::string>>;
@@ -279,6 +302,14 @@ void check_answer(const std::string& key, const Answer& a) {
   } else if (key == "fund-returns") {
     CHECK(pick(a, {"out_recharge_no", "recharge_returned_id", "amount", "return_reason"}) ==
           Rows{{"R202611230002", "RET-0001", "20000", "重复充值"}});
+  } else if (key == "webhooks-unacknowledged") {
+    CHECK(pick(a, {"out_recharge_no", "type", "state", "attempts", "last_status"}) ==
+          Rows{{"R202611230002", "order.succeeded", "failed", "1", "500"},
+               {"R202611230002", "order.fund_returned", "pending", "0", "0"},
+               {"R202611230003", "order.succeeded", "pending", "0", "0"},
+               {"R202611230006", "order.rejected", "pending", "0", "0"},
+               {"R202611230007", "order.suspect", "pending", "0", "0"},
+               {"R202611230008", "order.closed", "pending", "0", "0"}});
   } else if (key == "schema-version") {
     CHECK(a.rows.size() == static_cast<std::size_t>(Database::latest_version()));
   } else {

@@ -1,0 +1,194 @@
+// The transactional outbox: feed rows written with the state changes that cause them, and the webhook store that
+// fans them out to endpoints and hands out deliveries in per-order feed order.
+#include "storage/webhook_store.hpp"
+#include "tests/unit/storage/store_fixture.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace recharged::test {
+namespace {
+
+using namespace std::chrono_literals;
+using storage::OrderUpdate;
+
+struct FeedRow {
+  std::int64_t id;
+  std::int64_t order_id;
+  std::string type;
+  std::string at;
+  nlohmann::json data;
+};
+
+std::vector<FeedRow> feed(const std::filesystem::path& path) {
+  SQLite::Database db(path.string());
+  SQLite::Statement q(db, "SELECT id, order_id, type, at, data FROM feed_events ORDER BY id");
+  std::vector<FeedRow> rows;
+  while (q.executeStep())
+    rows.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getString(),
+                    q.getColumn(3).getString(), nlohmann::json::parse(q.getColumn(4).getString())});
+  return rows;
+}
+
+std::vector<std::string> types_of(const std::vector<FeedRow>& rows) {
+  std::vector<std::string> t;
+  for (const auto& r : rows) t.push_back(r.type);
+  return t;
+}
+
+storage::DeliveryAttempt failed_at(TimePoint at, std::optional<TimePoint> next) {
+  storage::DeliveryAttempt a;
+  a.at = at;
+  a.status = 500;
+  a.error = "HTTP 500";
+  a.next_attempt_at = next;
+  return a;
+}
+
+storage::DeliveryAttempt delivered_at(TimePoint at) {
+  storage::DeliveryAttempt a;
+  a.at = at;
+  a.status = 204;
+  a.delivered = true;
+  return a;
+}
+
+} // namespace
+
+TEST_CASE("every announced state change writes one feed row holding the order as it was stored") {
+  StoreFixture f;
+  const auto order = f.insert("FEED1");
+  CHECK(feed(f.path).empty()); // NEW is not news
+  // NEW → RECHARGING → SUCCESS in one batch: two rows, each with the order as that step left it.
+  std::vector<OrderUpdate> batch{transition(order.id, OrderState::new_order, OrderState::recharging, k_t0 + 1s),
+                                 transition(order.id, OrderState::recharging, OrderState::success, k_t0 + 2s)};
+  batch[0].recharge_url = "https://pay.weixin.qq.com/recharge?id=1";
+  batch[1].success_time = k_t0 + 2s;
+  REQUIRE(f.store.commit(batch).ok());
+  const auto rows = feed(f.path);
+  REQUIRE(rows.size() == 2);
+  CHECK(types_of(rows) == std::vector<std::string>{"order.recharging", "order.succeeded"});
+  CHECK(rows[0].order_id == order.id);
+  CHECK(rows[0].at == format_utc(k_t0 + 1s));
+  CHECK(rows[0].data["order"]["state"] == "RECHARGING");
+  CHECK(rows[0].data["order"]["recharge_url"] == "https://pay.weixin.qq.com/recharge?id=1");
+  CHECK(rows[1].data["order"]["state"] == "SUCCESS");
+  CHECK(rows[1].data["order"]["amount_fen"] == 100'000);
+  CHECK(rows[1].data["order"]["out_recharge_no"] == "FEED1");
+}
+
+TEST_CASE("CLOSING announces nothing, a failed guard writes no row, and a repeated fund return is no news") {
+  StoreFixture f;
+  const auto order = f.insert("FEED2");
+  f.reach(order.id, OrderState::closing);
+  CHECK(types_of(feed(f.path)) == std::vector<std::string>{"order.recharging"});
+
+  // The guard expects RECHARGING but the order is CLOSING: nothing at all is written.
+  CHECK_FALSE(f.store.commit_one(transition(order.id, OrderState::recharging, OrderState::success, k_t0 + 5s)).value());
+  CHECK(feed(f.path).size() == 1);
+
+  OrderUpdate closed = transition(order.id, OrderState::closing, OrderState::closed, k_t0 + 6s);
+  REQUIRE(f.store.commit_one(closed).value());
+  OrderUpdate returned;
+  returned.order_id = order.id;
+  returned.updated_at = k_t0 + 7s;
+  returned.fund_return = storage::FundReturnRecord{"RET1", "BANK_TRANSFER", 100, "CNY", {}, "名称不符", "", "", "", k_t0};
+  REQUIRE(f.store.commit_one(returned).value());
+  REQUIRE(f.store.commit_one(returned).value()); // the same recharge_returned_id again
+  const auto rows = feed(f.path);
+  CHECK(types_of(rows) == std::vector<std::string>{"order.recharging", "order.closed", "order.fund_returned"});
+  CHECK(rows[2].data["fund_return"]["recharge_returned_id"] == "RET1");
+  CHECK(rows[2].data["fund_return"]["amount_fen"] == 100);
+  CHECK(rows[2].data["order"]["state"] == "CLOSED");
+}
+
+TEST_CASE("a change whose transaction fails leaves no feed row, and the feed cannot be edited") {
+  StoreFixture f;
+  const auto order = f.insert("FEED3");
+  OrderUpdate good = transition(order.id, OrderState::new_order, OrderState::recharging, k_t0 + 1s);
+  OrderUpdate broken;
+  broken.order_id = order.id;
+  broken.updated_at = k_t0 + 2s;
+  broken.fund_return = storage::FundReturnRecord{}; // violates a CHECK constraint: the whole batch rolls back
+  CHECK_FALSE(f.store.commit(std::vector<OrderUpdate>{good, broken}).ok());
+  CHECK(feed(f.path).empty());
+  CHECK(f.reload(order.id).state == OrderState::new_order);
+
+  f.reach(order.id, OrderState::recharging);
+  SQLite::Database db(f.path.string(), SQLite::OPEN_READWRITE);
+  CHECK_THROWS(db.exec("UPDATE feed_events SET type = 'order.succeeded'"));
+  CHECK_THROWS(db.exec("DELETE FROM feed_events"));
+}
+
+TEST_CASE("an endpoint starts at the end of the feed and gets only the types it asked for") {
+  StoreFixture f;
+  storage::WebhookStore hooks(*f.db);
+  const auto early = f.insert("HOOK0");
+  f.reach(early.id, OrderState::recharging); // before the endpoint existed
+  const storage::WebhookEndpoint all{"all", {}};
+  const storage::WebhookEndpoint paid{"paid", {"order.succeeded"}};
+  CHECK(hooks.fan_out({all, paid}, k_t0 + 1min, 100).value() == 0);
+
+  const auto order = f.insert("HOOK1");
+  f.reach(order.id, OrderState::success);
+  CHECK(hooks.fan_out({all, paid}, k_t0 + 2min, 100).value() == 3); // all: recharging + succeeded; paid: succeeded
+  CHECK(hooks.fan_out({all, paid}, k_t0 + 2min, 100).value() == 0); // the cursors moved
+  const auto to_all = hooks.due("all", k_t0 + 2min, 10).value();
+  REQUIRE(to_all.size() == 1); // its order.succeeded waits behind the same order's order.recharging
+  CHECK(to_all[0].type == "order.recharging");
+  const auto to_paid = hooks.due("paid", k_t0 + 2min, 10).value();
+  REQUIRE(to_paid.size() == 1);
+  CHECK(to_paid[0].type == "order.succeeded");
+}
+
+TEST_CASE("deliveries of one order go out in feed order, retry on schedule, and give up as failed") {
+  StoreFixture f;
+  storage::WebhookStore hooks(*f.db);
+  const storage::WebhookEndpoint e{"backoffice", {}};
+  REQUIRE(hooks.fan_out({e}, k_t0, 100).ok()); // the cursor starts here
+  const auto order = f.insert("HOOK2");
+  f.reach(order.id, OrderState::success);
+  REQUIRE(hooks.fan_out({e}, k_t0 + 1min, 100).value() == 2);
+
+  auto due = hooks.due("backoffice", k_t0 + 1min, 10).value();
+  REQUIRE(due.size() == 1);
+  CHECK(due[0].type == "order.recharging");
+  // It fails: retried in 5 s, and the later message of the order still waits behind it.
+  REQUIRE(hooks.record_attempt(due[0].id, failed_at(k_t0 + 1min, k_t0 + 1min + 5s)).ok());
+  CHECK(hooks.due("backoffice", k_t0 + 1min + 1s, 10).value().empty());
+  due = hooks.due("backoffice", k_t0 + 1min + 5s, 10).value();
+  REQUIRE(due.size() == 1);
+  CHECK(due[0].attempts == 1);
+  REQUIRE(hooks.record_attempt(due[0].id, delivered_at(k_t0 + 1min + 6s)).ok());
+  due = hooks.due("backoffice", k_t0 + 1min + 6s, 10).value();
+  REQUIRE(due.size() == 1);
+  CHECK(due[0].type == "order.succeeded");
+  CHECK(nlohmann::json::parse(due[0].data)["order"]["state"] == "SUCCESS");
+  // Given up: failed, no next attempt; then replayed by hand.
+  REQUIRE(hooks.record_attempt(due[0].id, failed_at(k_t0 + 2min, std::nullopt)).ok());
+  CHECK(hooks.due("backoffice", k_t0 + 1h, 10).value().empty());
+  const auto summary = hooks.summaries().value();
+  REQUIRE(summary.size() == 1);
+  CHECK(summary[0].delivered == 1);
+  CHECK(summary[0].failed == 1);
+  CHECK(summary[0].pending == 0);
+  CHECK(hooks.replay_delivery(due[0].id, k_t0 + 2h).value() == 1);
+  CHECK(hooks.due("backoffice", k_t0 + 2h, 10).value().size() == 1);
+  CHECK(hooks.attempts(due[0].id).value().size() == 1);
+}
+
+TEST_CASE("replay since a time sends an endpoint the events it never had, once") {
+  StoreFixture f;
+  storage::WebhookStore hooks(*f.db);
+  const auto order = f.insert("HOOK3");
+  f.reach(order.id, OrderState::closed, k_t0 + 1min);
+  const storage::WebhookEndpoint e{"late", {"order.closed"}};
+  REQUIRE(hooks.fan_out({e}, k_t0 + 1h, 100).value() == 0); // configured after the fact
+  CHECK(hooks.replay_since(e, k_t0, k_t0 + 1h).value() == 1);
+  CHECK(hooks.fan_out({e}, k_t0 + 1h, 100).value() == 0);
+  const auto due = hooks.due("late", k_t0 + 1h, 10).value();
+  REQUIRE(due.size() == 1);
+  CHECK(due[0].type == "order.closed");
+  CHECK(hooks.replay_since(e, k_t0 + 2min, k_t0 + 1h).value() == 0); // nothing recorded since then
+}
+
+} // namespace recharged::test
