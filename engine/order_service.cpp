@@ -1,8 +1,8 @@
 #include "engine/order_service.hpp"
 
+#include "engine/order_log.hpp"
 #include "engine/order_recorder.hpp"
 #include "engine/order_request.hpp"
-#include "logging/event_line.hpp"
 #include "wxpay/validation.hpp"
 
 #include <spdlog/logger.h>
@@ -81,23 +81,7 @@ Result<wxpay::Answer<T>> OrderService::call(Endpoint endpoint, Millis& latency, 
 }
 
 void OrderService::log_events(const Order& order, const storage::OrderUpdate& update) {
-  if (!ctx_.log) return;
-  for (const auto& e : update.events) {
-    if (e.kind == orders::EventKind::state_changed && e.old_state && e.new_state) {
-      logging::EventLine line("order_state_changed");
-      line.kv("out_recharge_no", order.out_recharge_no).kv("sub_mchid", order.sub_mchid)
-          .kv("old", orders::to_string(*e.old_state)).kv("new", orders::to_string(*e.new_state))
-          .kv("source", orders::to_string(e.source)).kv("amount_fen", order.amount);
-      if (!e.request_id.empty()) line.kv("request_id", e.request_id);
-      line.kv("reason", e.message);
-      ctx_.log->info(line.str());
-    } else if (e.kind == orders::EventKind::alert) {
-      logging::EventLine line("order_alert");
-      line.kv("out_recharge_no", order.out_recharge_no).kv("sub_mchid", order.sub_mchid)
-          .kv("state", orders::to_string(order.state)).kv("source", orders::to_string(e.source)).kv("reason", e.message);
-      ctx_.log->warn(line.str());
-    }
-  }
+  if (ctx_.log) log_order_events(*ctx_.log, order, update);
 }
 
 Result<Order> OrderService::save(const Order& order, const Recording& record) {

@@ -1,6 +1,7 @@
 #include "notify/notification_handler.hpp"
 
 #include "core/money.hpp"
+#include "engine/order_log.hpp"
 #include "engine/order_recorder.hpp"
 #include "logging/event_line.hpp"
 #include "wxpay/codec.hpp"
@@ -22,6 +23,10 @@ Reply fail(int status, std::string outcome, const std::string& message) {
   r.body = nlohmann::json{{"code", "FAIL"}, {"message", message}}.dump();
   return r;
 }
+
+// A notification for an order this database does not hold: 404 on every delivery, retries included, so WeChat
+// Pay keeps reporting it as undelivered while an operator looks (a notify_url pointing at the wrong instance).
+Reply unknown_order() { return fail(404, "unknown_order", "unknown order"); }
 
 Reply ok(std::string outcome) {
   Reply r;
@@ -96,7 +101,9 @@ Reply NotificationHandler::order_event(const std::string& id, const std::string&
   }
   const TimePoint now = ctx_.clock.now();
   // Judged against the order as stored when the notification is recorded, in the same transaction.
+  std::optional<std::pair<orders::Order, storage::OrderUpdate>> decided; // for the log, once it is committed
   auto judge = [&](const std::optional<orders::Order>& order) -> Result<storage::NotificationDecision> {
+    decided.reset();
     if (!order || view->sp_mchid != ctx_.sp_mchid) return storage::NotificationDecision{"unknown_order", std::nullopt};
     engine::CallMeta meta;
     meta.endpoint.reset();
@@ -107,13 +114,16 @@ Reply NotificationHandler::order_event(const std::string& id, const std::string&
     if (updates.size() != 1) return storage::NotificationDecision{"queued_for_query", std::nullopt};
     storage::OrderUpdate& u = updates.front();
     std::string outcome = engine::as_notification(u, event_type);
+    decided.emplace(*order, u);
     return storage::NotificationDecision{std::move(outcome), std::move(u)};
   };
   const Reply r = store(record_of(id, event_type, view->out_recharge_no, summary, created, plaintext, now), judge);
+  if (r.status / 100 == 2 && r.outcome != "duplicate" && decided)
+    engine::log_order_events(*ctx_.log, decided->first, decided->second);
   if (r.outcome != "unknown_order") return r;
   ctx_.log->warn(EventLine("notify_rejected").kv("reason", "unknown_order").kv("id", id)
                      .kv("out_recharge_no", view->out_recharge_no).kv("sp_mchid", view->sp_mchid).str());
-  return fail(404, "unknown_order", "unknown order");
+  return unknown_order();
 }
 
 Reply NotificationHandler::fund_returned(const std::string& id, const std::string& summary,
@@ -155,7 +165,7 @@ Reply NotificationHandler::fund_returned(const std::string& id, const std::strin
   const Reply r = store(record_of(id, std::string(wxpay::k_event_fund_returned), fr->out_recharge_no, summary, created,
                                   plaintext, now),
                         judge, false);
-  if (r.outcome == "unknown_order") return fail(404, "unknown_order", "unknown order");
+  if (r.outcome == "unknown_order") return unknown_order();
   if (r.outcome == "fund_returned")
     ctx_.log->warn(EventLine("fund_returned").kv("out_recharge_no", fr->out_recharge_no).kv("sub_mchid", fr->sub_mchid)
                        .kv("amount_fen", ret.amount.value_or(0)).kv("reason", ret.return_reason).str());
@@ -170,7 +180,10 @@ Reply NotificationHandler::store(storage::NotificationRecord record, const stora
     return fail(500, "storage_error", "temporarily unable to record the notification");
   }
   if (saved->duplicate) {
-    ctx_.log->info(EventLine("notify_duplicate").kv("id", record.id).kv("out_recharge_no", record.out_recharge_no).str());
+    ctx_.log->info(EventLine("notify_duplicate").kv("id", record.id).kv("out_recharge_no", record.out_recharge_no)
+                       .kv("first_outcome", saved->outcome).str());
+    // A retry gets the answer the first delivery got: a notification for an order we do not hold stays 404.
+    if (saved->outcome == "unknown_order") return unknown_order();
     return ok("duplicate");
   }
   ctx_.log->info(EventLine("notify_received").kv("id", record.id).kv("event_type", record.event_type)

@@ -44,7 +44,7 @@ struct NotificationRecord {
 struct NotificationResult {
   bool duplicate = false; // the id was seen before: nothing was written
   bool applied = false;   // an update was decided and written
-  std::string outcome;    // the outcome recorded (empty for a duplicate)
+  std::string outcome;    // the outcome recorded (for a duplicate: the one its first delivery recorded)
 };
 
 // What a notification means for the order it names, decided from that order as stored at the moment of

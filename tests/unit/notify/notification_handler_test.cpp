@@ -10,6 +10,10 @@
 #include "wxpay/notification.hpp"
 
 #include <doctest/doctest.h>
+#include <spdlog/logger.h>
+#include <spdlog/sinks/ostream_sink.h>
+
+#include <sstream>
 
 using namespace recharged;
 using namespace std::chrono;
@@ -27,6 +31,10 @@ public:
 };
 
 struct Rig {
+  std::ostringstream log_text; // what the handler logged, one line per event
+  std::shared_ptr<spdlog::logger> log =
+      std::make_shared<spdlog::logger>("notify", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text));
+
   Rig() : clock(k_now) {
     storage::DatabaseOptions options;
     options.path = dir / "n.db";
@@ -36,7 +44,7 @@ struct Rig {
     store = std::make_unique<storage::OrderStore>(*database);
     handler = std::make_unique<notify::NotificationHandler>(notify::HandlerContext{
         *store, planner, clock, keys.public_key_mode(), keys.apiv3_key, keys.merchant.mchid,
-        logging::Logging::null_logger("notify"), [this](const std::string& no) { confirmed.push_back(no); }});
+        log, [this](const std::string& no) { confirmed.push_back(no); }});
   }
 
   // An order we hold as RECHARGING, 100.00 CNY, accepted at k_now.
@@ -281,6 +289,33 @@ TEST_CASE("a notification for an unknown order is refused and changes nothing") 
   CHECK(reply.status == 404);
   CHECK(reply.outcome == "unknown_order");
   CHECK(r.stored("RCN07").state == OrderState::recharging);
+  // WeChat Pay's retry of the same notification gets the same answer, not a 2xx for a "duplicate".
+  const auto retry = r.send(r.notification("EV-7", "RECHARGE.SUCCESS", wxpay::encode(view)));
+  CHECK(retry.status == 404);
+  CHECK(retry.outcome == "unknown_order");
+}
+
+TEST_CASE("a notification that moves or quarantines an order writes the same log lines as a poll would") {
+  Rig r;
+  const auto paid = r.order("RCN71");
+  REQUIRE(r.send(r.notification("EV-71", "RECHARGE.SUCCESS", wxpay::encode(r.deposit(paid, wxpay::RechargeState::success))))
+              .outcome == "applied");
+  auto view = r.deposit(r.order("RCN72"), wxpay::RechargeState::success);
+  view.recharge_amount.amount = 1;
+  REQUIRE(r.send(r.notification("EV-72", "RECHARGE.SUCCESS", wxpay::encode(view))).status == 204);
+  const std::string text = r.log_text.str();
+  CAPTURE(text);
+  CHECK(text.find("event=order_state_changed out_recharge_no=RCN71") != std::string::npos);
+  CHECK(text.find("old=RECHARGING new=SUCCESS source=notify") != std::string::npos);
+  CHECK(text.find("event=order_state_changed out_recharge_no=RCN72") != std::string::npos);
+  CHECK(text.find("new=SUSPECT source=notify") != std::string::npos);
+  // A repeat of a delivery that moved nothing new writes no second line.
+  const auto lines = std::count(text.begin(), text.end(), '\n');
+  REQUIRE(r.send(r.notification("EV-71", "RECHARGE.SUCCESS", wxpay::encode(r.deposit(paid, wxpay::RechargeState::success))))
+              .outcome == "duplicate");
+  const std::string after = r.log_text.str();
+  CHECK(after.find("order_state_changed", text.size()) == std::string::npos);
+  CHECK(std::count(after.begin(), after.end(), '\n') == lines + 1); // only the notify_duplicate line
 }
 
 TEST_CASE("a notification whose amount differs from ours quarantines the order instead of paying it") {
