@@ -3,7 +3,7 @@
 # The driver exports:
 #   BENCH_MODE      quick | default | long
 #   BENCH_BIN       the recharged binary
-#   BENCH_TOOLS     the directory holding bench_seed, bench_generate, bench_due, bench_daemon
+#   BENCH_TOOLS     the directory holding bench_seed, bench_generate, bench_due, bench_daemon, bench_webhooks
 #   BENCH_WORK      a scratch directory for this run (deleted afterwards unless --keep)
 #   BENCH_CACHE     where generated databases are kept between runs ("" = never cache)
 #   BENCH_SOURCE    the repository root
