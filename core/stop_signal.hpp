@@ -10,8 +10,8 @@ namespace recharged {
 // A shared "please stop" flag that also wakes anyone waiting on it, so every wait in the daemon ends at
 // once on SIGTERM. `wake()` interrupts waits without stopping (used when new work arrives); a wake() that
 // finds nobody waiting is kept and ends the next wait at once, so work announced just before a wait is
-// never slept through. Thread-safe. request_stop() is not async-signal-safe: signal handlers go through a
-// self-pipe first.
+// never slept through. Thread-safe. request_stop() is not async-signal-safe, so no signal handler calls it: the
+// daemon takes SIGTERM/SIGINT/SIGHUP on a sigwait() thread (daemon/signals.cpp) that does.
 class StopSignal {
 public:
   void request_stop();

@@ -19,7 +19,8 @@ struct LogOptions {
 };
 
 // The process's log output: one shared sink (stderr or an append-mode file that can be reopened after
-// logrotate moves it) and one named logger per module (api, store, sched, notify, daemon, cli, sandbox).
+// logrotate moves it) and one named logger per module (api, engine, notify, listener, webhooks, daemon,
+// sandbox).
 // Line format: "2026-11-23T17:30:00.123+08:00 info api event=api_call key=value …".
 class Logging {
 public:

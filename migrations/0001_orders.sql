@@ -117,7 +117,7 @@ BEGIN
   SELECT RAISE(ABORT, 'orders: a SUCCESS, CLOSED or REJECTED order never changes state');
 END;
 
--- The rest of the lifecycle of PRODUCT.md section 3: the same table as orders::transition_allowed.
+-- The rest of the order lifecycle (README, "Order lifecycle"): the same table as orders::transition_allowed.
 CREATE TRIGGER orders_state_transition_allowed
 BEFORE UPDATE OF state ON orders
 WHEN OLD.state NOT IN ('SUCCESS', 'CLOSED', 'REJECTED') AND NEW.state IS NOT OLD.state AND NOT (

@@ -38,7 +38,7 @@ struct Reply {
                        // bad_signature | probe | stale | malformed | decrypt | unknown_order | storage_error
 };
 
-// Handles one POST to notify_url (PRODUCT.md §2, PROTOCOL.md §5): verifies the signature over the raw body
+// Handles one POST to notify_url (README, "Notifications"; docs/PROTOCOL.md, "Notifications"): verifies the signature over the raw body
 // (±300 s, probes refused), decrypts the resource with the APIv3 key, de-duplicates by notification id, and
 // records the notification and its effect in one transaction before answering 204. RECHARGE.SUCCESS and
 // RECHARGE.CLOSED go through the same funds-safety gate and lifecycle rules as a poll and are followed by a

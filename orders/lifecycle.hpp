@@ -8,7 +8,7 @@
 
 namespace recharged::orders {
 
-// The state machine of PRODUCT.md §3. Pure.
+// The order state machine (README, "Order lifecycle"). Pure.
 [[nodiscard]] bool transition_allowed(OrderState from, OrderState to) noexcept;
 
 enum class Verdict {

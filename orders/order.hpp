@@ -12,7 +12,7 @@
 
 namespace recharged::orders {
 
-// Local lifecycle (PRODUCT.md §3). Stored as the upper-case text in orders.state.
+// Local lifecycle (README, "Order lifecycle"). Stored as the upper-case text in orders.state.
 //   NEW → RECHARGING → SUCCESS | CLOSED;  NEW → REJECTED;  RECHARGING → CLOSING → CLOSED | SUCCESS;
 //   any non-terminal → SUSPECT (quarantined for a human; automation never moves it again).
 enum class OrderState { new_order, recharging, closing, success, closed, rejected, suspect };

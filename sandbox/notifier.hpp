@@ -18,7 +18,7 @@
 
 namespace recharged::sandbox {
 
-// The real platform's retry intervals after a failed delivery (APIv3 payment notices, PROTOCOL.md §5.1):
+// The real platform's retry intervals after a failed delivery (APIv3 payment notices; docs/PROTOCOL.md, "Notifications"):
 // 15s/15s/30s/3m/10m/20m/30m/30m/30m/60m/3h/3h/3h/6h/6h, about 24 hours in all.
 [[nodiscard]] std::vector<Millis> default_retry_schedule();
 

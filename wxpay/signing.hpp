@@ -12,7 +12,7 @@ namespace recharged::wxpay {
 
 inline constexpr std::string_view k_auth_scheme = "WECHATPAY2-SHA256-RSA2048";
 
-// "METHOD\nTARGET\nTIMESTAMP\nNONCE\nBODY\n" (PROTOCOL.md §2.1). `target` is the path plus "?query" exactly as
+// "METHOD\nTARGET\nTIMESTAMP\nNONCE\nBODY\n" (docs/PROTOCOL.md, "Signatures"). `target` is the path plus "?query" exactly as
 // sent; `body` is the exact bytes sent, empty for GET and for the body-less close POST.
 [[nodiscard]] std::string request_message(http::Method method, std::string_view target, std::int64_t timestamp,
                                           std::string_view nonce, std::string_view body);

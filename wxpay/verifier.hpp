@@ -36,7 +36,7 @@ private:
   TimePoint newest_cert_not_after_{};
 };
 
-// Verifies a response or notification signature over the raw body (PROTOCOL.md §3): all four Wechatpay-*
+// Verifies a response or notification signature over the raw body (docs/PROTOCOL.md, "Answers and notifications"): all four Wechatpay-*
 // headers present, |now − timestamp| < 300 s, key chosen by Wechatpay-Serial, WECHATPAY/SIGNTEST/ probes
 // refused. Error kind `retryable`, code `signature`; the message says which rule failed and Error::field names
 // it: missing_header, probe, timestamp, clock_skew, unknown_serial, base64 or mismatch.

@@ -212,7 +212,7 @@ std::string report_json(const Workload& workload, std::string_view policy, const
   for (const auto& r : runs) seeds.push_back(r.seed);
   const json out = {
       {"section", "polling_efficiency"},
-      {"title", "Polling efficiency in virtual time (issue 7 §4): workload '" + workload.name + "', " +
+      {"title", "Polling efficiency in virtual time: workload '" + workload.name + "', " +
                     std::to_string(workload.orders) + " orders, median of " + std::to_string(runs.size()) + " seeds"},
       {"rows", rows_json(medians, targets)},
       {"workload", json::parse(workload_json(workload))},

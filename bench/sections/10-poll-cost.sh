@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Section "poll_cost" (issue 7 §2): what one verified poll costs the daemon, against the RSA floor.
+# Section "poll_cost": what one verified poll costs the daemon, against the RSA floor.
 #
 # N open QR-only orders are applied through the engine to a sandbox with manual payers (they stay
 # RECHARGING), and the [schedule] knobs make every order due again one second after its poll, so the real

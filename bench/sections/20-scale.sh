@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Section "scale" (issue 7 §3): the daemon with 10k, 100k and 1M orders in its database.
+# Section "scale": the daemon with 10k, 100k and 1M orders in its database.
 #
 # For each size, bench_generate writes a database of orders in mixed states and ages (the real migrations
 # first, then rows replayed through the engine's recorders, synchronous=OFF; cached in BENCH_CACHE by the

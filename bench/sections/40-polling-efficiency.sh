@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Section "polling_efficiency" (issue 7 §4): recharged's polling policy (the daemon's own
+# Section "polling_efficiency": recharged's polling policy (the daemon's own
 # schedule::plan_next_poll, default knobs) and four baselines (fixed 1 min, fixed 10 min, age-based, the
 # 5m,1h,1d×5 retry list) replayed in virtual time against the sandbox's payer model and settlement rules, with
 # every notification lost. Calls per order, detection latency per channel, expired and paid-closed orders;

@@ -15,7 +15,7 @@ struct CheckFinding {
   std::int64_t violations = 0;
 };
 
-// Checks a database against the invariants the store keeps (PRODUCT.md §3, migrations/0001): SQLite's own
+// Checks a database against the invariants the store keeps (README "Order lifecycle", migrations/0001): SQLite's own
 // quick_check and foreign keys, final_at exactly on terminal orders, next_poll_at exactly on open ones,
 // creation first, events in time order, state changes that chain and end in the order's state, updated_at
 // at the latest event — then reads every `sample_every`-th order with its events, notifications and fund

@@ -1,4 +1,4 @@
-// Crash chaos (issue 8.1): the real `recharged run` against the in-process sandbox in accelerated time, with
+// Crash chaos: the real `recharged run` against the in-process sandbox in accelerated time, with
 // hundreds of orders applied through the CLI — some of those CLI processes killed mid-flight and some refused by
 // the platform, leaving NEW rows for the daemon to recover — while the daemon itself is killed with SIGKILL at
 // random moments and restarted, again and again. At the end the database must agree with the sandbox's ground

@@ -1,4 +1,4 @@
-// Hostile input (issue 8.6): SQL cannot be injected through any field. Text full of quotes, comment markers,
+// Hostile input: SQL cannot be injected through any field. Text full of quotes, comment markers,
 // statement separators and NUL bytes is stored and read back byte for byte — through the storage API in every
 // text column, through the command line (remarks, notify URLs, filters, order numbers), and from validly signed
 // platform answers carrying it (recharge_url, recharge_state_desc, Request-ID) — and the schema, the row

@@ -1,4 +1,4 @@
-// Secrets (issue 8.6): the merchant private key and the APIv3 key never appear in anything recharged writes —
+// Secrets: the merchant private key and the APIv3 key never appear in anything recharged writes —
 // logs at trace level, every command's output and errors (--json included), /metrics and /healthz, the database
 // file — through a full workload with faults, and through the error paths that are about those very files.
 // And a private key or APIv3 key file that group or others can read is refused, naming the file and the fix.

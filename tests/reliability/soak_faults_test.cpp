@@ -1,4 +1,4 @@
-// Fault soak (issue 8.2): the real daemon against the sandbox, which answers with 5xx, 429, held answers
+// Fault soak: the real daemon against the sandbox, which answers with 5xx, 429, held answers
 // (timeouts), connection resets, bad and probe signatures at meaningful rates and enforces a per-second
 // frequency limit, while simulated payers pay, transfers are returned, unpaid links expire at the platform, and
 // notifications arrive — some badly signed. A man in the middle (tests/reliability/lying_proxy.hpp) also swaps

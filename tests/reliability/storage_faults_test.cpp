@@ -1,4 +1,4 @@
-// Storage faults (issue 8.3): the real daemon and CLI while another process holds the database's write lock,
+// Storage faults: the real daemon and CLI while another process holds the database's write lock,
 // while the disk is full (a small tmpfs in a private
 // mount namespace, filled to the last byte), and with the database on a read-only filesystem. In each case
 // recharged must say so clearly, keep running or exit with a clear error, never record half an order (every

@@ -13,7 +13,7 @@
 
 namespace recharged::test {
 
-// How the fake platform signs one answer: correctly, or in one of the ways PROTOCOL.md §3 says must be refused.
+// How the fake platform signs one answer: correctly, or in one of the ways docs/PROTOCOL.md ("Answers and notifications") says must be refused.
 enum class Signing {
   valid,             // Wechatpay-* headers signed with the platform key, Wechatpay-Serial = its PUB_KEY_ID_…
   certificate,       // the same signature announced under the platform certificate's serial (certificate mode)

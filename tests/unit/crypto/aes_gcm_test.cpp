@@ -14,13 +14,13 @@ using namespace recharged::crypto;
 
 namespace {
 
-// PROTOCOL.md §9 V4 (wechatpay-java AeadAesCipherTest): a 32-byte APIv3 key.
+// docs/PROTOCOL.md, "Test vectors", V4 (wechatpay-java AeadAesCipherTest): a 32-byte APIv3 key.
 constexpr std::string_view k_v4_key = "a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb";
 constexpr std::string_view k_v4_nonce = "uluk4a9R25RW";
 constexpr std::string_view k_v4_aad = "associatedData";
 constexpr std::string_view k_v4_ciphertext = "ulwSiIajGClcvcOYvOQ7+l+0PAbzzwI=";
 
-// PROTOCOL.md §9 V6 (wechatpay-java TestConfig.DOWNLOAD_CERTIFICATE_RESPONSE): a platform certificate sealed with
+// docs/PROTOCOL.md, "Test vectors", V6 (wechatpay-java TestConfig.DOWNLOAD_CERTIFICATE_RESPONSE): a platform certificate sealed with
 // the V4 key, nonce 14b16c03dc1b, associated data "certificate".
 constexpr std::string_view k_v6_ciphertext =
     "Mr/AxbvY+WL9hKlD5nIa03LOMPpn5f+CWeNxE4ujl0f5gXZ9XLJ9CldkArCOTsbU62XgKnTc3YvRMZQ7wCmE2fzwmAenAySTYsPms72JhggPWfdqV"

@@ -20,14 +20,14 @@ using test::shell_quote;
 
 namespace {
 
-// PROTOCOL.md §9 V1 (wechatpay-go signer test): RSA-SHA256 of the bytes "source" with go_test_key.pem.
+// docs/PROTOCOL.md, "Test vectors", V1 (wechatpay-go signer test): RSA-SHA256 of the bytes "source" with go_test_key.pem.
 constexpr std::string_view k_v1_signature =
     "BKyAfU4iMCuvXMXS0Wzam3V/cnxZ+JaqigPM5OhljS2iOT95OO6Fsuml2JkFANJU9K6q9bLlDhPXuoVz+pp4hAm6pHU4ld815U4jsKu1RkyaII+"
     "1CYBUYC8TK0XtJ8FwUXXz8vZHh58rrAVN1XwNyvD1vfpxrMT4SL536GLwvpUHlCqIMzoZUguLli/K8V29QiOhuH6IEqLNJn8e9b3nwNcQ7be3C"
     "zYGpDAKBfDGPCqCv8Rw5zndhlffk2FEA70G4hvMwe51qMN/RAJbknXG23bSlObuTCN7Ndj1aJGH6/L+hdwfLpUtJm4QYVazzW7DFD27EpSQEqA"
     "8bX9+8m1rLg==";
 
-// PROTOCOL.md §9 V5 (wechatpay-java RSAVerifierTest): RSA-SHA256 of "message" with java_merchant_private_key.pem.
+// docs/PROTOCOL.md, "Test vectors", V5 (wechatpay-java RSAVerifierTest): RSA-SHA256 of "message" with java_merchant_private_key.pem.
 constexpr std::string_view k_v5_signature =
     "Rq+5ZpWV6IHTWE1+9gCrYJKguNgbItpMdlIA+PVCPCdUAKNlohZz7CL7Y8xWDIFJjdGnErMj6Z+Q/h9CF5MV+nAVkqDmBR0uP5ppsUEzco4ijvKH"
     "svI2ro4boSW6vSfQs3W8I4QSI9a0/NFIgvj83Fv27LIYZf7deaFWmEwd1fpAeJRCyoKyBeJPdsjVx0//Lqe6Wze2zVdliLcBvaHCfpd8+rAVGS+"

@@ -66,7 +66,7 @@ PollPolicyConfig config_from_env() {
 
 } // namespace
 
-TEST_CASE("the default policy meets the polling targets over the brief's payer mix") {
+TEST_CASE("the default policy meets the polling targets over the reference payer mix") {
   const auto cal = shipped();
   const auto report = run_simulation(standard_setup(brief_mix(), 20261001), cal, PollPolicyConfig{});
   MESSAGE("brief mix, seed 20261001\n" << describe(report));

@@ -18,7 +18,7 @@ using namespace std::chrono;
 
 namespace {
 
-// PROTOCOL.md §9 V2 (wechatpay-go core/notify/notify_test.go): a notification signed by the key of
+// docs/PROTOCOL.md, "Test vectors", V2 (wechatpay-go core/notify/notify_test.go): a notification signed by the key of
 // go_test_cert.pem (serial D7CE59D1F522D701) at 1624523846.
 constexpr std::string_view k_v2_body =
     R"({"id":"3119dfba-e649-5eec-ab1e-3412bc4d2e17","create_time":"2021-06-24T16:37:26+08:00",)"
