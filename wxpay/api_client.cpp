@@ -114,10 +114,14 @@ Result<ApiClient::Raw> ApiClient::exchange(Endpoint endpoint, http::Method metho
   http::Response& resp = *sent;
   record.http_status = resp.status;
   record.request_id = std::string(resp.headers.get("Request-ID").value_or(""));
-  if (resp.status < 200 || resp.status >= 300 || resp.status == 202)
+  if (resp.status < 200 || resp.status >= 300 || resp.status == 202) {
+    if (resp.status == 401) record.signature_headers = SignatureHeaders::read(resp.headers);
     return classify_error_answer(endpoint, resp.status, resp.body, record.request_id);
+  }
   if (auto verified = verify_signature(keys_, resp.headers, resp.body, clock_.now()); !verified) {
     Error e = std::move(verified).error();
+    record.signature_refused = e.field;
+    record.signature_headers = SignatureHeaders::read(resp.headers);
     e.kind = unsure(endpoint);
     e.http_status = resp.status;
     e.request_id = record.request_id;

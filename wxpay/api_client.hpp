@@ -28,6 +28,11 @@ struct CallRecord {
   std::string outcome;     // "ok" or the error code
   ErrorKind kind = ErrorKind::internal; // meaningful when outcome != "ok"
   Millis latency{0};
+  // Filled only when the answer's signature was refused (outcome "signature") or the platform refused ours
+  // (HTTP 401): which rule refused it (verify_signature's Error::field, "" for a 401) and the answer's
+  // signature headers, so an observer can tell what is wrong with the set-up (diagnose/).
+  std::string signature_refused;
+  SignatureHeaders signature_headers;
 };
 
 class CallObserver {
