@@ -151,6 +151,13 @@ std::string order_detail_json(const orders::Order& o, const std::vector<orders::
   return dump(j, 2);
 }
 
+std::string suspect_reason(const orders::Order& o, const std::vector<orders::OrderEvent>& events) {
+  for (auto e = events.rbegin(); e != events.rend(); ++e)
+    if (e->new_state == orders::OrderState::suspect && !e->message.empty()) return e->message;
+  if (!o.last_error.empty()) return o.last_error;
+  return "see `recharged show " + o.out_recharge_no + "`";
+}
+
 std::string order_text(const orders::Order& o) {
   std::ostringstream out;
   out << "order        " << o.out_recharge_no << "  (sub-merchant " << o.sub_mchid << ")\n";
