@@ -437,3 +437,25 @@ TEST_CASE("the fake platform refuses requests signed by another merchant key or 
   CHECK(outcome(skewed.client().query(k_sub, k_no)) == "retryable SIGN_ERROR");
   CHECK(platform.requests()[1].refusal.find("timestamp") != std::string::npos);
 }
+
+TEST_CASE("probe_query sends the query exactly as query() does and hands back the answer unjudged") {
+  Rig t;
+  Recorder observer;
+  t.client().set_observer(&observer);
+  Reply missing = Reply::error(404, "NOT_FOUND", "充值单不存在");
+  missing.signing = Signing::unknown_serial;
+  t.platform.enqueue(missing);
+  auto probed = t.client().probe_query(k_sub, k_no);
+  REQUIRE(probed.ok());
+  CHECK(probed->status == 404);
+  CHECK(probed->body.find("NOT_FOUND") != std::string::npos);
+  CHECK(probed->headers.get("Wechatpay-Serial").has_value());
+  CHECK(observer.records.empty()); // nothing was judged, so nothing is reported
+  const auto seen = t.platform.requests();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].verified);
+  CHECK(seen[0].method == http::Method::get);
+  CHECK(seen[0].target == std::string(k_order_path) + std::string(k_no) + "?sub_mchid=" + std::string(k_sub));
+  CHECK_FALSE(t.client().probe_query(k_sub, "not a number!").ok()); // validated like query(): nothing sent
+  CHECK(t.platform.requests().size() == 1);
+}
