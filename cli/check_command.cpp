@@ -1,12 +1,18 @@
 // `recharged check`: what `recharged run` needs, checked without starting it — the config (every section, by the
 // same parser `run` uses), the key files, the calendar, the database (there, writable by its owner, sound,
-// checkpointing) and the listen addresses — each problem with what to do next.
+// checkpointing) and the listen addresses — each problem with what to do next. With --online, also one signed
+// query for a made-up order to the primary and to the backup host, diagnosed by diagnose/: the only call it
+// makes is that GET, so no order can be created or changed.
 
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
+#include "crypto/random.hpp"
+#include "diagnose/setup.hpp"
+#include "http/curl_transport.hpp"
 #include "http/server.hpp"
 #include "storage/daemon_lock.hpp"
+#include "wxpay/validation.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -17,7 +23,9 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
+#include <memory>
 
 namespace recharged::cli {
 namespace {
@@ -27,18 +35,29 @@ struct Finding {
   std::string status; // ok | warn | fail
   std::string message;
   std::string next;   // what to do about a warn or fail
+  std::string host;   // --online: "primary" or "backup" for what that host answered
+};
+
+struct CheckArgs {
+  bool online = false;
+  std::string sub_mchid; // --online: the query's sub_mchid (default: the platform merchant's own mchid)
 };
 
 class Findings {
 public:
-  void ok(std::string check, std::string message) { all.push_back({std::move(check), "ok", std::move(message), {}}); }
+  void ok(std::string check, std::string message) { all.push_back({std::move(check), "ok", std::move(message), {}, {}}); }
   void warn(std::string check, std::string message, std::string next) {
-    all.push_back({std::move(check), "warn", std::move(message), std::move(next)});
+    all.push_back({std::move(check), "warn", std::move(message), std::move(next), {}});
   }
   // The first failure decides the exit code.
   void fail(std::string check, std::string message, std::string next, int code) {
-    all.push_back({std::move(check), "fail", std::move(message), std::move(next)});
+    all.push_back({std::move(check), "fail", std::move(message), std::move(next), {}});
     if (exit_code == k_exit_ok) exit_code = code;
+  }
+  // A diagnosis finding: a failure the network caused exits 5 (retry), any other 3 (the set-up).
+  void add(const diagnose::Finding& f) {
+    all.push_back({f.check, f.status, f.message, f.next, f.host});
+    if (f.status == "fail" && exit_code == k_exit_ok) exit_code = f.network ? k_exit_retry : k_exit_config;
   }
 
   std::vector<Finding> all;
@@ -209,11 +228,53 @@ Findings run_checks(const config::Config& cfg, const Clock& clock) {
   return out;
 }
 
+// One signed query per configured host, each on a transport of its own (no failover between them).
+void check_online(const config::Config& cfg, const Clock& clock, const std::string& sub_mchid, Findings& out) {
+  auto secrets = config::load_secrets(cfg);
+  const auto setup = diagnose::LocalSetup::read(cfg, secrets.ok());
+  for (const auto& f : diagnose::diagnose_certificates(setup, clock.now())) out.add(f);
+  if (!secrets)
+    return out.fail("online", "no request can be signed: " + secrets.error().message,
+                    "fix the key file named in the message, then run the check again", k_exit_config);
+  if (auto valid = wxpay::validate_mchid(sub_mchid, "--sub-mchid"); !valid)
+    return out.fail("online", valid.error().message, "pass --sub-mchid with one of your secondary merchants' ids",
+                    k_exit_usage);
+  std::vector<std::pair<std::string, http::BaseUrl>> hosts{{"primary", cfg.platform.base_url}};
+  if (cfg.platform.backup_url) hosts.emplace_back("backup", *cfg.platform.backup_url);
+  else out.ok("online", "no [platform] backup_url: a primary host that cannot be reached is not failed over");
+  const std::string order = "CHECK" + crypto::random_alnum(27); // never applied for: the platform answers NOT_FOUND
+  for (const auto& [name, url] : hosts) {
+    http::CurlOptions o;
+    o.hosts = {url};
+    o.connect_timeout = cfg.platform.connect_timeout;
+    o.timeout = cfg.platform.timeout;
+    o.proxy = cfg.platform.proxy;
+    o.ca_file = cfg.platform.ca_file;
+    o.max_response_bytes = cfg.platform.max_response_bytes;
+    http::CurlTransport transport(o, clock);
+    wxpay::ApiClient api(wxpay::RequestSigner(cfg.merchant.mchid, cfg.merchant.serial_no, secrets->merchant_key),
+                         secrets->platform_keys, transport, clock, user_agent());
+    auto answer = api.probe_query(sub_mchid, order);
+    if (!answer) {
+      auto f = diagnose::diagnose_unreachable(setup, answer.error(), name, url.to_string());
+      if (name == "backup") { // the primary still works: only the failover is lost
+        f.status = "warn";
+        f.message += "; when the primary host fails, there is no failover";
+      }
+      out.add(f);
+      continue;
+    }
+    const auto facts = diagnose::read_answer(*answer, secrets->platform_keys, clock.now());
+    for (const auto& f : diagnose::diagnose_answer(setup, facts, name, clock.now())) out.add(f);
+  }
+}
+
 void print(const std::vector<Finding>& findings, bool json) {
   if (json) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& f : findings) {
       nlohmann::json j{{"check", f.check}, {"status", f.status}, {"message", f.message}};
+      if (!f.host.empty()) j["host"] = f.host;
       if (!f.next.empty()) j["next"] = f.next;
       arr.push_back(std::move(j));
     }
@@ -221,23 +282,24 @@ void print(const std::vector<Finding>& findings, bool json) {
     return;
   }
   for (const auto& f : findings) {
-    std::string pad = f.check;
-    pad.resize(10, ' ');
+    std::string pad = f.check + (f.host.empty() ? "" : " (" + f.host + ")");
+    pad.resize(std::max<std::size_t>(pad.size() + 1, 10), ' ');
     std::cout << (f.status == "ok" ? "ok    " : f.status == "warn" ? "warn  " : "fail  ") << pad << f.message << "\n";
     if (!f.next.empty()) std::cout << "      " << std::string(10, ' ') << "→ " << f.next << "\n";
   }
 }
 
-int check(const GlobalOptions& global) {
+int check(const GlobalOptions& global, const CheckArgs& args) {
   auto cfg = config::load(global.config_path);
   if (!cfg) {
     print({{"config", "fail", cfg.error().message, "fix the key named in the message (the example config documents "
-                                                   "every key)"}},
+                                                   "every key)", {}}},
           global.json);
     return k_exit_config;
   }
   const auto clock = make_clock(cfg->clock);
-  const Findings findings = run_checks(*cfg, *clock);
+  Findings findings = run_checks(*cfg, *clock);
+  if (args.online) check_online(*cfg, *clock, args.sub_mchid.empty() ? cfg->merchant.mchid : args.sub_mchid, findings);
   print(findings.all, global.json);
   return findings.exit_code;
 }
@@ -247,8 +309,14 @@ int check(const GlobalOptions& global) {
 void register_check_command(CLI::App& app, GlobalOptions& global, Action& selected) {
   auto* c = app.add_subcommand("check", "Check what `run` needs: config, key files and permissions, key ⇄ serial, "
                                         "calendar, database (writable, sound, checkpointing), listen addresses");
+  auto args = std::make_shared<CheckArgs>();
   c->add_flag("--json", global.json, "Print JSON");
-  c->callback([&] { selected = [&global] { return check(global); }; });
+  c->add_flag("--online", args->online,
+              "Also send one signed query for a made-up order to the primary and the backup host and diagnose the "
+              "answers: signature, mode, headers, clock, network, certificate expiry (no order is created or changed)");
+  c->add_option("--sub-mchid", args->sub_mchid,
+                "--online: the secondary merchant the query names (default: the platform merchant's own mchid)");
+  c->callback([&, args] { selected = [&global, args] { return check(global, *args); }; });
 }
 
 } // namespace recharged::cli

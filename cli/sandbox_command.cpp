@@ -27,6 +27,7 @@ namespace fs = std::filesystem;
 struct SandboxArgs {
   std::string state_dir;
   std::string listen = "127.0.0.1:8470";
+  std::string backup_listen;
   double speed = 1.0;
   std::string start;
   std::uint64_t seed = 1;
@@ -76,6 +77,13 @@ Result<sandbox::SandboxOptions> build_options(const SandboxArgs& a, const http::
   sandbox::SandboxOptions o;
   o.host = listen.host;
   o.port = listen.port;
+  if (!a.backup_listen.empty()) {
+    RECHARGED_TRY(const auto backup, http::parse_listen_address(a.backup_listen, "--backup-listen"));
+    if (backup.host != listen.host)
+      return Error::invalid("--backup-listen", "The --backup-listen '" + a.backup_listen + "' must be on " +
+                                                   listen.host + ", the address of --listen.");
+    o.backup_port = backup.port;
+  }
   o.platform.seed = a.seed;
   RECHARGED_TRY(o.platform.link_ttl, parse_duration(a.link_ttl));
   if (o.platform.link_ttl.count() <= 0) return Error::invalid("--link-ttl", "The --link-ttl must be positive.");
@@ -100,9 +108,10 @@ std::string notify_listen_of(const std::string& notify_to) {
   return url->host + ":" + std::to_string(url->port);
 }
 
-void print_banner(const sandbox::SandboxState& state, const std::string& base_url, const fs::path& config,
+void print_banner(const sandbox::SandboxState& state, const sandbox::ClientConfigOptions& client, const fs::path& config,
                   const Clock& clock, const SandboxArgs& a) {
-  std::cout << "recharged sandbox: simulated WeChat Pay platform on " << base_url << "\n"
+  std::cout << "recharged sandbox: simulated WeChat Pay platform on " << client.base_url
+            << (client.backup_url.empty() ? std::string() : " (backup host " + client.backup_url + ")") << "\n"
             << "  platform merchant " << state.platform.sp_mchid << ", sub-merchants";
   for (const auto& s : state.sub_mchids) std::cout << " " << s;
   std::cout << "\n  public key id " << state.platform.public_key_id << ", merchant serial "
@@ -156,6 +165,7 @@ int run_sandbox(const SandboxArgs& a) {
 
   sandbox::ClientConfigOptions client;
   client.base_url = box.base_url();
+  client.backup_url = box.backup_url();
   client.notify_listen = notify_listen_of(a.notify_to);
   client.clock = clock->section;
   if (!a.calendar_dirs.empty()) client.calendar_dirs = dirs;
@@ -164,7 +174,7 @@ int run_sandbox(const SandboxArgs& a) {
     std::cerr << "recharged: error: " << written.error().message << "\n";
     return k_exit_config;
   }
-  print_banner(*state, client.base_url, *written, *clock->clock, a);
+  print_banner(*state, client, *written, *clock->clock, a);
   while (!stop.stop_requested()) stop.wait_for(std::chrono::seconds{1});
   box.stop();
   log("event=sandbox_stopped");
@@ -186,6 +196,8 @@ void register_sandbox_command(CLI::App& app, Action& selected) {
   cmd->add_option("--state-dir", args->state_dir, "Keys, ids and the generated recharged.toml (default "
                                                   "$XDG_STATE_HOME/recharged/sandbox)");
   cmd->add_option("--listen", args->listen, "Loopback address to serve on (port 0 = any)")->capture_default_str();
+  cmd->add_option("--backup-listen", args->backup_listen,
+                  "Serve the backup host too, on this loopback address (port 0 = any); the config gets its backup_url");
   cmd->add_option("--speed", args->speed, "Virtual time runs this many times faster than real time (1-100000)")
       ->capture_default_str();
   cmd->add_option("--start", args->start, "Virtual time at start, RFC 3339 (default: now)");
@@ -235,6 +247,17 @@ void register_sandbox_command(CLI::App& app, Action& selected) {
   add_fault_option(cmd, args, "--error-endpoint", "error_endpoint", "Where --error strikes: apply, query, close or all");
   add_fault_option(cmd, args, "--no-auth", "no_auth",
                    "Sub-merchants answered 403 NO_AUTH, e.g. 1900000102:no_auth_punished,1900000103");
+  add_fault_option(cmd, args, "--sign-with", "sign_with",
+                   "Sign answers and notifications with the public key (public_key: PUB_KEY_ID_…) or the platform "
+                   "certificate (certificate: its serial, certificate mode)");
+  add_fault_option(cmd, args, "--strip-headers", "strip_headers",
+                   "Drop these headers from every answer, as a proxy that strips them: Wechatpay-Timestamp, "
+                   "Wechatpay-Nonce, Wechatpay-Signature, Wechatpay-Serial, Wechatpay-Signature-Type, or all");
+  add_fault_option(cmd, args, "--clock-offset", "clock_offset",
+                   "The platform's clock runs this far ahead of the sandbox's (-10m: behind): answers are stamped "
+                   "with it, requests judged by it");
+  add_fault_option(cmd, args, "--backup-host", "backup_host",
+                   "up, or down: the backup host (--backup-listen) refuses connections");
   cmd->add_option_function<std::vector<std::string>>(
       "--fault",
       [args](const std::vector<std::string>& items) {

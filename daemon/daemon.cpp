@@ -5,6 +5,7 @@
 #include "daemon/listeners.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/rate_gate.hpp"
+#include "daemon/setup_watch.hpp"
 #include "daemon/swappable_planner.hpp"
 #include "daemon/systemd_notifier.hpp"
 #include "daemon/worker_pool.hpp"
@@ -47,6 +48,7 @@ struct Daemon::Impl {
                    static_cast<std::size_t>(parts.config.limits.batch_size)) {
     call_observers.add(&call_log);
     call_observers.add(&metrics);
+    call_observers.add(&setup_watch);
   }
 
   std::string status_line();
@@ -72,6 +74,7 @@ struct Daemon::Impl {
   SystemdNotifier systemd;
   Metrics metrics;
   engine::ApiCallLog call_log{parts.logging->get("api")};
+  SetupWatch setup_watch{diagnose::LocalSetup::read(parts.config, true), parts.clock, parts.logging->get("daemon")};
   engine::CallObservers call_observers;
   std::unique_ptr<notify::NotificationHandler> notifications;
   std::unique_ptr<Listeners> listeners;
@@ -222,6 +225,17 @@ std::vector<Gauge> Daemon::Impl::gauges() {
   std::vector<Gauge> g;
   const TimePoint now = parts.clock.now();
   g.push_back({"recharged_up", "gauge", "1 while the daemon runs.", {}, 1});
+  const auto& setup = setup_watch.setup();
+  std::vector<diagnose::CertificateFact> certs = setup.platform_certificates;
+  if (setup.merchant_certificate) certs.insert(certs.begin(), *setup.merchant_certificate);
+  for (std::size_t i = 0; i < certs.size(); ++i)
+    g.push_back({"recharged_certificate_expiry_timestamp_seconds", "gauge",
+                 i == 0 ? "When a configured certificate expires (Unix time): the merchant API certificate and each "
+                          "platform certificate, by serial."
+                        : "",
+                 {{"certificate", certs[i].key == "merchant.certificate_file" ? "merchant" : "platform"},
+                  {"serial", certs[i].serial}},
+                 static_cast<double>(unix_seconds(certs[i].not_after))});
   if (auto c = parts.store.counts(now)) {
     for (const auto& [state, n] : c->by_state)
       g.push_back({"recharged_orders", "gauge", "Orders by local state.", {{"state", std::string(orders::to_string(state))}},

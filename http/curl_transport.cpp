@@ -50,6 +50,18 @@ struct SlistFree {
 
 Error transport_error(CURLcode code, bool sent, const std::string& where, const char* detail) {
   std::string kind = "network";
+  std::string step = "network";
+  switch (code) {
+  case CURLE_COULDNT_RESOLVE_HOST: step = "resolve_host"; break;
+  case CURLE_COULDNT_RESOLVE_PROXY: step = "resolve_proxy"; break;
+  case CURLE_PROXY: step = "proxy"; break;
+  case CURLE_COULDNT_CONNECT: step = "connect"; break;
+  case CURLE_OPERATION_TIMEDOUT: step = "timeout"; break;
+  case CURLE_SSL_CONNECT_ERROR:
+  case CURLE_PEER_FAILED_VERIFICATION:
+  case CURLE_SSL_CACERT_BADFILE: step = "tls"; break;
+  default: step = "network"; break;
+  }
   switch (code) {
   case CURLE_COULDNT_RESOLVE_HOST:
   case CURLE_COULDNT_RESOLVE_PROXY:
@@ -67,7 +79,9 @@ Error transport_error(CURLcode code, bool sent, const std::string& where, const 
   }
   std::string message = "The request to " + where + " failed (" + kind + "): " + (detail[0] ? detail : curl_easy_strerror(code));
   message += sent ? "; it may have reached the server." : "; it was not sent.";
-  return Error::make(sent ? ErrorKind::ambiguous : ErrorKind::retryable, kind, std::move(message));
+  Error e = Error::make(sent ? ErrorKind::ambiguous : ErrorKind::retryable, kind, std::move(message));
+  e.field = std::move(step);
+  return e;
 }
 
 } // namespace

@@ -68,6 +68,7 @@ json stats_json(const CallStats& s, const Platform& platform) {
     most = std::max(most, t.applies);
   }
   return json{{"calls", calls},
+              {"hosts", s.hosts},
               {"faults", s.faults},
               {"platform", counters_json(platform.counters())},
               {"applies", applies},

@@ -21,7 +21,8 @@ struct CallStats;
 //        the payer pays now (settle=now: the money lands at once); answers the new truth
 //   GET  /sandbox/faults                         the fault settings
 //   POST /sandbox/faults  {"server_error":0.2,"latency_duration":"1s",…}   changes the given settings
-//   GET  /sandbox/stats                          calls by endpoint/status, faults, platform counters, applies
+//   GET  /sandbox/stats                          calls by endpoint/status and by host, faults, platform counters,
+//                                                applies
 //   GET  /sandbox/notifications                  every notification and its delivery state
 // Truth JSON: {"order": <the MchDeposit a query answers>, "notify_url", "remark", "applied_at", "expires_at",
 // "applies", "queries", "closes", "plan":[{channel, paid_at, lands_at, amount, return_reason}],

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 
 namespace recharged::sandbox {
@@ -19,6 +20,16 @@ std::string_view to_string(FaultKind k) noexcept {
   case FaultKind::probe_signature: return "probe_signature";
   }
   return "none";
+}
+
+std::string_view to_string(AnswerSigner s) noexcept {
+  return s == AnswerSigner::certificate ? "certificate" : "public_key";
+}
+
+const std::vector<std::string>& signature_header_names() {
+  static const std::vector<std::string> names{"Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Signature",
+                                              "Wechatpay-Serial", "Wechatpay-Signature-Type"};
+  return names;
 }
 
 namespace {
@@ -141,6 +152,51 @@ Status set_no_auth(std::map<std::string, NamedError>& slot, std::string_view key
   return {};
 }
 
+Status set_signer(AnswerSigner& slot, std::string_view key, std::string_view value) {
+  if (value != "public_key" && value != "certificate") return bad_value(key, value, "it must be public_key or certificate");
+  slot = value == "certificate" ? AnswerSigner::certificate : AnswerSigner::public_key;
+  return {};
+}
+
+bool same_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// "Wechatpay-Signature,wechatpay-nonce" (any case), "all" (the five) or ""/"none"; kept in their usual spelling.
+Status set_strip_headers(std::vector<std::string>& slot, std::string_view key, std::string_view value) {
+  const auto& known = signature_header_names();
+  if (value == "all") {
+    slot = known;
+    return {};
+  }
+  std::vector<std::string> out;
+  for (const auto& name : split_list(value)) {
+    const auto it = std::find_if(known.begin(), known.end(), [&](const std::string& k) { return same_name(k, name); });
+    if (it == known.end())
+      return bad_value(key, value, "'" + name.substr(0, 40) + "' is not one of " + join_list(known) + " (or all)");
+    if (std::find(out.begin(), out.end(), *it) == out.end()) out.push_back(*it);
+  }
+  slot = std::move(out);
+  return {};
+}
+
+// A duration that may be negative: "-10m", "90s", "0s".
+Status set_offset(Millis& slot, std::string_view key, std::string_view value) {
+  const bool negative = value.starts_with('-');
+  auto d = parse_duration(negative ? value.substr(1) : value);
+  if (!d || d->count() < 0) return bad_value(key, value, "it must be a duration such as 10m or -10m");
+  slot = negative ? -*d : *d;
+  return {};
+}
+
+Status set_host_state(bool& down, std::string_view key, std::string_view value) {
+  if (value != "up" && value != "down") return bad_value(key, value, "it must be up or down");
+  down = value == "down";
+  return {};
+}
+
 std::string describe_no_auth(const std::map<std::string, NamedError>& m) {
   std::string out;
   for (const auto& [sub, wording] : m) out += (out.empty() ? "" : ",") + sub + ":" + std::string(to_string(wording));
@@ -174,12 +230,17 @@ Status set_fault(FaultConfig& c, std::string_view key, std::string_view value) {
   if (key == "error_rate") return set_rate(c.error_rate, key, value);
   if (key == "error_endpoint") return set_endpoint(c.error_endpoint, key, value);
   if (key == "no_auth") return set_no_auth(c.no_auth, key, value);
+  if (key == "sign_with") return set_signer(c.sign_with, key, value);
+  if (key == "strip_headers") return set_strip_headers(c.strip_headers, key, value);
+  if (key == "clock_offset") return set_offset(c.clock_offset, key, value);
+  if (key == "backup_host") return set_host_state(c.backup_down, key, value);
   return Error::invalid("fault", "The fault setting '" + std::string(key.substr(0, 40)) +
                                      "' is unknown: use latency, latency_duration, server_error, rate_limited, "
                                      "reset, timeout, timeout_hold, bad_signature, probe_signature, "
                                      "notify_bad_signature, notify_probe_signature, frequency_limit, omit_optional, "
                                      "omit_fields, extra_fields, null_fields, odd_times, close_time_on_success, "
-                                     "account_type_as, recharge_scene_as, error, error_rate, error_endpoint or no_auth.");
+                                     "account_type_as, recharge_scene_as, error, error_rate, error_endpoint, no_auth, "
+                                     "sign_with, strip_headers, clock_offset or backup_host.");
 }
 
 std::map<std::string, std::string> describe(const FaultConfig& c) {
@@ -208,6 +269,10 @@ std::map<std::string, std::string> describe(const FaultConfig& c) {
       {"error_rate", number(c.error_rate)},
       {"error_endpoint", c.error_endpoint},
       {"no_auth", describe_no_auth(c.no_auth)},
+      {"sign_with", std::string(to_string(c.sign_with))},
+      {"strip_headers", join_list(c.strip_headers)},
+      {"clock_offset", format_duration(c.clock_offset)},
+      {"backup_host", c.backup_down ? "down" : "up"},
   };
 }
 
@@ -220,8 +285,18 @@ FaultConfig FaultInjector::config() const {
 }
 
 void FaultInjector::set_config(const FaultConfig& config) {
+  std::function<void(const FaultConfig&)> notify;
+  {
+    std::lock_guard lock(mu_);
+    config_ = config;
+    notify = on_change_;
+  }
+  if (notify) notify(config);
+}
+
+void FaultInjector::on_change(std::function<void(const FaultConfig&)> fn) {
   std::lock_guard lock(mu_);
-  config_ = config;
+  on_change_ = std::move(fn);
 }
 
 FaultDecision FaultInjector::decide() {

@@ -9,11 +9,13 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace recharged::sandbox {
 
@@ -22,6 +24,14 @@ namespace recharged::sandbox {
 //   500 and 429 refuse before the platform sees the request (nothing happens);
 //   reset and timeout hit after it was processed (the change happened, the answer is lost);
 //   bad and probe signatures sign the real answer wrongly.
+// Which key signs the answers: the WeChat Pay public key (Wechatpay-Serial PUB_KEY_ID_…, public-key mode) or the
+// platform certificate (Wechatpay-Serial its serial, certificate mode).
+enum class AnswerSigner { public_key, certificate };
+[[nodiscard]] std::string_view to_string(AnswerSigner s) noexcept;
+
+// The Wechatpay-* headers of a signed answer, as strip_headers names them.
+[[nodiscard]] const std::vector<std::string>& signature_header_names();
+
 struct FaultConfig {
   double latency = 0;           // share of requests delayed by latency_duration (real time)
   Millis latency_duration{300};
@@ -53,6 +63,14 @@ struct FaultConfig {
   std::string error_endpoint = "all";
   // Sub-merchants answered 403 NO_AUTH on every endpoint, with the chosen NO_AUTH wording.
   std::map<std::string, NamedError> no_auth;
+
+  // Set-up failures as WeChat Pay, or the network in between, shows them to a merchant's first call
+  // (`recharged check --online` diagnoses each):
+  AnswerSigner sign_with = AnswerSigner::public_key; // answers and notifications signed in this mode
+  std::vector<std::string> strip_headers; // removed from every API answer, as by a proxy that drops them
+  Millis clock_offset{0};   // the platform's clock runs this far ahead (negative: behind) of the sandbox's:
+                            // answers are stamped with it (Wechatpay-Timestamp, Date), requests judged by it
+  bool backup_down = false; // the backup host, when one is served, refuses connections
 };
 
 enum class FaultKind { none, server_error, rate_limited, reset, timeout, bad_signature, probe_signature };
@@ -64,9 +82,10 @@ struct FaultDecision {
 };
 
 // Sets one FaultConfig field by its flag-style name ("server_error", "latency_duration", "frequency_limit",
-// "omit_fields", "error", "no_auth", …) from text ("0.1", "300ms", "5", "recharge_amount.amount,success_time",
-// "no_auth_punished", "1900000102:no_auth_controlled,1900000103"; "" or "none" clears a name or list);
-// errors name the key and the rule.
+// "omit_fields", "error", "no_auth", "sign_with", "strip_headers", "clock_offset", "backup_host", …) from text
+// ("0.1", "300ms", "5", "recharge_amount.amount,success_time", "no_auth_punished",
+// "1900000102:no_auth_controlled,1900000103", "certificate", "Wechatpay-Signature,Wechatpay-Nonce" or "all",
+// "-10m", "down"; "" or "none" clears a name or list); errors name the key and the rule.
 [[nodiscard]] Status set_fault(FaultConfig& config, std::string_view key, std::string_view value);
 // Every field by the names set_fault() takes, with its value in the same spelling.
 [[nodiscard]] std::map<std::string, std::string> describe(const FaultConfig& config);
@@ -78,7 +97,10 @@ public:
   explicit FaultInjector(FaultConfig config = {}, std::uint64_t seed = 1);
 
   [[nodiscard]] FaultConfig config() const;
+  // Switches the settings, then calls the on_change() function (outside the lock, on this thread).
   void set_config(const FaultConfig& config);
+  // Called after every set_config() with the new settings (to open or close the backup host). Set before use.
+  void on_change(std::function<void(const FaultConfig&)> fn);
   // Draws the fault for one request.
   [[nodiscard]] FaultDecision decide();
   // Draws whether one notification delivery is badly or probe-signed (none otherwise).
@@ -98,6 +120,7 @@ private:
   FaultConfig config_;
   Rng rng_;
   std::map<std::string, std::deque<std::chrono::steady_clock::time_point>, std::less<>> recent_;
+  std::function<void(const FaultConfig&)> on_change_;
 };
 
 } // namespace recharged::sandbox

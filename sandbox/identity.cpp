@@ -3,6 +3,7 @@
 #include "crypto/base64.hpp"
 #include "crypto/random.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 namespace recharged::sandbox {
@@ -10,8 +11,18 @@ namespace {
 constexpr std::string_view k_probe_prefix = "WECHATPAY/SIGNTEST/";
 } // namespace
 
-void sign_answer(const PlatformIdentity& identity, std::string_view body, TimePoint now, FaultKind fault,
-                 http::Headers& out) {
+bool PlatformIdentity::owns(std::string_view serial) const {
+  auto same = [serial](std::string_view id) {
+    return !id.empty() && id.size() == serial.size() &&
+           std::equal(id.begin(), id.end(), serial.begin(), [](char a, char b) {
+             return std::toupper(static_cast<unsigned char>(a)) == std::toupper(static_cast<unsigned char>(b));
+           });
+  };
+  return serial == public_key_id || same(certificate_serial) || same(expired_certificate_serial);
+}
+
+void sign_answer(const PlatformIdentity& identity, AnswerSigner signer, std::string_view body, TimePoint now,
+                 FaultKind fault, http::Headers& out) {
   const std::string timestamp = std::to_string(unix_seconds(now));
   const std::string nonce = crypto::random_alnum(32);
   std::string message = timestamp;
@@ -30,7 +41,8 @@ void sign_answer(const PlatformIdentity& identity, std::string_view body, TimePo
   }
   out.set("Wechatpay-Timestamp", timestamp);
   out.set("Wechatpay-Nonce", nonce);
-  out.set("Wechatpay-Serial", identity.public_key_id);
+  const bool certificate = signer == AnswerSigner::certificate && !identity.certificate_serial.empty();
+  out.set("Wechatpay-Serial", certificate ? identity.certificate_serial : identity.public_key_id);
   out.set("Wechatpay-Signature-Type", "WECHATPAY2-SHA256-RSA2048");
   out.set("Wechatpay-Signature", std::move(signature));
 }

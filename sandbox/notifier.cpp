@@ -141,7 +141,8 @@ bool Notifier::attempt(const Delivery& d, std::string& error, int& status) {
   req.headers.add("Accept", "*/*");
   req.headers.add("User-Agent", "Mozilla/4.0");
   req.headers.add("Request-ID", new_request_id());
-  sign_answer(identity_, d.body, clock_.now(), faults_.decide_notification(), req.headers);
+  sign_answer(identity_, faults_.config().sign_with, d.body, clock_.now(), faults_.decide_notification(),
+              req.headers);
   auto sent = transport->send(req);
   if (!sent) {
     error = sent.error().message;

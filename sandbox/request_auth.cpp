@@ -138,10 +138,10 @@ std::string signed_request_message(std::string_view method, std::string_view tar
 }
 
 std::optional<PlatformError> check_request(const http::ServerRequest& req, const MerchantIdentity& merchant,
-                                           std::string_view public_key_id, TimePoint now, bool is_close) {
+                                           const PlatformIdentity& platform, TimePoint now, bool is_close) {
   if (auto refused = check_headers(req, is_close)) return refused;
   if (auto refused = check_authorization(req, merchant, now)) return refused;
-  if (const auto serial = req.headers.get("Wechatpay-Serial"); serial && *serial != public_key_id)
+  if (const auto serial = req.headers.get("Wechatpay-Serial"); serial && !platform.owns(*serial))
     return invalid_request("Wechatpay-Serial " + clip(*serial) + " 不是有效的微信支付公钥ID");
   return std::nullopt;
 }

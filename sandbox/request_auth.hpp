@@ -38,10 +38,11 @@ struct Authorization {
 //   401 SIGN_ERROR unless Authorization reads, names the merchant's mchid and certificate serial, carries
 //       a timestamp less than 300 s from `now`, and its Base64 signature verifies with the merchant's public
 //       key over signed_request_message(method, raw target, timestamp, nonce, raw body);
-//   400 INVALID_REQUEST when a Wechatpay-Serial header names another key than `public_key_id`.
+//   400 INVALID_REQUEST when a Wechatpay-Serial header names no key of `platform` (its public key id or one of
+//       its certificate serials, the expired one included).
 // `is_close` marks the body-less close call. nullopt when the request may proceed. Pure.
 [[nodiscard]] std::optional<PlatformError> check_request(const http::ServerRequest& request,
                                                          const MerchantIdentity& merchant,
-                                                         std::string_view public_key_id, TimePoint now, bool is_close);
+                                                         const PlatformIdentity& platform, TimePoint now, bool is_close);
 
 } // namespace recharged::sandbox

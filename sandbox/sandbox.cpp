@@ -63,12 +63,20 @@ Sandbox::Sandbox(SandboxOptions options, PlatformIdentity platform, MerchantIden
   server_ = std::make_unique<Server>(*platform_, faults_, platform, std::move(merchant), notifier_.get(), log_,
                                      options_.threads);
   platform_->set_wakeup([this] { stop_.wake(); });
+  faults_.on_change([this](const FaultConfig& c) {
+    if (auto ok = server_->set_backup_down(c.backup_down); !ok && log_)
+      log_(logging::EventLine("sandbox_backup_failed").kv("error", ok.error().message).str());
+  });
 }
 
 Sandbox::~Sandbox() { stop(); }
 
 Result<int> Sandbox::start() {
   RECHARGED_TRY(port_, server_->start(options_.host, options_.port));
+  if (options_.backup_port) {
+    RECHARGED_CHECK(server_->start_backup(options_.host, *options_.backup_port));
+    RECHARGED_CHECK(server_->set_backup_down(faults_.config().backup_down));
+  }
   notifier_->start();
   driver_ = std::thread([this] { drive(); });
   return port_;
@@ -105,5 +113,10 @@ void Sandbox::drive() {
 }
 
 std::string Sandbox::base_url() const { return "http://" + options_.host + ":" + std::to_string(port_); }
+
+std::string Sandbox::backup_url() const {
+  const int port = server_->backup_port();
+  return port == 0 ? std::string() : "http://" + options_.host + ":" + std::to_string(port);
+}
 
 } // namespace recharged::sandbox

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -22,6 +23,7 @@ struct SandboxOptions {
   NotifierConfig notifier;
   std::string host = "127.0.0.1";
   int port = 0;                 // 0 = any free port
+  std::optional<int> backup_port; // also serve the backup host on host:backup_port (0 = any free port)
   // HTTP worker threads. Each request holds one while it is answered, a timeout fault's for its whole hold, so
   // this must exceed the requests all clients have in flight together — the daemon's pool (up to [limits]
   // concurrency, max 64), CLIs, proxies — or a request would queue behind held ones, a wait no real platform
@@ -58,6 +60,8 @@ public:
   [[nodiscard]] Server& server() noexcept { return *server_; }
   // "http://127.0.0.1:PORT" once started.
   [[nodiscard]] std::string base_url() const;
+  // The backup host's "http://127.0.0.1:PORT" once started, "" when none is served.
+  [[nodiscard]] std::string backup_url() const;
 
 private:
   void drive();

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <tuple>
 #include <cerrno>
 #include <cstring>
 #include <sstream>
@@ -67,6 +69,37 @@ std::string random_serial() {
   return out;
 }
 
+Result<std::string> read_state_file(const fs::path& path) {
+  auto text = read_file(path);
+  if (!text) return state_error(path, "cannot be read (the state is incomplete; remove the directory to start over)");
+  return std::move(*text);
+}
+
+// The platform's certificates over its key: the current one and the one it replaced, expired a day ago. Written
+// only where no file is yet, so an existing state keeps its serials.
+Status ensure_platform_certificates(const fs::path& dir, const crypto::PrivateKey& key, TimePoint now) {
+  const std::array<std::tuple<std::string_view, TimePoint, TimePoint>, 2> certs{{
+      {k_platform_cert_file, now - std::chrono::hours{24}, now + std::chrono::hours{24 * 365 * 5}},
+      {k_platform_expired_cert_file, now - std::chrono::hours{24 * 365 * 2}, now - std::chrono::hours{24}},
+  }};
+  for (const auto& [name, from, until] : certs) {
+    std::error_code ec;
+    if (fs::exists(dir / name, ec)) continue;
+    const auto cert = crypto::Certificate::self_signed(key, "recharged sandbox platform", random_serial(), from, until);
+    RECHARGED_CHECK(write_atomic(dir / name, cert.to_pem(), k_public_mode));
+  }
+  return {};
+}
+
+// The serial of a platform certificate file, which must hold the platform key.
+Result<std::string> platform_certificate_serial(const fs::path& path, const crypto::PrivateKey& key) {
+  RECHARGED_TRY(const std::string pem, read_state_file(path));
+  auto cert = crypto::Certificate::from_pem(pem);
+  if (!cert || !cert->public_key().same_key(key.public_key()))
+    return state_error(path, "is not a certificate of the key in " + std::string(k_platform_key_file));
+  return cert->serial_hex();
+}
+
 std::vector<std::string> default_sub_mchids() { return {"1900000101", "1900000102", "1900000103"}; }
 
 Result<SandboxState> generate(const fs::path& dir, TimePoint now) {
@@ -81,7 +114,7 @@ Result<SandboxState> generate(const fs::path& dir, TimePoint now) {
                                                                  cert.serial_hex() + ", not " + serial + ".");
   SandboxState s{dir,
                  PlatformIdentity{std::string(k_sp_mchid), "PUB_KEY_ID_" + random_digits(32), platform_key,
-                                  crypto::random_alnum(32)},
+                                  crypto::random_alnum(32), "", ""},
                  merchant_key, cert, default_sub_mchids()};
   const json ids{{"sp_mchid", s.platform.sp_mchid},
                  {"sub_mchids", s.sub_mchids},
@@ -93,14 +126,12 @@ Result<SandboxState> generate(const fs::path& dir, TimePoint now) {
   RECHARGED_CHECK(write_atomic(s.file(k_merchant_key_file), merchant_key.to_pem(), k_secret_mode));
   RECHARGED_CHECK(write_atomic(s.file(k_merchant_cert_file), cert.to_pem(), k_public_mode));
   RECHARGED_CHECK(write_atomic(s.file(k_apiv3_key_file), s.platform.apiv3_key, k_secret_mode));
+  RECHARGED_CHECK(ensure_platform_certificates(dir, platform_key, now));
   RECHARGED_CHECK(write_atomic(s.file(k_state_file), ids.dump(2) + "\n", k_public_mode)); // last: marks completion
+  RECHARGED_TRY(s.platform.certificate_serial, platform_certificate_serial(s.file(k_platform_cert_file), platform_key));
+  RECHARGED_TRY(s.platform.expired_certificate_serial,
+                platform_certificate_serial(s.file(k_platform_expired_cert_file), platform_key));
   return s;
-}
-
-Result<std::string> read_state_file(const fs::path& path) {
-  auto text = read_file(path);
-  if (!text) return state_error(path, "cannot be read (the state is incomplete; remove the directory to start over)");
-  return std::move(*text);
 }
 
 Result<json> read_ids(const fs::path& path) {
@@ -116,7 +147,7 @@ Result<json> read_ids(const fs::path& path) {
   return ids;
 }
 
-Result<SandboxState> load(const fs::path& dir) {
+Result<SandboxState> load(const fs::path& dir, TimePoint now) {
   RECHARGED_TRY(const json ids, read_ids(dir / k_state_file));
   RECHARGED_TRY(const std::string platform_pem, read_state_file(dir / k_platform_key_file));
   RECHARGED_TRY(const std::string public_pem, read_state_file(dir / k_platform_public_key_file));
@@ -136,10 +167,14 @@ Result<SandboxState> load(const fs::path& dir) {
     return state_error(dir / k_merchant_cert_file, "does not match " + std::string(k_merchant_key_file) +
                                                         " and the serial in " + std::string(k_state_file));
   if (apiv3.size() != 32) return state_error(dir / k_apiv3_key_file, "must hold exactly 32 characters");
-  return SandboxState{dir,
-                      PlatformIdentity{ids["sp_mchid"].get<std::string>(), ids["public_key_id"].get<std::string>(),
-                                       std::move(*platform_key), apiv3},
-                      std::move(*merchant_key), std::move(*cert),
+  RECHARGED_CHECK(ensure_platform_certificates(dir, *platform_key, now));
+  PlatformIdentity platform{ids["sp_mchid"].get<std::string>(), ids["public_key_id"].get<std::string>(),
+                            std::move(*platform_key), apiv3, "", ""};
+  RECHARGED_TRY(platform.certificate_serial,
+                platform_certificate_serial(dir / k_platform_cert_file, platform.private_key));
+  RECHARGED_TRY(platform.expired_certificate_serial,
+                platform_certificate_serial(dir / k_platform_expired_cert_file, platform.private_key));
+  return SandboxState{dir, std::move(platform), std::move(*merchant_key), std::move(*cert),
                       ids["sub_mchids"].get<std::vector<std::string>>()};
 }
 
@@ -171,7 +206,7 @@ Result<SandboxState> load_or_create_state(const fs::path& dir_in, TimePoint now)
   std::error_code ec;
   const fs::path dir = fs::absolute(dir_in, ec);
   if (ec) return state_error(dir_in, "cannot be resolved: " + ec.message());
-  if (fs::exists(dir / k_state_file, ec)) return load(dir);
+  if (fs::exists(dir / k_state_file, ec)) return load(dir, now);
   for (const auto name : {k_platform_key_file, k_merchant_key_file, k_apiv3_key_file})
     if (fs::exists(dir / name, ec))
       return state_error(dir / name, "exists but " + std::string(k_state_file) +
@@ -190,9 +225,12 @@ std::string render_recharged_config(const SandboxState& s, const ClientConfigOpt
   t += "private_key_file = " + toml_quoted(s.file(k_merchant_key_file).string()) + "\n";
   t += "certificate_file = " + toml_quoted(s.file(k_merchant_cert_file).string()) + "\n";
   t += "apiv3_key_file = " + toml_quoted(s.file(k_apiv3_key_file).string()) + "\n\n";
-  t += "[platform]\nbase_url = " + toml_quoted(o.base_url) + "\nbackup_url = \"\"\n";
+  t += "[platform]\nbase_url = " + toml_quoted(o.base_url) + "\nbackup_url = " + toml_quoted(o.backup_url) + "\n";
   t += "public_key_id = " + toml_quoted(s.platform.public_key_id) + "\n";
-  t += "public_key_file = " + toml_quoted(s.file(k_platform_public_key_file).string()) + "\n\n";
+  t += "public_key_file = " + toml_quoted(s.file(k_platform_public_key_file).string()) + "\n";
+  t += "# Certificate mode (`recharged sandbox --sign-with certificate`), alone or beside the public key as during a\n"
+       "# switch-over; " + std::string(k_platform_expired_cert_file) + " next to it is the certificate it replaced.\n";
+  t += "# certificate_files = [" + toml_quoted(s.file(k_platform_cert_file).string()) + "]\n\n";
   t += "[database]\npath = " + toml_quoted(s.file(k_database_file).string()) + "\n\n";
   t += "[apply]\nnotify_url = " + toml_quoted(o.notify_url) +
        "\nrecharge_scene = \"ECOMMERCE_DEPOSIT\"\naccount_type = \"DEPOSIT\"\n\n";

@@ -20,6 +20,8 @@ inline constexpr std::string_view k_merchant_cert_file = "apiclient_cert.pem";
 inline constexpr std::string_view k_apiv3_key_file = "apiv3.key";            // 0600
 inline constexpr std::string_view k_platform_key_file = "wxp_key.pem";       // 0600, the sandbox's own
 inline constexpr std::string_view k_platform_public_key_file = "wxp_pub.pem";
+inline constexpr std::string_view k_platform_cert_file = "wxp_cert.pem";            // certificate mode
+inline constexpr std::string_view k_platform_expired_cert_file = "wxp_cert_expired.pem"; // the one it replaced
 inline constexpr std::string_view k_config_file = "recharged.toml";
 inline constexpr std::string_view k_database_file = "recharged.db";
 
@@ -37,8 +39,10 @@ struct SandboxState {
 
 // Loads the state in `dir`, or on first start creates `dir` (mode 0700) and generates it: two RSA-2048
 // keys, a self-signed merchant certificate (serial = serial_no, valid 10 years from `now`), a
-// PUB_KEY_ID_<32 digits>, a 32-character APIv3 key, platform mchid 1900000001 and sub-merchants
-// 1900000101…103. Secret files are written 0600, every file atomically. A partial or inconsistent state
+// PUB_KEY_ID_<32 digits>, two platform certificates over the platform key (wxp_cert.pem, valid 5 years from
+// `now`, and wxp_cert_expired.pem, which expired a day before `now`), a 32-character APIv3 key, platform mchid
+// 1900000001 and sub-merchants 1900000101…103. A state written before the platform certificates existed gets
+// them on its next load. Secret files are written 0600, every file atomically. A partial or inconsistent state
 // (a key that does not match its certificate or id) is an error naming the file; nothing is overwritten.
 [[nodiscard]] Result<SandboxState> load_or_create_state(const std::filesystem::path& dir, TimePoint now);
 
@@ -52,6 +56,7 @@ struct ClockSection {
 // What the generated recharged config says besides the state files.
 struct ClientConfigOptions {
   std::string base_url;                 // "http://127.0.0.1:PORT"
+  std::string backup_url;               // the backup host's, "" when the sandbox serves none
   std::string notify_url = "https://sandbox.recharged.invalid/recharge-notify";
   std::string notify_listen = "127.0.0.1:8480";
   std::string notify_path = "/recharge-notify";

@@ -85,9 +85,7 @@ void ApiClient::report(CallRecord& record, const Error* error) {
   if (observer_ != nullptr) observer_->on_call(record);
 }
 
-Result<ApiClient::Raw> ApiClient::exchange(Endpoint endpoint, http::Method method, std::string target,
-                                           std::string body, CallRecord& record) {
-  record.endpoint = endpoint;
+Result<http::Request> ApiClient::signed_request(http::Method method, std::string target, std::string body) const {
   const std::string nonce = crypto::random_alnum(32);
   const std::int64_t timestamp = unix_seconds(clock_.now());
   RECHARGED_TRY(std::string auth, signer_.authorization(method, target, body, timestamp, nonce));
@@ -102,6 +100,13 @@ Result<ApiClient::Raw> ApiClient::exchange(Endpoint endpoint, http::Method metho
   // line stays empty and Content-Length is 0). GETs carry neither body nor Content-Type.
   if (method == http::Method::post) req.headers.add("Content-Type", "application/json");
   req.body = std::move(body);
+  return req;
+}
+
+Result<ApiClient::Raw> ApiClient::exchange(Endpoint endpoint, http::Method method, std::string target,
+                                           std::string body, CallRecord& record) {
+  record.endpoint = endpoint;
+  RECHARGED_TRY(const http::Request req, signed_request(method, std::move(target), std::move(body)));
 
   const auto started = std::chrono::steady_clock::now();
   auto sent = transport_.send(req);
@@ -114,10 +119,14 @@ Result<ApiClient::Raw> ApiClient::exchange(Endpoint endpoint, http::Method metho
   http::Response& resp = *sent;
   record.http_status = resp.status;
   record.request_id = std::string(resp.headers.get("Request-ID").value_or(""));
-  if (resp.status < 200 || resp.status >= 300 || resp.status == 202)
+  if (resp.status < 200 || resp.status >= 300 || resp.status == 202) {
+    if (resp.status == 401) record.signature_headers = SignatureHeaders::read(resp.headers);
     return classify_error_answer(endpoint, resp.status, resp.body, record.request_id);
+  }
   if (auto verified = verify_signature(keys_, resp.headers, resp.body, clock_.now()); !verified) {
     Error e = std::move(verified).error();
+    record.signature_refused = e.field;
+    record.signature_headers = SignatureHeaders::read(resp.headers);
     e.kind = unsure(endpoint);
     e.http_status = resp.status;
     e.request_id = record.request_id;
@@ -196,6 +205,13 @@ Result<Answer<MchDeposit>> ApiClient::order_call(Endpoint endpoint, std::string_
   }
   report(record, nullptr);
   return Answer<MchDeposit>{std::move(*decoded), raw->status, std::move(raw->request_id), std::move(raw->body)};
+}
+
+Result<http::Response> ApiClient::probe_query(std::string_view sub_mchid, std::string_view out_recharge_no) {
+  RECHARGED_CHECK(validate_order_ref(sub_mchid, out_recharge_no));
+  RECHARGED_TRY(const http::Request req,
+                signed_request(http::Method::get, order_target(out_recharge_no, sub_mchid, false), std::string()));
+  return transport_.send(req);
 }
 
 } // namespace recharged::wxpay

@@ -28,6 +28,11 @@ struct CallRecord {
   std::string outcome;     // "ok" or the error code
   ErrorKind kind = ErrorKind::internal; // meaningful when outcome != "ok"
   Millis latency{0};
+  // Filled only when the answer's signature was refused (outcome "signature") or the platform refused ours
+  // (HTTP 401): which rule refused it (verify_signature's Error::field, "" for a 401) and the answer's
+  // signature headers, so an observer can tell what is wrong with the set-up (diagnose/).
+  std::string signature_refused;
+  SignatureHeaders signature_headers;
 };
 
 class CallObserver {
@@ -65,6 +70,11 @@ public:
   [[nodiscard]] Result<Answer<MchDeposit>> query(std::string_view sub_mchid, std::string_view out_recharge_no);
   [[nodiscard]] Result<Answer<MchDeposit>> close(std::string_view sub_mchid, std::string_view out_recharge_no);
 
+  // A query sent exactly as query() sends it, whose answer comes back as it arrived — any status, headers and
+  // body, nothing verified or decoded, no observer called — for a caller that judges the answer itself
+  // (`recharged check --online`). A GET: it cannot create or change an order.
+  [[nodiscard]] Result<http::Response> probe_query(std::string_view sub_mchid, std::string_view out_recharge_no);
+
   [[nodiscard]] const PlatformKeys& platform_keys() const noexcept { return keys_; }
 
 private:
@@ -75,6 +85,7 @@ private:
   };
   Result<Raw> exchange(Endpoint endpoint, http::Method method, std::string target, std::string body,
                        CallRecord& record);
+  Result<http::Request> signed_request(http::Method method, std::string target, std::string body) const;
   Result<Answer<MchDeposit>> order_call(Endpoint endpoint, std::string_view sub_mchid, std::string_view out_recharge_no);
   void report(CallRecord& record, const Error* error);
 

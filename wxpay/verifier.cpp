@@ -62,6 +62,32 @@ std::string clip(std::string_view v) { return std::string(v.substr(0, 64)); }
 constexpr std::int64_t k_far_seconds = std::int64_t{1} << 40;
 } // namespace
 
+SignatureHeaders SignatureHeaders::read(const http::Headers& headers) {
+  auto text = [&](std::string_view name) -> std::optional<std::string> {
+    const auto v = headers.get(name);
+    if (!v || v->empty()) return std::nullopt;
+    return clip(*v);
+  };
+  SignatureHeaders h;
+  h.timestamp = text("Wechatpay-Timestamp");
+  h.serial = text("Wechatpay-Serial");
+  h.nonce = text("Wechatpay-Nonce").has_value();
+  const auto signature = headers.get("Wechatpay-Signature");
+  h.signature = signature && !signature->empty();
+  h.probe = h.signature && signature->starts_with(k_probe_prefix);
+  h.date = text("Date");
+  return h;
+}
+
+std::vector<std::string_view> SignatureHeaders::missing() const {
+  std::vector<std::string_view> out;
+  if (!timestamp) out.push_back("Wechatpay-Timestamp");
+  if (!nonce) out.push_back("Wechatpay-Nonce");
+  if (!signature) out.push_back("Wechatpay-Signature");
+  if (!serial) out.push_back("Wechatpay-Serial");
+  return out;
+}
+
 Status verify_signature(const PlatformKeys& keys, const http::Headers& headers, std::string_view body, TimePoint now) {
   const auto timestamp = headers.get("Wechatpay-Timestamp");
   const auto nonce = headers.get("Wechatpay-Nonce");

@@ -7,8 +7,10 @@
 #include "http/message.hpp"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace recharged::wxpay {
 
@@ -36,9 +38,25 @@ private:
   TimePoint newest_cert_not_after_{};
 };
 
-// Verifies a response or notification signature over the raw body (docs/PROTOCOL.md, "Answers and notifications"): all four Wechatpay-*
-// headers present, |now − timestamp| < 300 s, key chosen by Wechatpay-Serial, WECHATPAY/SIGNTEST/ probes
-// refused. Error kind `retryable`, code `signature`; the message says which rule failed and Error::field names
+// The signature headers of an answer as they arrived, and its HTTP Date: what a diagnosis needs to tell a
+// stripped header, a key the config lacks and a clock that is off apart. The signature itself is kept only as
+// "present" and "is a probe". Values are clipped to 64 characters.
+struct SignatureHeaders {
+  std::optional<std::string> timestamp; // Wechatpay-Timestamp
+  std::optional<std::string> serial;    // Wechatpay-Serial: PUB_KEY_ID_… or a platform certificate serial
+  bool nonce = false;                   // Wechatpay-Nonce present
+  bool signature = false;               // Wechatpay-Signature present
+  bool probe = false;                   // … and it starts with WECHATPAY/SIGNTEST/
+  std::optional<std::string> date;      // Date (RFC 9110 IMF-fixdate), the platform's clock without a signature
+
+  [[nodiscard]] static SignatureHeaders read(const http::Headers& headers);
+  // Which of Wechatpay-Timestamp, -Nonce, -Signature and -Serial are missing or empty, in that order.
+  [[nodiscard]] std::vector<std::string_view> missing() const;
+};
+
+// Verifies a response or notification signature over the raw body (docs/PROTOCOL.md, "Answers and
+// notifications"): all four Wechatpay-* headers present, |now − timestamp| < 300 s, key chosen by
+// Wechatpay-Serial, WECHATPAY/SIGNTEST/ probes refused. Error kind `retryable`, code `signature`; the message says which rule failed and Error::field names
 // it: missing_header, probe, timestamp, clock_skew, unknown_serial, base64 or mismatch.
 [[nodiscard]] Status verify_signature(const PlatformKeys& keys, const http::Headers& headers, std::string_view body,
                                       TimePoint now);

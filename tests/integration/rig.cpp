@@ -86,16 +86,26 @@ std::string Rig::render() const {
   const sandbox::SandboxState& s = sandbox_->state();
   const RigConfig& c = config_;
   std::ostringstream t;
-  t << "[merchant]\nmchid = " << quoted(s.platform.sp_mchid) << "\n"
+  t << "[merchant]\nmchid = " << quoted(c.mchid.empty() ? s.platform.sp_mchid : c.mchid) << "\n"
     << "serial_no = " << quoted(c.serial_no.empty() ? sandbox_->serial_no() : c.serial_no) << "\n"
     << "private_key_file = "
-    << quoted((c.private_key_file.empty() ? s.file(sandbox::k_merchant_key_file) : c.private_key_file).string()) << "\n"
-    << "certificate_file = " << quoted(s.file(sandbox::k_merchant_cert_file).string()) << "\n"
-    << "apiv3_key_file = " << quoted(s.file(sandbox::k_apiv3_key_file).string()) << "\n\n";
-  t << "[platform]\nbase_url = " << quoted(sandbox_->base_url()) << "\nbackup_url = \"\"\n"
-    << "public_key_id = " << quoted(s.platform.public_key_id) << "\n"
-    << "public_key_file = " << quoted(s.file(sandbox::k_platform_public_key_file).string()) << "\n"
-    << "connect_timeout = " << quoted(c.connect_timeout) << "\ntimeout = " << quoted(c.timeout) << "\n\n";
+    << quoted((c.private_key_file.empty() ? s.file(sandbox::k_merchant_key_file) : c.private_key_file).string()) << "\n";
+  if (c.merchant_certificate)
+    t << "certificate_file = "
+      << quoted((c.certificate_file.empty() ? s.file(sandbox::k_merchant_cert_file) : c.certificate_file).string()) << "\n";
+  t << "apiv3_key_file = " << quoted(s.file(sandbox::k_apiv3_key_file).string()) << "\n\n";
+  t << "[platform]\nbase_url = " << quoted(sandbox_->base_url())
+    << "\nbackup_url = " << quoted(c.backup_url ? sandbox_->sandbox().backup_url() : std::string()) << "\n";
+  if (c.public_key)
+    t << "public_key_id = " << quoted(s.platform.public_key_id) << "\n"
+      << "public_key_file = " << quoted(s.file(sandbox::k_platform_public_key_file).string()) << "\n";
+  if (!c.platform_certificates.empty()) {
+    t << "certificate_files = [";
+    for (std::size_t i = 0; i < c.platform_certificates.size(); ++i)
+      t << (i == 0 ? "" : ", ") << quoted(c.platform_certificates[i].string());
+    t << "]\n";
+  }
+  t << "connect_timeout = " << quoted(c.connect_timeout) << "\ntimeout = " << quoted(c.timeout) << "\n\n";
   t << "[database]\npath = " << quoted(c.database.string()) << "\nbusy_timeout = " << quoted(c.busy_timeout) << "\n\n";
   t << "[apply]\nnotify_url = " << quoted(c.apply_notify_url) << "\n\n";
   t << "[notify]\nenabled = " << (c.notify_enabled ? "true" : "false") << "\nlisten = " << listen(c.notify_port)

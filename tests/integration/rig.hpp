@@ -52,6 +52,12 @@ struct RigConfig {
   std::string serial_no;                          // default: the sandbox merchant certificate's
   std::filesystem::path private_key_file;         // default: the sandbox state's
   std::string busy_timeout = "1s";
+  std::string mchid;                              // default: the sandbox platform merchant's
+  bool merchant_certificate = true;               // [merchant] certificate_file (the sandbox's, or certificate_file)
+  std::filesystem::path certificate_file;         // default: the sandbox merchant certificate
+  bool public_key = true;                         // [platform] public_key_id + public_key_file (public-key mode)
+  std::vector<std::filesystem::path> platform_certificates; // [platform] certificate_files (certificate mode)
+  bool backup_url = true; // [platform] backup_url = the sandbox's backup host (RigOptions::sandbox.backup_host), else ""
   std::string extra; // TOML appended as it is, e.g. [[webhooks]] tables
 };
 

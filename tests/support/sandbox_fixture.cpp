@@ -43,6 +43,7 @@ SandboxFixture::SandboxFixture(Clock& clock, SandboxFixtureOptions options)
   o.platform.payer_mix = options.payer_mix;
   o.platform.link_ttl = options.link_ttl;
   o.faults = options.faults;
+  if (options.backup_host) o.backup_port = 0;
   o.notifier = options.notifier;
   o.notifier.seed = options.seed;
   sandbox_ = std::make_unique<sandbox::Sandbox>(std::move(o), state_.platform, state_.merchant(), calendar_, clock_);
@@ -52,6 +53,10 @@ SandboxFixture::SandboxFixture(Clock& clock, SandboxFixtureOptions options)
 SandboxFixture::~SandboxFixture() { sandbox_->stop(); }
 
 http::BaseUrl SandboxFixture::base() const { return http::BaseUrl{"http", "127.0.0.1", sandbox_->server().port()}; }
+
+http::BaseUrl SandboxFixture::backup_base() const {
+  return http::BaseUrl{"http", "127.0.0.1", sandbox_->server().backup_port()};
+}
 
 wxpay::RequestSigner SandboxFixture::signer() const {
   return wxpay::RequestSigner(mchid(), serial_no(), state_.merchant_key);
@@ -66,6 +71,7 @@ wxpay::PlatformKeys SandboxFixture::platform_keys() const {
 std::filesystem::path SandboxFixture::config_file(const sandbox::ClientConfigOptions& extra) {
   sandbox::ClientConfigOptions o = extra;
   o.base_url = base_url();
+  o.backup_url = sandbox_->backup_url();
   if (o.calendar_dirs.empty()) o.calendar_dirs = {std::filesystem::path(RECHARGED_SOURCE_DIR) / "data/calendar"};
   return dir_->write(std::string(sandbox::k_config_file), sandbox::render_recharged_config(state_, o),
                      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |

@@ -34,6 +34,7 @@ struct SandboxFixtureOptions {
   sandbox::NotifierConfig notifier;                 // notify_target, lost_share, retry schedule, …
   Millis link_ttl = std::chrono::hours{24 * 7};
   bool fresh_keys = false; // false: one generated key set shared by the whole test binary (faster)
+  bool backup_host = false; // also serve the backup host, on another ephemeral port
 };
 
 // A real ApiClient and its transport, pointed at a SandboxFixture.
@@ -65,6 +66,8 @@ public:
   // Where the platform listens: "http://127.0.0.1:PORT".
   [[nodiscard]] std::string base_url() const { return sandbox_->base_url(); }
   [[nodiscard]] http::BaseUrl base() const;
+  // The backup host, when SandboxFixtureOptions::backup_host asked for one (port 0 otherwise).
+  [[nodiscard]] http::BaseUrl backup_base() const;
 
   // What a daemon needs to talk to it.
   [[nodiscard]] const std::string& mchid() const noexcept { return state_.platform.sp_mchid; }

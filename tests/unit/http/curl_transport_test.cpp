@@ -293,6 +293,16 @@ TEST_CASE("a refused connection is retryable, says it was not sent, and names th
   CHECK(resp.error().code == "connect");
   CHECK(resp.error().message.find("127.0.0.1") != std::string::npos);
   CHECK(resp.error().message.find("not sent") != std::string::npos);
+  CHECK(resp.error().field == "connect"); // the step, for a diagnosis
+}
+
+TEST_CASE("a name that does not resolve is a connect error whose step is resolve_host") {
+  ManualClock clock(k_now);
+  CurlTransport transport(options_for({BaseUrl{"http", "recharged-test.invalid", 80}}), clock);
+  auto resp = transport.send(get("/q"));
+  REQUIRE_FALSE(resp.ok());
+  CHECK(resp.error().code == "connect");
+  CHECK(resp.error().field == "resolve_host");
 }
 
 TEST_CASE("when the primary refuses, the request fails over to the backup, which stays preferred for the cooldown") {

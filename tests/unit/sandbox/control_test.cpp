@@ -131,3 +131,18 @@ TEST_CASE("the control API lists notifications with their delivery state") {
   CHECK(list[0]["url"] == "https://sandbox.recharged.invalid/wxpay/recharge-notify");
   CHECK(list[0]["resource"]["recharge_state"] == "CLOSED");
 }
+
+TEST_CASE("the set-up faults are switched through the control API like the others") {
+  ControlRig rig;
+  auto set = rig.post("/sandbox/faults",
+                      R"({"sign_with": "certificate", "strip_headers": "Wechatpay-Nonce", "clock_offset": "-2m"})");
+  CHECK(set["sign_with"] == "certificate");
+  CHECK(set["strip_headers"] == "Wechatpay-Nonce");
+  CHECK(set["clock_offset"] == "-2m");
+  CHECK(set["backup_host"] == "up");
+  const auto answer = rig.raw.send({http::Method::get, query_target("RC404", rig.sandbox.sub_mchid())});
+  CHECK(answer.headers.get("Wechatpay-Serial") == rig.sandbox.state().platform.certificate_serial);
+  CHECK_FALSE(answer.headers.get("Wechatpay-Nonce").has_value());
+  rig.post("/sandbox/faults", R"({"strip_headers": "Date"})", 400);
+  CHECK(rig.get("/sandbox/stats")["hosts"]["primary"] == 1);
+}

@@ -29,12 +29,26 @@ TEST_CASE("fault settings are read by name and described back in the same spelli
   CHECK(c.omit_fields == std::vector<std::string>{"recharge_amount.amount", "close_time"});
   CHECK(c.error == NamedError::no_auth_punished);
   CHECK(c.no_auth.at("1900000103") == NamedError::no_auth);
+  CHECK(set_fault(c, "sign_with", "certificate").ok());
+  CHECK(set_fault(c, "strip_headers", "all").ok());
+  CHECK(set_fault(c, "clock_offset", "-10m").ok());
+  CHECK(set_fault(c, "backup_host", "down").ok());
+  CHECK(c.sign_with == AnswerSigner::certificate);
+  CHECK(c.strip_headers.size() == 5);
+  CHECK(c.clock_offset == -10min);
+  CHECK(c.backup_down);
   const auto d = describe(c);
-  CHECK(d.size() == 24);
+  CHECK(d.size() == 28);
   CHECK(d.at("no_auth") == "1900000102:no_auth_controlled,1900000103:no_auth");
+  CHECK(d.at("clock_offset") == "-10m");
+  CHECK(d.at("strip_headers") ==
+        "Wechatpay-Timestamp,Wechatpay-Nonce,Wechatpay-Signature,Wechatpay-Serial,Wechatpay-Signature-Type");
+  CHECK(d.at("backup_host") == "down");
+  CHECK(d.at("sign_with") == "certificate");
   FaultConfig again;
   for (const auto& [key, value] : d) CHECK(set_fault(again, key, value).ok());
   CHECK(describe(again) == d);
+  CHECK(describe(FaultConfig{}).at("clock_offset") == "0s");
 }
 
 TEST_CASE("a fault setting with an unknown name or a bad value is refused with the name in the message") {
@@ -48,6 +62,13 @@ TEST_CASE("a fault setting with an unknown name or a bad value is refused with t
   CHECK_FALSE(set_fault(c, "latency_duration", "soon").ok());
   CHECK_FALSE(set_fault(c, "frequency_limit", "-1").ok());
   CHECK(c.reset == 0);
+  CHECK_FALSE(set_fault(c, "sign_with", "both").ok());
+  auto header = set_fault(c, "strip_headers", "Wechatpay-Signature,Request-ID");
+  REQUIRE_FALSE(header.ok());
+  CHECK(header.error().message.find("Request-ID") != std::string::npos);
+  CHECK_FALSE(set_fault(c, "clock_offset", "-soon").ok());
+  CHECK_FALSE(set_fault(c, "backup_host", "sideways").ok());
+  CHECK(c.strip_headers.empty());
 }
 
 TEST_CASE("a rate of one always injects its fault and a rate of zero never does") {

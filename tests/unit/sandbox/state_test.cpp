@@ -164,3 +164,57 @@ TEST_CASE("the generated recharged.toml loads with the daemon's config loader an
   REQUIRE(q.ok());
   CHECK(q->value.recharge_state.value == wxpay::RechargeState::recharging);
 }
+
+TEST_CASE("the state holds two platform certificates over the platform key: the current one and an expired one") {
+  test::TempDir tmp;
+  const TimePoint now = sh("2026-11-23T10:00:00");
+  const auto s = create(tmp / "state");
+  auto current = crypto::Certificate::from_pem(read_file(s.file(k_platform_cert_file)).value());
+  auto expired = crypto::Certificate::from_pem(read_file(s.file(k_platform_expired_cert_file)).value());
+  REQUIRE(current.ok());
+  REQUIRE(expired.ok());
+  CHECK(current->serial_hex() == s.platform.certificate_serial);
+  CHECK(expired->serial_hex() == s.platform.expired_certificate_serial);
+  CHECK(current->public_key().same_key(s.platform.private_key.public_key()));
+  CHECK(expired->public_key().same_key(s.platform.private_key.public_key()));
+  CHECK(current->not_before() < now);
+  CHECK(current->not_after() > now + std::chrono::hours{24 * 365 * 4});
+  CHECK(expired->not_after() < now);
+  CHECK(s.platform.owns(s.platform.certificate_serial));
+  CHECK(s.platform.owns(s.platform.expired_certificate_serial));
+  CHECK_FALSE(s.platform.owns("0123"));
+}
+
+TEST_CASE("a state written before the platform certificates existed gets them on its next load, and keeps them") {
+  test::TempDir tmp;
+  const auto s = create(tmp / "state");
+  fs::remove(s.file(k_platform_cert_file));
+  fs::remove(s.file(k_platform_expired_cert_file));
+  const auto upgraded = create(tmp / "state");
+  CHECK(fs::exists(s.file(k_platform_cert_file)));
+  CHECK(upgraded.platform.certificate_serial != s.platform.certificate_serial);
+  CHECK(upgraded.platform.public_key_id == s.platform.public_key_id);
+  CHECK(create(tmp / "state").platform.certificate_serial == upgraded.platform.certificate_serial);
+  const auto other = crypto::PrivateKey::generate(2048);
+  const auto foreign = crypto::Certificate::self_signed(other, "other", "1ABC", sh("2026-01-01T00:00:00"),
+                                                        sh("2030-01-01T00:00:00"));
+  tmp.write("state/" + std::string(k_platform_cert_file), foreign.to_pem());
+  auto refused = load_or_create_state(s.dir, sh("2026-11-23T10:00:00"));
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message.find(std::string(k_platform_cert_file)) != std::string::npos);
+}
+
+TEST_CASE("the generated config names the backup host when one is served, and shows certificate mode") {
+  test::TempDir tmp;
+  const auto s = create(tmp / "state");
+  ClientConfigOptions o;
+  o.base_url = "http://127.0.0.1:8470";
+  o.backup_url = "http://127.0.0.1:8471";
+  const std::string text = render_recharged_config(s, o);
+  CHECK(text.find("backup_url = \"http://127.0.0.1:8471\"") != std::string::npos);
+  CHECK(text.find("# certificate_files = [\"" + s.file(k_platform_cert_file).string() + "\"]") != std::string::npos);
+  auto loaded = config::parse(text, tmp / "recharged.toml");
+  REQUIRE(loaded.ok());
+  REQUIRE(loaded->platform.backup_url.has_value());
+  CHECK(loaded->platform.backup_url->port == 8471);
+}

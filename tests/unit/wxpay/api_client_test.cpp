@@ -384,6 +384,43 @@ TEST_CASE("the observer sees one record per call with endpoint, status, request 
   CHECK(to_string(Endpoint::close) == "close");
 }
 
+TEST_CASE("a refused answer signature or a 401 reaches the observer with the rule and the headers as they arrived") {
+  Rig t;
+  Recorder observer;
+  t.client().set_observer(&observer);
+  Reply stripped = Reply::json(200, order_json());
+  stripped.signing = Signing::missing_signature;
+  t.platform.enqueue(stripped);
+  CHECK_FALSE(t.query().ok());
+  Reply foreign = Reply::json(200, order_json());
+  foreign.signing = Signing::unknown_serial;
+  t.platform.enqueue(foreign);
+  CHECK_FALSE(t.query().ok());
+  Reply refused = Reply::error(401, "SIGN_ERROR", "签名错误");
+  refused.clock_skew_seconds = 600;
+  t.platform.enqueue(refused);
+  CHECK_FALSE(t.query().ok());
+  t.platform.enqueue(Reply::json(200, order_json()));
+  REQUIRE(t.query().ok());
+  REQUIRE(observer.records.size() == 4);
+  const CallRecord& a = observer.records[0];
+  CHECK(a.outcome == "signature");
+  CHECK(a.signature_refused == "missing_header");
+  CHECK(a.signature_headers.missing() == std::vector<std::string_view>{"Wechatpay-Signature"});
+  CHECK(a.signature_headers.serial == test::TestKeys::shared().platform.public_key_id);
+  CHECK(a.signature_headers.date.has_value());
+  CHECK(observer.records[1].signature_refused == "unknown_serial");
+  CHECK(observer.records[1].signature_headers.missing().empty());
+  const CallRecord& c = observer.records[2];
+  CHECK(c.outcome == "SIGN_ERROR");
+  CHECK(c.signature_refused.empty());
+  REQUIRE(c.signature_headers.timestamp.has_value());
+  CHECK(*c.signature_headers.timestamp == std::to_string(unix_seconds(k_now) + 600));
+  // A verified answer carries none of it: the hot path copies nothing.
+  CHECK(observer.records[3].signature_refused.empty());
+  CHECK_FALSE(observer.records[3].signature_headers.timestamp.has_value());
+}
+
 TEST_CASE("the fake platform refuses requests signed by another merchant key or at a skewed time") {
   const auto& keys = test::TestKeys::shared();
   static const auto stranger = test::TestKeys::generate(keys.merchant.mchid);
@@ -399,4 +436,26 @@ TEST_CASE("the fake platform refuses requests signed by another merchant key or 
   test::ClientRig skewed(keys, test::test_curl_options({platform.base_url()}), late);
   CHECK(outcome(skewed.client().query(k_sub, k_no)) == "retryable SIGN_ERROR");
   CHECK(platform.requests()[1].refusal.find("timestamp") != std::string::npos);
+}
+
+TEST_CASE("probe_query sends the query exactly as query() does and hands back the answer unjudged") {
+  Rig t;
+  Recorder observer;
+  t.client().set_observer(&observer);
+  Reply missing = Reply::error(404, "NOT_FOUND", "充值单不存在");
+  missing.signing = Signing::unknown_serial;
+  t.platform.enqueue(missing);
+  auto probed = t.client().probe_query(k_sub, k_no);
+  REQUIRE(probed.ok());
+  CHECK(probed->status == 404);
+  CHECK(probed->body.find("NOT_FOUND") != std::string::npos);
+  CHECK(probed->headers.get("Wechatpay-Serial").has_value());
+  CHECK(observer.records.empty()); // nothing was judged, so nothing is reported
+  const auto seen = t.platform.requests();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].verified);
+  CHECK(seen[0].method == http::Method::get);
+  CHECK(seen[0].target == std::string(k_order_path) + std::string(k_no) + "?sub_mchid=" + std::string(k_sub));
+  CHECK_FALSE(t.client().probe_query(k_sub, "not a number!").ok()); // validated like query(): nothing sent
+  CHECK(t.platform.requests().size() == 1);
 }

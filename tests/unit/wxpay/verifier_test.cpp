@@ -225,3 +225,23 @@ TEST_CASE("a certificate serial is found whether or not its leading zero or its 
   lower[0] = 'p';
   CHECK(by_id.find(lower) == nullptr);
 }
+
+TEST_CASE("the signature headers of an answer are read for a diagnosis, the signature itself only as present") {
+  http::Headers h = v2_headers();
+  h.add("Date", "Thu, 24 Jun 2021 08:37:26 GMT");
+  SignatureHeaders read = SignatureHeaders::read(h);
+  CHECK(read.timestamp == std::to_string(k_v2_time));
+  CHECK(read.serial == "D7CE59D1F522D701");
+  CHECK(read.nonce);
+  CHECK(read.signature);
+  CHECK_FALSE(read.probe);
+  CHECK(read.date == "Thu, 24 Jun 2021 08:37:26 GMT");
+  CHECK(read.missing().empty());
+  read = SignatureHeaders::read(with(without(v2_headers(), "Wechatpay-Nonce"), "Wechatpay-Serial", ""));
+  CHECK(read.missing() == std::vector<std::string_view>{"Wechatpay-Nonce", "Wechatpay-Serial"});
+  CHECK_FALSE(read.date.has_value());
+  CHECK(SignatureHeaders::read(http::Headers{}).missing().size() == 4);
+  read = SignatureHeaders::read(with(v2_headers(), "Wechatpay-Serial", std::string(300, 'A')));
+  CHECK(read.serial->size() == 64);
+  CHECK(SignatureHeaders::read(with(v2_headers(), "Wechatpay-Signature", "WECHATPAY/SIGNTEST/x")).probe);
+}
