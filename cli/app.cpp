@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
     cli::register_apply_command(app, global, selected);
     cli::register_order_commands(app, global, selected);
     cli::register_admin_commands(app, global, selected);
+    cli::register_backup_command(app, global, selected);
     cli::register_schedule_command(app, global, selected);
     cli::register_sandbox_command(app, selected);
     try {
