@@ -76,7 +76,9 @@ int print_result(const Context& ctx, const orders::Order& order) {
     std::cerr << "recharged: error: WeChat Pay refused the order " << no << ": " << order.last_error << "\n";
     return k_exit_refused;
   case orders::OrderState::suspect:
-    std::cerr << "recharged: error: the order " << no << " is SUSPECT: " << order.last_error << "\n";
+    std::cerr << "recharged: error: the order " << no << " is SUSPECT: "
+              << suspect_reason(order, ctx.store->events(order.id).value_or(std::vector<orders::OrderEvent>{}))
+              << "\n";
     return k_exit_attention;
   case orders::OrderState::new_order:
     std::cerr << "recharged: the order " << no << " is still NEW: "

@@ -124,7 +124,9 @@ int act(Context& ctx, const std::string& no, bool close) {
   std::cout << (ctx.options.json ? order_json(*order) + "\n" : order_text(*order));
   const std::string state(orders::to_string(order->state));
   if (order->state == orders::OrderState::suspect) {
-    std::cerr << "recharged: the order " << no << " is SUSPECT (" << order->last_error << "): a human must look.\n";
+    std::cerr << "recharged: the order " << no << " is SUSPECT ("
+              << suspect_reason(*order, ctx.store->events(order->id).value_or(std::vector<orders::OrderEvent>{}))
+              << "): a human must look.\n";
     return k_exit_attention;
   }
   if (const auto alerts = alerts_since(ctx, order->id, started); !alerts.empty()) {

@@ -30,6 +30,10 @@ int report(const Error& error);
                                             const std::vector<storage::NotificationRecord>& notifications,
                                             const std::vector<storage::FundReturnRecord>& returns);
 
+// Why an order is held as SUSPECT: the message of the event that put it there (its last_error when that is
+// empty), or a pointer to `recharged show` when neither says.
+[[nodiscard]] std::string suspect_reason(const orders::Order& order, const std::vector<orders::OrderEvent>& events);
+
 // Human-readable text, times in Shanghai time (+08:00).
 [[nodiscard]] std::string order_text(const orders::Order& order);
 [[nodiscard]] std::string timeline_text(const std::vector<orders::OrderEvent>& events);

@@ -1,6 +1,7 @@
 #include "config/config.hpp"
 
 #include "core/file.hpp"
+#include "orders/feed_event.hpp"
 #include "schedule/poll_policy_config.hpp"
 #include "wxpay/enums.hpp"
 #include "wxpay/validation.hpp"
@@ -225,6 +226,83 @@ void read_listeners(const toml::table& root, NotifyConfig& n, MetricsConfig& m) 
   m.listen = listen(ms, "listen", m.listen);
 }
 
+void read_api(const toml::table& root, const std::filesystem::path& base, ApiConfig& a) {
+  Section s(root, "api", {"listen", "tokens_file", "max_body_bytes", "request_timeout", "idle_timeout",
+                          "max_connections", "max_connections_per_ip", "workers", "max_wait"});
+  if (!s.present()) return;
+  if (auto t = s.text("listen")) {
+    auto at = http::parse_listen_address(*t, "api.listen");
+    if (!at) fail("api.listen", at.error().message);
+    const bool unix_socket = at->host.starts_with("unix:");
+    if (!unix_socket && !http::BaseUrl{"http", at->host, at->port}.is_loopback())
+      fail("api.listen", "is " + shown(*t) + "; the order API serves loopback or a unix socket only (put a TLS "
+                                               "proxy in front of it to reach it from elsewhere)");
+    a.listen = *at;
+  }
+  if (s.text("tokens_file")) a.tokens_file = secret(s, "tokens_file", base);
+  if (a.listen && a.tokens_file.spec.empty())
+    fail("api.tokens_file", "is required when api.listen is set: the API serves no request without a token");
+  if (auto b = s.number("max_body_bytes", 1024, 1 << 20)) a.max_body_bytes = static_cast<std::size_t>(*b);
+  a.request_timeout = s.duration("request_timeout", Millis{1'000}, std::chrono::minutes{5}).value_or(a.request_timeout);
+  a.idle_timeout = s.duration("idle_timeout", Millis{1'000}, std::chrono::minutes{5}).value_or(a.idle_timeout);
+  if (a.idle_timeout.count() % 1000 != 0)
+    fail("api.idle_timeout", "is " + format_duration(a.idle_timeout) + "; it must be whole seconds");
+  if (a.idle_timeout >= a.request_timeout)
+    fail("api.idle_timeout", "is " + format_duration(a.idle_timeout) + "; it must be shorter than api.request_timeout (" +
+                                 format_duration(a.request_timeout) + ")");
+  a.max_connections = static_cast<int>(s.number("max_connections", 1, 10000).value_or(a.max_connections));
+  a.max_connections_per_ip =
+      static_cast<int>(s.number("max_connections_per_ip", 0, 10000).value_or(a.max_connections_per_ip));
+  a.workers = static_cast<int>(s.number("workers", 1, 64).value_or(a.workers));
+  a.max_wait = s.duration("max_wait", Millis{0}, std::chrono::minutes{2}).value_or(a.max_wait);
+}
+
+// [[webhooks]]: an array of tables, one per endpoint.
+void read_webhooks(const toml::table& root, const std::filesystem::path& base, std::vector<WebhookConfig>& out) {
+  const auto* node = root.get("webhooks");
+  if (node == nullptr) return;
+  const auto* arr = node->as_array();
+  if (arr == nullptr || !arr->is_array_of_tables())
+    fail("webhooks", "must be written as [[webhooks]] tables, one per endpoint");
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    // A [[webhooks]] table read as a section of its own, named as an operator finds it: "webhooks[0]".
+    const std::string at = "webhooks[" + std::to_string(i) + "]";
+    toml::table wrapper;
+    wrapper.insert(at, *arr->get(i)->as_table());
+    Section s(wrapper, at, {"name", "url", "secret_file", "events", "timeout"});
+    WebhookConfig w;
+    w.name = s.required_text("name");
+    const bool name_ok = w.name.size() <= 32 && std::all_of(w.name.begin(), w.name.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    });
+    if (!name_ok) fail(at + ".name", "is " + shown(w.name) + "; use 1 to 32 of a-z, 0-9, _ and -");
+    if (!names.insert(w.name).second) fail(at + ".name", "is " + shown(w.name) + ", the name of another endpoint");
+    const std::string key = "webhooks." + w.name;
+    const std::string url = s.required_text("url");
+    const auto scheme_end = url.find("://");
+    const auto path_at = scheme_end == std::string::npos ? std::string::npos : url.find('/', scheme_end + 3);
+    const std::string origin = path_at == std::string::npos ? url : url.substr(0, path_at);
+    auto parsed = http::parse_base_url(origin, key + ".url");
+    if (!parsed) fail(key + ".url", parsed.error().message);
+    w.base = *parsed;
+    w.target = path_at == std::string::npos ? "/" : url.substr(path_at);
+    if (w.target.find_first_of(" #\r\n") != std::string::npos || url.size() > 2048)
+      fail(key + ".url", "is " + shown(url) + "; it may not hold spaces or a fragment, and at most 2048 characters");
+    w.secret_file = secret(s, "secret_file", base);
+    for (const auto& e : s.strings("events")) {
+      if (!orders::parse_feed_type(e)) {
+        std::string known;
+        for (const auto t : orders::k_feed_types) known += (known.empty() ? "" : ", ") + std::string(orders::to_string(t));
+        fail(key + ".events", "names " + shown(e) + "; the event types are " + known);
+      }
+      w.events.push_back(e);
+    }
+    w.timeout = s.duration("timeout", Millis{1'000}, std::chrono::minutes{1}).value_or(w.timeout);
+    out.push_back(std::move(w));
+  }
+}
+
 void read_log(const toml::table& root, const std::filesystem::path& base, LogConfig& l) {
   Section s(root, "log", {"target", "file", "level"});
   const std::string target = s.text("target").value_or("stderr");
@@ -298,13 +376,13 @@ void read_misc(const toml::table& root, const std::filesystem::path& base, Confi
 }
 
 void check_sections(const toml::table& root) {
-  static const std::set<std::string> known{"merchant", "platform", "database", "apply", "notify", "metrics",
-                                           "log", "limits", "calendar", "clock", "schedule"};
+  static const std::set<std::string> known{"merchant", "platform", "database", "apply", "notify", "metrics", "api",
+                                           "webhooks", "log", "limits", "calendar", "clock", "schedule"};
   for (const auto& [k, v] : root) {
     (void)v;
     if (!known.contains(std::string(k.str())))
       fail(std::string(k.str()), "is not a known section (known: merchant, platform, database, apply, notify, "
-                                 "metrics, log, limits, calendar, clock, schedule)");
+                                 "metrics, api, webhooks, log, limits, calendar, clock, schedule)");
   }
 }
 
@@ -338,6 +416,8 @@ Result<Config> parse(std::string_view text, const std::filesystem::path& origin)
     read_platform(root, base, c.platform);
     read_apply(root, c.apply);
     read_listeners(root, c.notify, c.metrics);
+    read_api(root, base, c.api);
+    read_webhooks(root, base, c.webhooks);
     read_log(root, base, c.log);
     read_limits(root, c.limits);
     read_misc(root, base, c);

@@ -73,6 +73,29 @@ struct MetricsConfig {
   http::ListenAddress listen{"127.0.0.1", 9480};
 };
 
+// The local order API (`[api]`), served by the daemon; off unless `listen` is set.
+struct ApiConfig {
+  std::optional<http::ListenAddress> listen;  // "127.0.0.1:8490" or "unix:/run/recharged/api.sock"
+  SecretSource tokens_file;                   // lines "<read|write> <token>"; required when listen is set
+  std::size_t max_body_bytes = 16 * 1024;
+  Millis request_timeout{10'000};
+  Millis idle_timeout{5'000};                 // whole seconds, shorter than request_timeout
+  int max_connections = 64;
+  int max_connections_per_ip = 32;            // 0 = no cap (a unix socket has none)
+  int workers = 8;                            // requests handled at once (each may make a platform call)
+  Millis max_wait{30'000};                    // the longest long-poll of GET /v1/events
+};
+
+// One of the merchant's webhook endpoints (`[[webhooks]]`).
+struct WebhookConfig {
+  std::string name;                  // [a-z0-9_-]{1,32}: the endpoint in the database, metrics and logs
+  http::BaseUrl base;                // scheme, host, port of the URL
+  std::string target;                // its path and query, as sent
+  SecretSource secret_file;          // one whsec_ secret per line (two while rotating)
+  std::vector<std::string> events;   // the event types it wants ("order.succeeded", …); empty = all
+  Millis timeout{15'000};            // one delivery attempt, connect included
+};
+
 enum class LogTarget { stderr_stream, file };
 
 struct LogConfig {
@@ -119,6 +142,8 @@ struct Config {
   CalendarConfig calendar;
   ClockConfig clock;
   schedule::PollPolicyConfig schedule; // [schedule] onto the policy's defaults, validated
+  ApiConfig api;
+  std::vector<WebhookConfig> webhooks;
 };
 
 // Loads and validates a config file. Every error names the key ("platform.base_url"), the value (secrets

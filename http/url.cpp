@@ -82,6 +82,16 @@ Result<BaseUrl> parse_base_url(std::string_view text, std::string_view field) {
 
 Result<ListenAddress> parse_listen_address(std::string_view text, std::string_view field) {
   const std::string f(field);
+  if (text.starts_with("unix:")) {
+    // A unix socket: the whole text is the host the server listens on (http::Server), with no port.
+    const std::string_view path = text.substr(5);
+    if (!path.starts_with("/") || path.size() < 2 || path.size() > 100 ||
+        path.find_first_of(std::string_view("\0\n", 2)) != std::string_view::npos)
+      return Error::invalid(f, "The " + f + " '" + std::string(text.substr(0, 120)) +
+                                   "' must be unix: followed by an absolute path of at most 100 characters, for "
+                                   "example unix:/run/recharged/api.sock.");
+    return ListenAddress{std::string(text), 0};
+  }
   const auto colon = text.rfind(':');
   if (colon == std::string_view::npos || colon == 0)
     return Error::invalid(f, "The " + f + " '" + std::string(text.substr(0, 100)) +

@@ -20,7 +20,8 @@ struct BaseUrl {
 // is always on for anything else. `field` names the config key in errors.
 [[nodiscard]] Result<BaseUrl> parse_base_url(std::string_view text, std::string_view field);
 
-// Splits "host:port" for listeners ("127.0.0.1:8480", "[::1]:8480").
+// Splits "host:port" for listeners ("127.0.0.1:8480", "[::1]:8480"); "unix:/absolute/path" is a unix socket
+// (host = the whole text, port 0), as http::Server::start takes it.
 struct ListenAddress {
   std::string host;
   int port = 0;

@@ -17,4 +17,16 @@ TimePoint next_reopening(const SettlementCalendar& cal, TimePoint t, Millis sett
   return cal.next_interbank_open(cal.next_interbank_close(t - settle));
 }
 
+std::optional<TimePoint> last_reopening_before(const SettlementCalendar& cal, TimePoint after, TimePoint until,
+                                               Millis settle) noexcept {
+  std::optional<TimePoint> last;
+  for (TimePoint r = next_reopening(cal, after, settle); r + settle > after && r < until;) {
+    last = r;
+    const TimePoint next = next_reopening(cal, r + settle, settle); // the first reopening after r
+    if (next <= r) break; // no reopening within a year of r (a calendar without working days)
+    r = next;
+  }
+  return last;
+}
+
 } // namespace recharged::schedule

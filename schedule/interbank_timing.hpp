@@ -3,6 +3,8 @@
 #include "core/time.hpp"
 #include "schedule/settlement_calendar.hpp"
 
+#include <optional>
+
 namespace recharged::schedule {
 
 // Bank-transfer timing on top of SettlementCalendar. `settle` is how long a transfer takes to land once the
@@ -18,5 +20,11 @@ namespace recharged::schedule {
 // The first reopening R of the interbank system with R + settle > t: the reopening whose held transfers a
 // poll at `t` has not yet been able to see.
 [[nodiscard]] TimePoint next_reopening(const SettlementCalendar& cal, TimePoint t, Millis settle) noexcept;
+
+// The last reopening R before `until` whose held transfers a poll at `after` cannot have seen (R + settle >
+// after), if any: a close at min(R + settle, until) sees every transfer held by a closed window that lands
+// by `until`.
+[[nodiscard]] std::optional<TimePoint> last_reopening_before(const SettlementCalendar& cal, TimePoint after,
+                                                             TimePoint until, Millis settle) noexcept;
 
 } // namespace recharged::schedule

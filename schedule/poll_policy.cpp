@@ -82,6 +82,15 @@ std::string shanghai_clock(TimePoint t) {
   return buf;
 }
 
+// "Tue 02-24 00:00", Shanghai time: for instants days away, across holidays.
+std::string shanghai_day_clock(TimePoint t) {
+  const Date d = shanghai_date(t);
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02u-%02u", static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+  const std::string clock = shanghai_clock(t);
+  return clock.substr(0, 4) + buf + clock.substr(3);
+}
+
 std::string with_prefix(PollRule rule, const std::string& why) {
   return std::string(to_string(rule)) + ": " + why;
 }
@@ -187,19 +196,55 @@ Candidate backoff_poll(const Context& ctx, std::string_view what) {
           Millis{0}};
 }
 
-PlannedPoll close_now_or_at_deadline(const Context& ctx) {
-  const Millis age = ctx.deadline - ctx.anchor;
+std::uint64_t deadline_seed(const Order& order) {
+  return mix_seed(jitter_seed(order.out_recharge_no, 0), static_cast<std::uint64_t>(Salt::deadline));
+}
+
+// stale_close_age after acceptance, minus a deterministic jitter of up to jitter_max (and 1 % of the age).
+TimePoint nominal_close(const Order& order, const PollPolicyConfig& cfg) {
+  const Millis early = std::min(cfg.jitter_max, cfg.stale_close_age / 100);
+  return anchor_of(order) + cfg.stale_close_age - scaled(early, unit_interval(deadline_seed(order)));
+}
+
+// Why the close is where it is: for orders that allow bank transfer, the reopening it waits for, or the closed
+// window whose reopening comes too late to wait for. Derived from the deadline itself, so it also explains a
+// close_after stored under another configuration.
+std::string close_why(const Context& ctx) {
+  const auto& cfg = ctx.cfg;
+  const TimePoint at = ctx.deadline;
+  const Millis age = at - ctx.anchor;
+  if (!ctx.channels.bank) return "close at age " + short_duration(age);
+  const std::string expiry = "link expires " + shanghai_day_clock(ctx.anchor + k_link_lifetime);
+  const std::string settle = " +" + short_duration(cfg.bank_settle_delay) + " settlement";
+  if (at > nominal_close(ctx.order, cfg)) {
+    const auto waited =
+        last_reopening_before(ctx.cal, at - cfg.bank_reopen_spread - seconds{1}, at, cfg.bank_settle_delay);
+    // To the minute: a close that waited is near the expiry, which an age rounded to hours could reach.
+    std::string why = "close at age " + format_duration(round<minutes>(age));
+    if (!waited) return why + ", deferred for transfers held by a closed interbank window";
+    why += ", waits for the interbank reopening at " + shanghai_day_clock(*waited) + settle;
+    if (*waited + cfg.bank_settle_delay > at) why += " as far as the close's margin allows";
+    return why + "; " + expiry;
+  }
   std::string why = "close at age " + short_duration(age);
-  if (ctx.channels.bank && age > ctx.cfg.stale_close_age + ctx.cfg.jitter_max)
-    why += ", after held bank transfers land";
-  if (ctx.now < ctx.deadline) return {ctx.deadline, PollAction::close, with_prefix(PollRule::stale_close, why),
-                                      PollRule::stale_close};
+  if (transfers_settled_at(ctx.cal, at, cfg.bank_settle_delay)) return why;
+  const TimePoint reopens = next_reopening(ctx.cal, at, cfg.bank_settle_delay);
+  why += ", interbank closed until " + shanghai_day_clock(reopens);
+  if (reopens >= ctx.anchor + k_link_lifetime) return why + ", after the " + expiry;
+  return why + settle + ", too late: the close keeps " + short_duration(k_link_lifetime - cfg.close_latest_age) +
+         " before the " + expiry;
+}
+
+PlannedPoll close_now_or_at_deadline(const Context& ctx) {
+  if (ctx.now < ctx.deadline)
+    return {ctx.deadline, PollAction::close, with_prefix(PollRule::stale_close, close_why(ctx)), PollRule::stale_close};
   if (ctx.order.failure_streak > 0) {
     const Candidate retry = backoff_poll(ctx, "stale close ");
     return {std::max(ctx.now, retry.at), PollAction::close, with_prefix(PollRule::backoff, retry.why),
             PollRule::backoff};
   }
-  return {ctx.now, PollAction::close, with_prefix(PollRule::stale_close, why + " (due now)"), PollRule::stale_close};
+  return {ctx.now, PollAction::close, with_prefix(PollRule::stale_close, close_why(ctx) + " (due now)"),
+          PollRule::stale_close};
 }
 
 // Applies the rules every query obeys: min spacing, the stale deadline, never in the past.
@@ -289,21 +334,17 @@ ChannelProfile channel_profile(const Order& order) noexcept {
 }
 
 TimePoint stale_close_deadline(const Order& order, const SettlementCalendar& cal, const PollPolicyConfig& cfg) {
-  const TimePoint anchor = anchor_of(order);
-  const std::uint64_t seed =
-      mix_seed(jitter_seed(order.out_recharge_no, 0), static_cast<std::uint64_t>(Salt::deadline));
-  const Millis early = std::min(cfg.jitter_max, cfg.stale_close_age / 100);
-  const TimePoint nominal = anchor + cfg.stale_close_age - scaled(early, unit_interval(seed));
+  const TimePoint nominal = nominal_close(order, cfg);
   if (!channel_profile(order).bank) return nominal;
-  if (transfers_settled_at(cal, nominal, cfg.bank_settle_delay)) return nominal;
-  // Wait for the reopening and its settlement; if the link's last allowed close comes first, close then,
-  // which still sees whatever landed after the reopening.
-  const TimePoint reopens = next_reopening(cal, nominal, cfg.bank_settle_delay);
-  const TimePoint latest = anchor + cfg.close_latest_age;
-  if (reopens >= latest) return nominal;
-  const Millis spread = scaled(cfg.bank_reopen_spread, unit_interval(mix_seed(seed, 1)));
-  const TimePoint settled = reopens + cfg.bank_settle_delay + spread;
-  return std::min(settled, latest);
+  // A transfer held by a closed window lands within the settlement delay after the reopening. Wait for the last
+  // reopening before the latest close (which leaves the close its margin before the link expires): whatever
+  // was sent before the close has then landed (the close's final query sees it), or lands after that latest
+  // close anyway.
+  const TimePoint latest = anchor_of(order) + cfg.close_latest_age;
+  const auto reopens = last_reopening_before(cal, nominal, latest, cfg.bank_settle_delay);
+  if (!reopens) return nominal;
+  const Millis spread = scaled(cfg.bank_reopen_spread, unit_interval(mix_seed(deadline_seed(order), 1)));
+  return std::min(*reopens + cfg.bank_settle_delay + spread, latest);
 }
 
 PlannedPoll plan_next_poll(const Order& order, TimePoint now, const SettlementCalendar& cal,

@@ -59,8 +59,9 @@ struct ChannelProfile {
 
 // The instant the stale-order close starts, to store in Order::close_after when the platform accepts the
 // order: age stale_close_age (minus a deterministic jitter of up to jitter_max, so orders created together do
-// not close together); for orders that allow BANK_TRANSFER, deferred while transfers may be held by a closed
-// interbank window, up to close_latest_age. Age counts from applied_at, else created_at. Pure.
+// not close together). For orders that allow BANK_TRANSFER, later when an interbank reopening comes before
+// close_latest_age: just after the last such reopening + bank_settle_delay, never past close_latest_age, so no
+// held transfer lands between the close and that age. Age counts from applied_at, else created_at. Pure.
 [[nodiscard]] TimePoint stale_close_deadline(const orders::Order& order, const SettlementCalendar& cal,
                                              const PollPolicyConfig& cfg);
 

@@ -45,7 +45,8 @@ const std::array k_knobs{
     RECHARGED_RATIO(jitter_ratio, "each planned gap moves by a deterministic +-(this fraction) to avoid lock-step"),
     RECHARGED_DURATION(jitter_max, "the largest jitter of one poll and of the stale-close deadline"),
     RECHARGED_DURATION(stale_close_age, "age at which an unpaid order is closed (final query, close, confirm)"),
-    RECHARGED_DURATION(close_latest_age, "a bank-capable order's close may wait up to this age for held transfers"),
+    RECHARGED_DURATION(close_latest_age, "latest age a bank-capable order's close may wait to, for the last "
+                                         "interbank reopening + settlement; at most 7d - 30m"),
     RECHARGED_DURATION(closing_confirm_delay, "a CLOSING order is re-checked this soon"),
     Knob{{"backoff_base", "the first retry's delay scale after a failed call"},
          [](PollPolicyConfig& c) -> Millis& { return c.backoff.base; }, nullptr},
@@ -107,9 +108,11 @@ Status check_relations(const PollPolicyConfig& c) {
   RECHARGED_CHECK(not_above(c.stale_close_age, "stale_close_age", c.close_latest_age, "close_latest_age"));
   if (c.stale_close_age < hours{1}) return bad("stale_close_age", "must be at least 1h");
   if (c.close_latest_age > k_link_lifetime - k_close_margin)
-    return bad("close_latest_age", "(" + format_duration(c.close_latest_age) +
-                                       ") must be at most 6d23h: the platform expires the link after 7d and the "
-                                       "close needs time to be retried");
+    return bad("close_latest_age", "(" + format_duration(c.close_latest_age) + ") must be at most " +
+                                       format_duration(k_link_lifetime - k_close_margin) +
+                                       ": the platform expires the link after " + format_duration(k_link_lifetime) +
+                                       " and the close needs " + format_duration(k_close_margin) +
+                                       " to be retried");
   if (!(c.decay_ratio >= 0.0 && c.decay_ratio <= 10.0)) return bad("decay_ratio", "must be between 0 and 10");
   if (!(c.jitter_ratio >= 0.0 && c.jitter_ratio <= 0.5)) return bad("jitter_ratio", "must be between 0 and 0.5");
   return {};

@@ -13,8 +13,10 @@ namespace recharged::schedule {
 
 // The platform closes an unpaid order this long after it accepted it (seed: "充值链接有效期为7天").
 inline constexpr Millis k_link_lifetime{std::chrono::days{7}};
-// Our own close must be planned at least this long before the link expires (room for retries of the close).
-inline constexpr Millis k_close_margin{std::chrono::hours{1}};
+// Our stale close starts at least this long before the link expires: its three calls (final query, close,
+// confirming query) take seconds; 30 min still fits 6 attempts when every one times out (15 s) and every
+// backoff wait (5 s tripling to the 10 min cap) is the longest it can be.
+inline constexpr Millis k_close_margin{std::chrono::minutes{30}};
 
 // Every knob of the polling policy, with the defaults tuned by tests/unit/schedule/simulation (see its
 // report). The TOML [schedule] key of each field is its name; durations are written "90s", "10m", "6d".
@@ -57,9 +59,10 @@ struct PollPolicyConfig {
   Millis jitter_max{std::chrono::minutes{5}};
   // stale_close_age: age at which an unpaid order is closed (final query, close, confirming query).
   Millis stale_close_age{std::chrono::days{6}};
-  // close_latest_age: for orders that allow BANK_TRANSFER, the close is deferred past stale_close_age (up to
-  // this age) until transfers held by a closed interbank window have landed; must stay under 7d - 1h.
-  Millis close_latest_age{std::chrono::days{6} + std::chrono::hours{22}};
+  // close_latest_age: the latest age at which the close of an order that allows BANK_TRANSFER may start. Past
+  // stale_close_age the close waits for the last interbank reopening + bank_settle_delay that comes before this
+  // age (see stale_close_deadline). At most, and by default, the link's 7 days minus k_close_margin.
+  Millis close_latest_age{k_link_lifetime - k_close_margin};
   // closing_confirm_delay: a CLOSING order (close requested, outcome unconfirmed) is re-checked this soon.
   Millis closing_confirm_delay{std::chrono::seconds{30}};
   // backoff_base, backoff_cap, backoff_jitter: retries after failed calls (see backoff.hpp).

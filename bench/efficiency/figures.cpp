@@ -57,20 +57,24 @@ struct Latencies {
   }
 };
 
-// A closed order whose payer had already sent money: credited too late (held past the link's expiry), closed
-// by mistake, or none of these (only payers who came after the close, or nobody).
-void classify_closed(const sandbox::OrderTruth& t, Figures& f) {
+// A closed order whose payer had already sent money: closed by mistake, credited too late to be seen by a close
+// that keeps its margin (landing after `latest`, the latest close the policy allows) or by any close (held past
+// the link's expiry), or none of these (only payers who came after the close, or nobody).
+void classify_closed(const sandbox::OrderTruth& t, TimePoint latest, Figures& f) {
   const TimePoint closed = t.deposit.close_time.value_or(t.expires_at);
   bool before = false;
+  bool in_margin = false;
   bool held = false;
   bool after = false;
   for (const auto& p : t.plan.payments) {
     if (p.return_reason) continue; // sent back whatever we do (wrong amount or payer name)
     if (p.paid_at >= closed) after = true;
     else if (p.lands_at >= t.expires_at) held = true;
+    else if (p.lands_at >= latest) in_margin = true;
     else before = true;
   }
   if (before) ++f.paid_closed;
+  else if (in_margin) ++f.landed_in_margin;
   else if (held) ++f.held_past_expiry;
   else if (after) ++f.paid_after_close;
 }
@@ -108,7 +112,7 @@ Figures summarize(const ReplayResult& result) {
     if (state != RechargeState::closed) continue;
     if (t.deposit.recharge_state_desc == sandbox::k_desc_expired) ++f.expired;
     else ++f.closed_by_us;
-    classify_closed(t, f);
+    classify_closed(t, r.local.applied_at.value_or(t.applied_at) + result.close_latest_age, f);
   }
   f.calls_mean = mean(calls);
   f.calls_p50 = percentile(calls, 0.5);

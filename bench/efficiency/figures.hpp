@@ -42,8 +42,10 @@ struct Figures {
   LatencyStats bank_held;          // bank transfers held by a closed interbank window (landed > 10 min after sending)
   std::size_t expired = 0;         // closed by the platform's 7-day link expiry: must be 0
   std::size_t closed_by_us = 0;    // closed by the stale close
-  std::size_t paid_closed = 0;     // closed by us although money sent before the close would land before the
-                                   // link's expiry (it goes back to the payer): must be 0
+  std::size_t paid_closed = 0;     // closed by us although money sent before the close lands before the latest
+                                   // close the policy allows (it goes back to the payer): must be 0
+  std::size_t landed_in_margin = 0; // ... lands after that latest close but before the link's expiry: inside the
+                                    // margin the close keeps to be retried (held transfers released then)
   std::size_t held_past_expiry = 0; // money sent before the close but held by the interbank calendar until after
                                     // the link's own expiry: no polling can credit it
   std::size_t paid_after_close = 0; // payers who came back after the order was closed (money returned)

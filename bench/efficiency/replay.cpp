@@ -59,6 +59,7 @@ public:
     out.strategy = strategy_;
     out.platform = platform_.counters();
     out.calls = calls_;
+    out.close_latest_age = cfg_.close_latest_age;
     out.orders = std::move(records_);
     return out;
   }

@@ -26,6 +26,7 @@ struct ReplayResult {
   std::vector<OrderRecord> orders;       // in apply order
   sandbox::PlatformCounters platform;    // the platform's own counters: the ground truth of calls
   std::uint64_t calls = 0;               // the replay's own total
+  Millis close_latest_age{0};            // the policy's latest stale close, as an age (close_latest_age)
 };
 
 // Runs one strategy over `orders` against an in-process sandbox::Platform (the sandbox's payer model, seeded by

@@ -187,3 +187,22 @@ TEST_CASE("an out_recharge_no left out is generated as <prefix><Shanghai yyyyMMd
   CHECK(*when <= SystemClock{}.now());
   CHECK(rig.truth(no).applies == 1);
 }
+
+TEST_CASE("re-applying a SUSPECT order exits 8 and says why it is held, also when the reason is only in its events") {
+  Rig rig;
+  const auto first = rig.cli(apply_args(rig, "CLISUS1"));
+  INFO(first.err);
+  REQUIRE(first.status.exited(0));
+  sandbox::FaultConfig lying;
+  lying.account_type_as = "BASIC"; // the platform now answers with another account type: a mismatch
+  rig.sandbox().sandbox().faults().set_config(lying);
+  const auto synced = rig.cli({"sync", "CLISUS1"});
+  rig.sandbox().sandbox().faults().set_config({});
+  INFO(synced.err);
+  CHECK(synced.status.exited(8));
+  REQUIRE(rig.order("CLISUS1")->state == orders::OrderState::suspect);
+  const auto again = rig.cli(apply_args(rig, "CLISUS1"));
+  INFO(again.err);
+  CHECK(again.status.exited(8));
+  CHECK(again.err.find("is SUSPECT: the platform's answer does not match our order: account_type") != std::string::npos);
+}

@@ -229,3 +229,58 @@ TEST_CASE("[notify] limits have safe defaults, are read, and are refused when th
     CHECK(r.error().message.find(k.words) != std::string::npos);
   }
 }
+
+TEST_CASE("[api] is off by default, and when on it needs a token file and stays on loopback or a unix socket") {
+  CHECK_FALSE(parse_text(k_minimal)->api.listen.has_value());
+  auto on = parse_text(std::string(k_minimal) +
+                       "[api]\nlisten = \"unix:/run/recharged/api.sock\"\ntokens_file = \"credential:api-tokens\"\n"
+                       "workers = 4\nmax_wait = \"20s\"\n");
+  REQUIRE_MESSAGE(on.ok(), on.error().message);
+  CHECK(on->api.listen->host == "unix:/run/recharged/api.sock");
+  CHECK(on->api.tokens_file.spec == "credential:api-tokens");
+  CHECK(on->api.workers == 4);
+  CHECK(on->api.max_wait == std::chrono::seconds{20});
+  const std::pair<std::string, std::string> refused[] = {
+      {"[api]\nlisten = \"127.0.0.1:8490\"\n", "api.tokens_file"},
+      {"[api]\nlisten = \"0.0.0.0:8490\"\ntokens_file = \"t\"\n", "api.listen"},
+      {"[api]\nlisten = \"unix:relative.sock\"\ntokens_file = \"t\"\n", "api.listen"},
+      {"[api]\nlisten = \"127.0.0.1:8490\"\ntokens_file = \"t\"\nidle_timeout = \"10s\"\n", "api.idle_timeout"},
+      {"[api]\nlisten = \"127.0.0.1:8490\"\ntokens_file = \"t\"\nworkerz = 3\n", "api.workerz"},
+  };
+  for (const auto& [extra, key] : refused) {
+    auto c = parse_text(std::string(k_minimal) + extra);
+    REQUIRE_MESSAGE(!c.ok(), extra);
+    CHECK(c.error().field == key);
+  }
+}
+
+TEST_CASE("[[webhooks]] endpoints: URL split for the transport, secrets from files, event types checked") {
+  auto c = parse_text(std::string(k_minimal) +
+                      "[[webhooks]]\nname = \"backoffice\"\nurl = \"https://bo.example.com:8443/hooks/recharged?v=1\"\n"
+                      "secret_file = \"credential:webhook-backoffice\"\nevents = [\"order.succeeded\", \"order.closed\"]\n"
+                      "[[webhooks]]\nname = \"ledger\"\nurl = \"http://127.0.0.1:9000\"\nsecret_file = \"ledger.secret\"\n");
+  REQUIRE_MESSAGE(c.ok(), c.error().message);
+  REQUIRE(c->webhooks.size() == 2);
+  CHECK(c->webhooks[0].base.to_string() == "https://bo.example.com:8443");
+  CHECK(c->webhooks[0].target == "/hooks/recharged?v=1");
+  CHECK(c->webhooks[0].events == std::vector<std::string>{"order.succeeded", "order.closed"});
+  CHECK(c->webhooks[1].target == "/");
+  CHECK(c->webhooks[1].events.empty());
+  CHECK(c->webhooks[1].secret_file.spec == "/etc/recharged/ledger.secret");
+  const std::pair<std::string, std::string> refused[] = {
+      {"[[webhooks]]\nname = \"Back Office\"\nurl = \"https://a.example\"\nsecret_file = \"s\"\n", "webhooks[0].name"},
+      {"[[webhooks]]\nname = \"a\"\nurl = \"http://a.example/h\"\nsecret_file = \"s\"\n", "webhooks.a.url"},
+      {"[[webhooks]]\nname = \"a\"\nurl = \"https://a.example/h\"\nsecret_file = \"s\"\nevents = [\"order.paid\"]\n",
+       "webhooks.a.events"},
+      {"[[webhooks]]\nname = \"a\"\nurl = \"https://a.example/h\"\n", "webhooks[0].secret_file"},
+      {"[[webhooks]]\nname = \"a\"\nurl = \"https://a.example\"\nsecret_file = \"s\"\n[[webhooks]]\nname = \"a\"\n"
+       "url = \"https://b.example\"\nsecret_file = \"s\"\n",
+       "webhooks[1].name"},
+      {"[webhooks]\nname = \"a\"\n", "webhooks"},
+  };
+  for (const auto& [extra, key] : refused) {
+    auto bad = parse_text(std::string(k_minimal) + extra);
+    REQUIRE_MESSAGE(!bad.ok(), extra);
+    CHECK_MESSAGE(bad.error().field == key, bad.error().message);
+  }
+}

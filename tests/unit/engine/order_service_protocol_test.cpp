@@ -15,6 +15,8 @@ using test::EngineFixture;
 
 namespace {
 
+// A pointer into a temporary list would dangle, so only named lists are accepted.
+const orders::OrderEvent* transition(std::vector<orders::OrderEvent>&& events, OrderState from, OrderState to) = delete;
 const orders::OrderEvent* transition(const std::vector<orders::OrderEvent>& events, OrderState from, OrderState to) {
   for (const auto& e : events)
     if (e.kind == EventKind::state_changed && e.old_state == from && e.new_state == to) return &e;
@@ -95,7 +97,8 @@ TEST_CASE("a time that does not parse keeps its text in the event and the rest o
   CHECK(order->state == OrderState::success);
   CHECK(order->recharge_channel == "QR_RECHARGE");
   CHECK_FALSE(order->success_time.has_value());
-  const auto* moved = transition(f.events_of("RCP1003"), OrderState::recharging, OrderState::success);
+  const auto events = f.events_of("RCP1003");
+  const auto* moved = transition(events, OrderState::recharging, OrderState::success);
   REQUIRE(moved != nullptr);
   CHECK(moved->message.find("success_time=\"2026-11-23 10:00:") != std::string::npos);
 }

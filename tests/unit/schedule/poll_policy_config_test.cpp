@@ -13,7 +13,7 @@ TEST_CASE("the default policy is valid and closes well before the 7-day link exp
   const PollPolicyConfig cfg;
   CHECK(validate(cfg).ok());
   CHECK(cfg.stale_close_age == days{6});
-  CHECK(cfg.close_latest_age < k_link_lifetime - k_close_margin + Millis{1});
+  CHECK(cfg.close_latest_age == k_link_lifetime - k_close_margin); // as late as the close's margin allows
 }
 
 TEST_CASE("every knob has a unique snake_case key, a meaning, and a value that round-trips") {
@@ -67,12 +67,14 @@ TEST_CASE("unknown keys and bad values are refused, naming the key and the value
 
 TEST_CASE("validation refuses settings that would let an order reach the platform's expiry") {
   PollPolicyConfig cfg;
-  cfg.close_latest_age = days{7};
+  cfg.close_latest_age = days{6} + hours{23} + minutes{31};
   auto r = validate(cfg);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().field == "close_latest_age");
+  CHECK(r.error().message == "The setting 'close_latest_age' (6d23h31m) must be at most 6d23h30m: the platform "
+                             "expires the link after 7d and the close needs 30m to be retried.");
   cfg = PollPolicyConfig{};
-  cfg.stale_close_age = days{6} + hours{23};
+  cfg.stale_close_age = days{6} + hours{23} + minutes{45};
   CHECK(validate(cfg).error().field == "stale_close_age"); // later than close_latest_age
   cfg = PollPolicyConfig{};
   cfg.stale_close_age = minutes{30};

@@ -190,7 +190,9 @@ TEST_CASE("a bank-capable order's close waits for the weekend's held transfers t
   CHECK(transfers_settled_at(shipped_calendar(), deadline, k_cfg.bank_settle_delay));
   const auto plan = plan_for(o);
   CHECK(plan.back().at == deadline);
-  CHECK(plan.back().reason == "stale: close at age 6d14h, after held bank transfers land");
+  CHECK(plan.back().reason.starts_with("stale: close at age 6d14h1"));
+  CHECK(plan.back().reason.ends_with(", waits for the interbank reopening at Mon 11-30 00:00 +10m settlement; "
+                                      "link expires Mon 11-30 10:00"));
   // A QR-only order is closed at its nominal age whatever the interbank system does.
   const auto qr = accepted_order("WK2", "2026-11-23T10:00:00", {"QR_RECHARGE"});
   const TimePoint qr_deadline = stale_close_deadline(qr, shipped_calendar(), k_cfg);
@@ -206,12 +208,74 @@ TEST_CASE("a close that would fall in a weekday evening closure waits for 20:30 
   CHECK(deadline <= sh("2026-11-23T20:41:00"));
 }
 
-TEST_CASE("when the weekend closure outlasts close_latest_age the close keeps its nominal age") {
-  // Accepted Sunday 10:00: 6 days on is Saturday 10:00, and Monday 00:10 would be past 6d22h.
+TEST_CASE("when the weekend closure outlasts the link the close keeps its nominal age") {
+  // Accepted Sunday 10:00: 6 days on is Saturday 10:00, and Monday's reopening comes after the link expired.
   const auto o = accepted_order("WK3", "2026-11-22T10:00:00");
   const TimePoint deadline = stale_close_deadline(o, shipped_calendar(), k_cfg);
   CHECK(deadline <= sh("2026-11-28T10:00:00"));
   CHECK(deadline >= sh("2026-11-28T10:00:00") - k_cfg.jitter_max);
+  CHECK(plan_for(o).back().reason.ends_with("interbank closed until Mon 11-30 00:00, after the link expires "
+                                             "Sun 11-29 10:00"));
+}
+
+TEST_CASE("on an ordinary weekday the close waits for the evening reopening before the link's last day") {
+  // Accepted Tuesday 10:00: the nominal close is Monday 10:00, but transfers sent that afternoon after 17:15
+  // land after Monday's 20:30 reopening, still 13 hours before the link expires.
+  for (const std::vector<std::string>& channels : {std::vector<std::string>{}, {"BANK_TRANSFER"},
+                                                   {"ONLINE_BANK", "BANK_TRANSFER"}}) {
+    const auto o = accepted_order("TUE1", "2026-11-17T10:00:00", channels);
+    const TimePoint deadline = stale_close_deadline(o, shipped_calendar(), k_cfg);
+    CHECK(deadline >= sh("2026-11-23T20:40:00"));
+    CHECK(deadline <= sh("2026-11-23T20:41:00"));
+  }
+  // QR and online banking land within minutes whatever the interbank system does: nominal age.
+  const auto qr = accepted_order("TUE1", "2026-11-17T10:00:00", {"QR_RECHARGE", "ONLINE_BANK"});
+  CHECK(stale_close_deadline(qr, shipped_calendar(), k_cfg) <= sh("2026-11-23T10:00:00"));
+}
+
+TEST_CASE("an order accepted during Spring Festival waits for the reopening that ends it") {
+  // 2026-02-17 01:00, the third day off (15-23 Feb): the link expires 24 Feb 01:00, 50 minutes after the interbank
+  // system reopens. A transfer sent during the holiday lands by 00:10: the close must come after that.
+  const auto o = accepted_order("SF1", "2026-02-17T01:00:00", {"BANK_TRANSFER"});
+  const TimePoint deadline = stale_close_deadline(o, shipped_calendar(), k_cfg);
+  CHECK(deadline >= sh("2026-02-24T00:10:00"));
+  CHECK(deadline <= sh("2026-02-24T00:11:00"));
+  CHECK(deadline + k_close_margin <= *o.applied_at + k_link_lifetime);
+  const auto plan = plan_for(o);
+  REQUIRE(plan.size() == 1); // a bank-only order is not polled while the system is closed
+  CHECK(plan.back().action == PollAction::close);
+  CHECK(plan.back().reason.starts_with("stale: close at age 6d23h1"));
+  CHECK(plan.back().reason.ends_with(", waits for the interbank reopening at Tue 02-24 00:00 +10m settlement; link "
+                                     "expires Tue 02-24 01:00"));
+  // close_latest_age is the latest close an operator allows: 6d22h leaves no room to wait for the reopening.
+  PollPolicyConfig early = k_cfg;
+  early.close_latest_age = days{6} + hours{22};
+  REQUIRE(validate(early).ok());
+  CHECK(stale_close_deadline(o, shipped_calendar(), early) <= *o.applied_at + early.stale_close_age);
+}
+
+TEST_CASE("a reopening inside the close's margin moves the close to the margin, or cannot be waited for") {
+  // Accepted 00:35: the latest close is 24 Feb 00:05, five minutes after the reopening: close then, which sees
+  // every transfer that landed by then.
+  const auto late = accepted_order("SF2", "2026-02-17T00:35:00", {"BANK_TRANSFER"});
+  CHECK(stale_close_deadline(late, shipped_calendar(), k_cfg) == sh("2026-02-24T00:05:00"));
+  CHECK(plan_for(late).back().reason.ends_with("as far as the close's margin allows; link expires Tue 02-24 00:35"));
+  // Accepted 00:20: the latest close is 23 Feb 23:50, before the reopening: the close keeps its nominal age.
+  const auto early = accepted_order("SF3", "2026-02-17T00:20:00", {"BANK_TRANSFER"});
+  const TimePoint deadline = stale_close_deadline(early, shipped_calendar(), k_cfg);
+  CHECK(deadline <= sh("2026-02-23T00:20:00"));
+  CHECK(plan_for(early).back().reason.ends_with("interbank closed until Tue 02-24 00:00 +10m settlement, too late: "
+                                                 "the close keeps 30m before the link expires Tue 02-24 00:20"));
+}
+
+TEST_CASE("a make-up Saturday's reopening is waited for like any other") {
+  // 2026-02-28 (Sat) is a working day after Spring Festival: Friday evening reopens at 20:30, and Saturday's own
+  // window closes at 17:15 until Monday. Accepted Saturday 21 Feb 18:00 (a holiday), the link expires on the
+  // make-up Saturday at 18:00: the last reopening before it is Friday 20:30.
+  const auto o = accepted_order("MK4", "2026-02-21T18:00:00", {"BANK_TRANSFER"});
+  const TimePoint deadline = stale_close_deadline(o, shipped_calendar(), k_cfg);
+  CHECK(deadline >= sh("2026-02-27T20:40:00"));
+  CHECK(deadline <= sh("2026-02-27T20:41:00"));
 }
 
 TEST_CASE("an order whose link expires inside National Day is still closed before the expiry") {

@@ -9,6 +9,7 @@
 using namespace recharged;
 using namespace recharged::bench::efficiency;
 using recharged::test::efficiency::calendar;
+using recharged::test::efficiency::sh;
 using recharged::test::efficiency::tiny_workload;
 using namespace std::chrono_literals;
 
@@ -116,4 +117,33 @@ TEST_CASE("every strategy faces the same orders and the same payers") {
     }
     CHECK(same == first_payment.size());
   }
+}
+
+TEST_CASE("money sent before our close is a paid close only when it lands before the latest close allowed") {
+  // Three orders accepted together and closed by us at the same instant, 40 minutes before the link expires; the
+  // latest close the policy allows is 30 minutes before. Their payers' transfers land at different times.
+  const TimePoint accepted = sh("2026-02-17T00:40:00");
+  const TimePoint expiry = accepted + 7 * 24h;
+  const TimePoint closed = expiry - 40min;
+  ReplayResult r;
+  r.close_latest_age = 7 * 24h - 30min;
+  for (const TimePoint lands : {expiry - 35min, expiry - 10min, expiry + 10min}) {
+    OrderRecord o;
+    o.local.applied_at = accepted;
+    o.truth.applied_at = accepted;
+    o.truth.expires_at = expiry;
+    o.truth.deposit.recharge_state = sandbox::RechargeState::closed;
+    o.truth.deposit.close_time = closed;
+    sandbox::Payment p;
+    p.channel = sandbox::RechargeChannel::bank_transfer;
+    p.paid_at = accepted + 3 * 24h;
+    p.lands_at = lands;
+    o.truth.plan.payments.push_back(p);
+    r.orders.push_back(o);
+  }
+  const Figures f = summarize(r);
+  CHECK(f.closed_by_us == 3);
+  CHECK(f.paid_closed == 1);      // landed 5 min after our close, 25 min before the latest close: our fault
+  CHECK(f.landed_in_margin == 1); // landed 20 min after the latest close, before the expiry
+  CHECK(f.held_past_expiry == 1); // landed after the expiry: the platform sends it back anyway
 }

@@ -48,7 +48,7 @@ TEST_CASE("strategies are named for the JSON and parsed back") {
 }
 
 TEST_CASE("recharged's visits are exactly the daemon's plan_next_poll") {
-  // A Tuesday: the nominal 6-day deadline falls on an open Monday, so it is not deferred.
+  // A Tuesday: the close waits for Monday's 20:30 reopening, the last before the link's expiry.
   const orders::Order o = accepted(sh("2026-11-24T10:00:00"));
   const auto v = visits(Strategy::recharged, o);
   const auto plan = schedule::plan_until_close(o, *o.applied_at, calendar(), k_cfg);
@@ -85,7 +85,8 @@ TEST_CASE("the age-based schedule polls every minute, then every 10 minutes, hou
   CHECK(v[38].at == a + 48h);
   CHECK(v.back().close);
   CHECK(v.back().at == o.close_after);
-  CHECK(v.size() == 38 + 4 + 1); // daily at days 2..5; day 6 is past the deadline (6 d minus jitter): the close
+  CHECK(o.close_after > a + 6 * 24h); // an order that allows bank transfer waits for Monday's 20:30 reopening
+  CHECK(v.size() == 38 + 5 + 1);      // daily at days 2..6, then the close
 }
 
 TEST_CASE("the retry list polls after 5m, 1h and then daily five times, and then never again") {
