@@ -27,7 +27,8 @@ int with_context(const GlobalOptions& global, Needs needs, const std::function<i
 int main(int argc, char** argv) {
   try {
     CLI::App app{"recharged: apply for, track and settle WeChat Pay secondary-merchant recharge orders.\n"
-                 "Exit codes: 0 ok, 1 internal, 2 usage, 3 config, 4 refused, 5 retry, 6 storage, 7 not found, 8 attention."};
+                 "Exit codes: 0 ok, 1 internal, 2 usage, 3 config, 4 refused, 5 retry, 6 storage, 7 not found, 8 attention,\n"
+                 "9 running, 10 address in use, 11 paid. Manual: recharged(8), recharged.toml(5)."};
     app.set_version_flag("--version", std::string("recharged ") + RECHARGED_VERSION);
     app.require_subcommand(1, 1);
     app.fallthrough();

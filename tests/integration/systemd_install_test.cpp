@@ -49,6 +49,8 @@ TEST_CASE("cmake --install lays out binary, unit, snippets, example config and c
       {"usr/lib/tmpfiles.d/recharged.conf", "systemd/recharged.tmpfiles.conf"},
       {"etc/logrotate.d/recharged", "systemd/recharged.logrotate"},
       {"etc/recharged/recharged.toml.example", "etc/recharged.toml.example"},
+      {"usr/share/man/man8/recharged.8", "man/recharged.8"},
+      {"usr/share/man/man5/recharged.toml.5", "man/recharged.toml.5"},
   };
   for (const auto& [installed, original] : files) {
     CAPTURE(installed);
