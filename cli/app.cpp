@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   try {
     CLI::App app{"recharged: apply for, track and settle WeChat Pay secondary-merchant recharge orders.\n"
                  "Exit codes: 0 ok, 1 internal, 2 usage, 3 config, 4 refused, 5 retry, 6 storage, 7 not found, 8 attention,\n"
-                 "9 already running, 10 address in use, 11 paid (close)."};
+                 "9 already running, 10 address in use, 11 paid (close). Manual: recharged(8), recharged.toml(5)."};
     app.set_version_flag("--version", std::string("recharged ") + RECHARGED_VERSION);
     app.require_subcommand(1, 1);
     app.fallthrough();
@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
     cli::register_apply_command(app, global, selected);
     cli::register_order_commands(app, global, selected);
     cli::register_admin_commands(app, global, selected);
+    cli::register_backup_command(app, global, selected);
     cli::register_schedule_command(app, global, selected);
     cli::register_webhooks_command(app, global, selected);
     cli::register_sandbox_command(app, selected);

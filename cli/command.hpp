@@ -23,6 +23,7 @@ void register_apply_command(CLI::App& app, GlobalOptions& global, Action& select
 void register_order_commands(CLI::App& app, GlobalOptions& global, Action& selected); // show, list, sync, close
 void register_admin_commands(CLI::App& app, GlobalOptions& global, Action& selected); // migrate (and check)
 void register_check_command(CLI::App& app, GlobalOptions& global, Action& selected);
+void register_backup_command(CLI::App& app, GlobalOptions& global, Action& selected);
 void register_run_command(CLI::App& app, GlobalOptions& global, Action& selected);
 void register_schedule_command(CLI::App& app, GlobalOptions& global, Action& selected); // explain, simulate
 void register_webhooks_command(CLI::App& app, GlobalOptions& global, Action& selected); // list, show, replay, secret

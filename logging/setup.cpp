@@ -1,5 +1,7 @@
 #include "logging/setup.hpp"
 
+#include "logging/journal.hpp"
+
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -9,6 +11,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -62,6 +66,43 @@ private:
   int fd_ = -1;
 };
 
+// journald's native protocol: MESSAGE is the line stderr would carry, unchanged, and the event's key=value
+// pairs travel beside it as fields (EVENT=, OUT_RECHARGE_NO=, ...). A line the journal does not take is
+// written to stderr instead, so nothing is lost.
+class JournalSink final : public spdlog::sinks::base_sink<std::mutex> {
+public:
+  explicit JournalSink(std::string socket) : socket_(std::move(socket)) {}
+
+protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t buf;
+    formatter_->format(msg, buf);
+    std::string line(buf.data(), buf.size());
+    if (!line.empty() && line.back() == '\n') line.pop_back();
+    std::vector<JournalField> fields{{"MESSAGE", line},
+                                     {"PRIORITY", std::to_string(priority(msg.level))},
+                                     {"SYSLOG_IDENTIFIER", "recharged"},
+                                     {"RECHARGED_MODULE", std::string(msg.logger_name.data(), msg.logger_name.size())}};
+    for (auto& f : event_fields(std::string_view(msg.payload.data(), msg.payload.size()))) fields.push_back(std::move(f));
+    if (socket_.send(journal_datagram(fields))) return;
+    std::fwrite(buf.data(), 1, buf.size(), stderr);
+    std::fflush(stderr);
+  }
+  void flush_() override {}
+
+private:
+  static int priority(spdlog::level::level_enum l) {
+    switch (l) {
+    case spdlog::level::critical: return 2;
+    case spdlog::level::err: return 3;
+    case spdlog::level::warn: return 4;
+    case spdlog::level::info: return 6;
+    default: return 7;
+    }
+  }
+  JournalSocket socket_;
+};
+
 Result<spdlog::level::level_enum> parse_level(const std::string& level) {
   const auto l = spdlog::level::from_str(level);
   if (l == spdlog::level::off && level != "off")
@@ -90,6 +131,10 @@ Result<std::shared_ptr<Logging>> Logging::create(const LogOptions& options) {
     RECHARGED_CHECK(sink->open());
     impl->file_sink = sink;
     impl->sink = sink;
+  } else if (!options.journal_socket.empty()) {
+    impl->sink = std::make_shared<JournalSink>(options.journal_socket);
+  } else if (is_journal_stream(STDERR_FILENO, std::getenv("JOURNAL_STREAM"))) {
+    impl->sink = std::make_shared<JournalSink>(k_journal_socket);
   } else {
     impl->sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   }

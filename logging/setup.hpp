@@ -16,11 +16,14 @@ struct LogOptions {
   bool to_file = false;            // false: stderr (journald adds its own timestamps)
   std::filesystem::path file;      // when to_file
   std::string level = "info";      // trace | debug | info | warn | error
+  // Where stderr lines go when stderr is the journal: "" = detect it ($JOURNAL_STREAM names fd 2) and then
+  // send each line with its event fields to journald's socket; a path = always send there (tests).
+  std::string journal_socket;
 };
 
-// The process's log output: one shared sink (stderr or an append-mode file that can be reopened after
-// logrotate moves it) and one named logger per module (api, engine, notify, listener, webhooks, daemon,
-// sandbox).
+// The process's log output: one shared sink (stderr; the journal with each event's key=value pairs as fields
+// when stderr is the journal; or an append-mode file that can be reopened after logrotate moves it) and one
+// named logger per module (api, engine, notify, listener, webhooks, daemon, sandbox).
 // Line format: "2026-11-23T17:30:00.123+08:00 info api event=api_call key=value …".
 class Logging {
 public:

@@ -43,9 +43,14 @@ TEST_CASE("cmake --install lays out binary, unit, snippets, example config and c
   // Each installed file is the repository's own, byte for byte.
   const std::vector<std::pair<fs::path, fs::path>> files{
       {"usr/lib/systemd/system/recharged.service", "systemd/recharged.service"},
+      {"usr/lib/systemd/system/recharged-backup.service", "systemd/recharged-backup.service"},
+      {"usr/lib/systemd/system/recharged-backup.timer", "systemd/recharged-backup.timer"},
       {"usr/lib/sysusers.d/recharged.conf", "systemd/recharged.sysusers.conf"},
+      {"usr/lib/tmpfiles.d/recharged.conf", "systemd/recharged.tmpfiles.conf"},
       {"etc/logrotate.d/recharged", "systemd/recharged.logrotate"},
       {"etc/recharged/recharged.toml.example", "etc/recharged.toml.example"},
+      {"usr/share/man/man8/recharged.8", "man/recharged.8"},
+      {"usr/share/man/man5/recharged.toml.5", "man/recharged.toml.5"},
   };
   for (const auto& [installed, original] : files) {
     CAPTURE(installed);

@@ -1,5 +1,5 @@
-// systemd/recharged.service as systemd itself judges it: `systemd-analyze verify` on a copy whose ExecStart
-// names the binary this build made, and `systemd-analyze security --offline=true` for its exposure level.
+// The shipped units as systemd itself judges them: `systemd-analyze verify` on copies whose ExecStart names the
+// binary this build made, and `systemd-analyze security --offline=true` for their exposure level.
 
 #include "tests/support/command.hpp"
 #include "tests/support/process.hpp"
@@ -16,14 +16,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A copy of the shipped unit in `dir`, named recharged.service, with ExecStart's binary rewritten.
-fs::path unit_copy(const TempDir& dir) {
-  std::string unit = slurp(fs::path(RECHARGED_SOURCE_DIR) / "systemd/recharged.service");
-  REQUIRE(unit.find("ExecStart=/usr/bin/recharged ") != std::string::npos);
-  unit = std::regex_replace(unit, std::regex("ExecStart=/usr/bin/recharged "),
-                            "ExecStart=" + recharged_binary().string() + " ");
+// A copy of the shipped unit systemd/<name> in `dir`, with ExecStart's binary rewritten.
+fs::path unit_copy(const TempDir& dir, const std::string& name = "recharged.service") {
+  std::string unit = slurp(fs::path(RECHARGED_SOURCE_DIR) / "systemd" / name);
+  if (name.ends_with(".service")) {
+    REQUIRE(unit.find("ExecStart=/usr/bin/recharged ") != std::string::npos);
+    unit = std::regex_replace(unit, std::regex("ExecStart=/usr/bin/recharged "),
+                              "ExecStart=" + recharged_binary().string() + " ");
+  }
   fs::create_directories(dir / "units");
-  const fs::path path = dir / "units" / "recharged.service";
+  const fs::path path = dir / "units" / name;
   std::ofstream(path) << unit;
   return path;
 }
@@ -75,5 +77,41 @@ TEST_CASE("systemd-analyze security rates the shipped unit OK or better (exposur
     REQUIRE(std::regex_search(bare.output, b, std::regex("Overall exposure level for recharged\\.service: "
                                                          "([0-9]+\\.[0-9])")));
     CHECK(std::stod(b[1].str()) > 4.9);
+  }
+}
+
+TEST_CASE("the backup service and its daily timer pass systemd-analyze verify, and the service is rated SAFE") {
+  REQUIRE(run_command("command -v systemd-analyze >/dev/null").exit_code == 0);
+  TempDir dir;
+  const fs::path service = unit_copy(dir, "recharged-backup.service");
+  const fs::path timer = unit_copy(dir, "recharged-backup.timer");
+  const auto r = analyze("verify --man=no " + shell_quote(service.string()) + " " + shell_quote(timer.string()));
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("recharged-backup") == std::string::npos);
+  // Daily, caught up after downtime, and only where it is enabled (timers.target), never started by the package.
+  const std::string t = slurp(timer);
+  CHECK(t.find("\nOnCalendar=daily\n") != std::string::npos);
+  CHECK(t.find("\nPersistent=true\n") != std::string::npos);
+  CHECK(t.find("\nWantedBy=timers.target\n") != std::string::npos);
+  const std::string s = slurp(service);
+  CHECK(s.find(" backup /var/backups/recharged --keep ") != std::string::npos);
+  CHECK(s.find("[Install]") == std::string::npos); // started by the timer only
+
+  const auto sec = analyze("security --offline=true --no-pager " + shell_quote(service.string()));
+  std::smatch m;
+  REQUIRE_MESSAGE(std::regex_search(sec.output, m, std::regex("Overall exposure level for recharged-backup\\.service: "
+                                                              "([0-9]+\\.[0-9]) ([A-Z]+)")),
+                  sec.output);
+  MESSAGE("systemd-analyze security recharged-backup.service: exposure " << m[1].str() << " " << m[2].str());
+  CHECK(std::stod(m[1].str()) <= 4.9);
+
+  SUBCASE("and a timer without its schedule is refused (the check can fail)") {
+    std::string broken = t;
+    broken = std::regex_replace(broken, std::regex("OnCalendar=daily\n"), "");
+    std::ofstream(timer) << broken;
+    const auto bad = analyze("verify --man=no " + shell_quote(service.string()) + " " + shell_quote(timer.string()));
+    CHECK(bad.exit_code != 0);
+    CHECK(bad.output.find("lacks value setting") != std::string::npos);
   }
 }
