@@ -1,5 +1,6 @@
 #include "daemon/daemon.hpp"
 
+#include "api/api_server.hpp"
 #include "daemon/dispatcher.hpp"
 #include "daemon/group_committer.hpp"
 #include "daemon/listeners.hpp"
@@ -55,6 +56,7 @@ struct Daemon::Impl {
   Status schedule_unscheduled();
   HealthReport health();
   Status start_listeners();
+  Status start_api();
 
   DaemonParts parts;
   StopSignal& stop;
@@ -71,6 +73,7 @@ struct Daemon::Impl {
   engine::CallObservers call_observers;
   std::unique_ptr<notify::NotificationHandler> notifications;
   std::unique_ptr<Listeners> listeners;
+  std::unique_ptr<api::ApiServer> api_server; // when [api] listen is set
   std::atomic<std::int64_t> loop_heartbeat_ms{0}; // steady clock, for /healthz
   std::atomic<bool> reload_requested{false};
   std::chrono::steady_clock::time_point last_status{};
@@ -313,6 +316,16 @@ Status Daemon::Impl::start_listeners() {
   return {};
 }
 
+// The order API serves through the daemon's own order service, so its calls share the rate limits and apply
+// leases of the daemon's visits; its own HTTP server and worker cap keep it from starving the listeners.
+Status Daemon::Impl::start_api() {
+  if (!parts.config.api.listen) return {};
+  RECHARGED_TRY(api_server, api::ApiServer::start(parts.config, api::ApiParts{service, parts.store, parts.clock,
+                                                                              parts.logging->get("api")}));
+  log->info(EventLine("listening").kv("api", api_server->address()).str());
+  return {};
+}
+
 Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Daemon::~Daemon() = default;
 
@@ -322,6 +335,7 @@ Result<std::unique_ptr<Daemon>> Daemon::create(DaemonParts parts, StopSignal& st
   impl->parts.api.set_observer(&impl->call_observers);
   RECHARGED_CHECK(impl->schedule_unscheduled());
   RECHARGED_CHECK(impl->start_listeners());
+  RECHARGED_CHECK(impl->start_api());
   if (auto gap = impl->parts.calendar.first_uncovered(impl->parts.clock.now(), 30)) {
     impl->log->warn(EventLine("calendar_gap")
                         .kv("first_uncovered_day", format_utc(TimePoint{std::chrono::sys_days{*gap}}).substr(0, 10))
@@ -351,6 +365,7 @@ int Daemon::run() {
   }
   d.log->info(EventLine("daemon_stopping").kv("in_flight", static_cast<std::int64_t>(d.dispatcher.in_flight())).str());
   d.systemd.stopping("stopping: finishing " + std::to_string(d.dispatcher.in_flight()) + " visits");
+  if (d.api_server) d.api_server->stop();
   if (d.listeners) d.listeners->stop();
   d.pool.join();
   d.committer.shutdown();

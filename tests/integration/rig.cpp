@@ -118,6 +118,7 @@ std::string Rig::render() const {
   }
   t << "[schedule]\n";
   for (const auto& [k, v] : c.schedule) t << k << " = " << quoted(v) << "\n";
+  t << "\n" << c.extra_toml;
   return t.str();
 }
 

@@ -52,6 +52,7 @@ struct RigConfig {
   std::string serial_no;                          // default: the sandbox merchant certificate's
   std::filesystem::path private_key_file;         // default: the sandbox state's
   std::string busy_timeout = "1s";
+  std::string extra_toml;                         // appended as it is (more tables, e.g. [api])
 };
 
 struct RigOptions {
