@@ -184,6 +184,18 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const config::Config& config
     r.body = std::string(openapi_document());
     return r;
   });
+  d->server.on_notice([log = d->parts.log, c](const http::ServerNotice& n) {
+    if (!log) return;
+    EventLine line("listener_" + std::string(n.kind == http::NoticeKind::body_too_large ? "body_too_large"
+                                             : n.kind == http::NoticeKind::timed_out    ? "timed_out"
+                                             : n.kind == http::NoticeKind::full         ? "full"
+                                                                                        : "refused"));
+    line.kv("listener", "api");
+    if (!n.client.empty()) line.kv("client", n.client);
+    line.kv("count", static_cast<std::int64_t>(n.count));
+    if (n.kind == http::NoticeKind::body_too_large) line.kv("max_body_bytes", static_cast<std::int64_t>(c.max_body_bytes));
+    log->warn(line.str());
+  });
   auto port = d->server.start(c.listen->host, c.listen->port);
   if (!port) {
     Error e = std::move(port).error();

@@ -205,7 +205,9 @@ TEST_CASE("Bad requests get problem+json naming the field and the rule; nothing 
   const auto big = api.call("POST", "/v1/orders", std::string(8192, ' ') + api.create_body("BIG1"));
   CHECK(big.status == 413);
   CHECK(big.header("content-type") == "application/problem+json");
+  CHECK(big.json()["code"] == "too_large");
   CHECK(api.rig.orders().empty());
+  CHECK(api.rig.wait_for_log("event=listener_body_too_large listener=api", Millis{10'000}));
 }
 
 TEST_CASE("The API listens on a unix socket") {
