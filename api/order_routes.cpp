@@ -69,6 +69,7 @@ Result<wxpay::ApplyRequest> OrderRoutes::keyed_request(engine::ApplyInput input,
   RECHARGED_TRY(auto found, ctx_.keys.find(key));
   if (!found) {
     const auto fresh = engine::apply_request(input, ctx_.apply_defaults, ctx_.clock.now());
+    RECHARGED_CHECK(wxpay::validate(fresh)); // an invalid request does not use up the key
     RECHARGED_TRY(found, ctx_.keys.remember({key, hash, fresh.out_recharge_no, ctx_.clock.now()}));
   }
   if (found->request_hash != hash) {
@@ -102,6 +103,8 @@ http::Response OrderRoutes::create(const http::ServerRequest& req) {
 http::Response OrderRoutes::created(const wxpay::ApplyRequest& request) {
   const std::string& no = request.out_recharge_no;
   if (auto ok = wxpay::validate(request); !ok) return problem_response(ok.error());
+  // 201 when the order did not exist before this request. Two identical requests racing may both see it missing
+  // and both answer 201 for the one order; never the reverse.
   auto before = ctx_.store.find(no);
   if (!before) return problem_response(before.error());
   auto order = ctx_.service.apply(request);

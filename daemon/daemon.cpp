@@ -190,6 +190,11 @@ void Daemon::Impl::reload() {
   note(fresh->metrics.listen.port != old.metrics.listen.port || fresh->metrics.listen.host != old.metrics.listen.host,
        "metrics.listen");
   note(fresh->limits.concurrency != old.limits.concurrency, "limits.concurrency");
+  note(fresh->api.listen.has_value() != old.api.listen.has_value() ||
+           (fresh->api.listen && (fresh->api.listen->host != old.api.listen->host ||
+                                  fresh->api.listen->port != old.api.listen->port)) ||
+           fresh->api.tokens_file.spec != old.api.tokens_file.spec || fresh->api.workers != old.api.workers,
+       "api");
   note(fresh->limits.batch_size != old.limits.batch_size, "limits.batch_size");
   note(fresh->log.target != old.log.target || fresh->log.file != old.log.file, "log.target");
   EventLine line("config_reloaded");

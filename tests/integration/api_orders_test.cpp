@@ -100,7 +100,12 @@ TEST_CASE("An Idempotency-Key stands for one generated order; another body under
   check_problem(other, 422, "idempotency_key_reused", "Idempotency-Key");
   CHECK(other.json()["detail"].get<std::string>().find(no) != std::string::npos);
 
+  // A request refused as invalid does not use up its key.
+  check_problem(api.call("POST", "/v1/orders", json{{"sub_mchid", "12ab"}, {"amount_fen", 100}}.dump(),
+                         {{"Idempotency-Key", "key-8b21"}}),
+                422, "validation", "sub_mchid");
   const auto fresh = api.call("POST", "/v1/orders", body, {{"Idempotency-Key", "key-8b21"}});
+  INFO(fresh.body);
   REQUIRE(fresh.status == 201);
   CHECK(fresh.json()["out_recharge_no"] != no);
   CHECK(api.rig.orders().size() == 2);
