@@ -4,7 +4,7 @@
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "core/money.hpp"
-#include "engine/order_request.hpp"
+#include "engine/order_intake.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -25,22 +25,9 @@ struct ApplyArgs {
 };
 
 Result<wxpay::ApplyRequest> build_request(const ApplyArgs& a, const config::ApplyConfig& defaults, const Clock& clock) {
-  wxpay::ApplyRequest r;
-  r.sub_mchid = a.sub_mchid;
-  RECHARGED_TRY(r.recharge_amount.amount, parse_amount(a.amount, "--amount"));
-  r.recharge_amount.currency = "CNY";
-  r.out_recharge_no = a.out_recharge_no.empty()
-                          ? engine::generate_out_recharge_no(defaults.out_recharge_no_prefix, clock.now())
-                          : a.out_recharge_no;
-  r.recharge_scene = wxpay::Known<wxpay::RechargeScene>::from_text(a.scene.empty() ? defaults.recharge_scene : a.scene);
-  r.account_type =
-      wxpay::Known<wxpay::AccountType>::from_text(a.account_type.empty() ? defaults.account_type : a.account_type);
-  for (const auto& c : a.channels.empty() ? defaults.channels : a.channels)
-    r.available_recharge_channels.push_back(wxpay::Known<wxpay::RechargeChannel>::from_text(c));
-  if (!a.notify_url.empty()) r.notify_url = a.notify_url;
-  else if (defaults.notify_url) r.notify_url = defaults.notify_url;
-  if (!a.remark.empty()) r.remark = a.remark;
-  return r;
+  engine::ApplyInput in{a.sub_mchid, 0, a.out_recharge_no, a.scene, a.account_type, a.channels, a.notify_url, a.remark};
+  RECHARGED_TRY(in.amount, parse_amount(a.amount, "--amount"));
+  return engine::apply_request(in, defaults, clock.now());
 }
 
 // What the operator should do about an order whose apply did not settle; names the number in every case, because

@@ -14,7 +14,7 @@ enum ExitCode : int {
   k_exit_not_found = 7,   // no such order (locally, or at the platform)
   k_exit_attention = 8,   // the order is SUSPECT, or the platform and our record disagree: a human should look
   k_exit_running = 9,     // another recharged daemon already runs on this database
-  k_exit_address = 10,    // a listen address ([notify] or [metrics] listen) is taken by another process
+  k_exit_address = 10,    // a listen address ([notify], [metrics] or [api] listen) is taken by another process
   k_exit_paid = 11,       // `close`: the order was not closed because it is paid (SUCCESS)
 };
 

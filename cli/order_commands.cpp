@@ -3,7 +3,7 @@
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
-#include "core/utf8.hpp"
+#include "engine/order_intake.hpp"
 #include "wxpay/validation.hpp"
 
 #include <CLI/CLI.hpp>
@@ -54,38 +54,13 @@ struct ListArgs {
   int limit = 100;
 };
 
-// "2026-11-23T00:00:00+08:00" or an age such as "24h" (meaning that long before now).
-Result<TimePoint> parse_when(const std::string& text, const std::string& option, TimePoint now) {
-  if (auto t = parse_rfc3339(text)) return *t;
-  if (auto d = parse_duration(text)) return now - *d;
-  return Error::invalid(option, "The " + option + " '" + text +
-                                    "' is neither an RFC 3339 time (2026-11-23T00:00:00+08:00) nor an age (24h, 7d).");
-}
-
 Result<storage::ListFilter> list_filter(const ListArgs& a, TimePoint now) {
-  storage::ListFilter f;
-  for (const auto& s : a.states) {
-    auto st = orders::parse_order_state(to_upper_ascii(s)); // state names are accepted in any case
-    if (!st) return Error::invalid("--state", "The --state '" + s + "' is unknown; use NEW, RECHARGING, CLOSING, "
-                                                                     "SUCCESS, CLOSED, REJECTED or SUSPECT.");
-    f.states.push_back(*st);
-  }
-  if (!a.sub_mchid.empty()) {
-    if (auto ok = wxpay::validate_mchid(a.sub_mchid, "--sub-mchid"); !ok) return std::move(ok).error();
-    f.sub_mchid = a.sub_mchid;
-  }
-  if (!a.since.empty()) {
-    RECHARGED_TRY(f.created_since, parse_when(a.since, "--since", now));
-  }
-  if (!a.until.empty()) {
-    RECHARGED_TRY(f.created_until, parse_when(a.until, "--until", now));
-  }
-  if (!a.after.empty()) {
-    RECHARGED_TRY(f.after, storage::parse_cursor(a.after, "--after"));
-  }
-  if (a.limit < 1 || a.limit > 100000) return Error::invalid("--limit", "The --limit must be from 1 to 100000.");
-  f.limit = a.limit;
-  return f;
+  const engine::ListQuery query{a.states, a.sub_mchid, a.since, a.until, a.after, a.limit};
+  return engine::list_filter(query, now, [](std::string_view field) {
+    std::string option = "--" + std::string(field);
+    for (char& c : option) if (c == '_') c = '-';
+    return option;
+  });
 }
 
 int list(Context& ctx, const ListArgs& a) {

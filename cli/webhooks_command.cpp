@@ -3,7 +3,7 @@
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
-#include "storage/order_json.hpp"
+#include "storage/feed_store.hpp"
 #include "storage/webhook_store.hpp"
 #include "webhooks/signature.hpp"
 
@@ -31,7 +31,7 @@ json time_or_null(const std::optional<TimePoint>& t) { return t ? json(format_ut
 json delivery_object(const storage::DeliveryRow& d) {
   return json{{"id", d.id},
               {"endpoint", d.endpoint},
-              {"webhook_id", storage::feed_event_id(d.feed_event_id)},
+              {"webhook_id", storage::event_id(d.feed_event_id)},
               {"out_recharge_no", d.out_recharge_no},
               {"type", d.type},
               {"state", d.state},
@@ -113,7 +113,7 @@ int show(Context& ctx, const WebhooksArgs& a) {
       return k_exit_ok;
     }
     const auto& r = **d;
-    std::cout << "delivery     " << r.id << " to " << r.endpoint << "  (webhook-id " << storage::feed_event_id(r.feed_event_id)
+    std::cout << "delivery     " << r.id << " to " << r.endpoint << "  (webhook-id " << storage::event_id(r.feed_event_id)
               << ")\n"
               << "event        " << r.type << " of order " << r.out_recharge_no << "\n"
               << "state        " << r.state << " after " << r.attempts << " attempt(s)"
@@ -135,7 +135,7 @@ int show(Context& ctx, const WebhooksArgs& a) {
               "TRY", "LAST");
   for (const auto& r : *rows)
     std::printf("%8lld  %-16s %-14s %-22s %-24s %-9s %3d  %s\n", static_cast<long long>(r.id), r.endpoint.c_str(),
-                storage::feed_event_id(r.feed_event_id).c_str(), r.type.c_str(), r.out_recharge_no.c_str(),
+                storage::event_id(r.feed_event_id).c_str(), r.type.c_str(), r.out_recharge_no.c_str(),
                 r.state.c_str(), r.attempts,
                 r.last_error.empty() ? (r.last_status ? std::to_string(r.last_status).c_str() : "-") : r.last_error.c_str());
   return k_exit_ok;

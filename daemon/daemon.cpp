@@ -1,5 +1,6 @@
 #include "daemon/daemon.hpp"
 
+#include "api/api_server.hpp"
 #include "daemon/dispatcher.hpp"
 #include "daemon/group_committer.hpp"
 #include "daemon/listeners.hpp"
@@ -61,6 +62,7 @@ struct Daemon::Impl {
   Status start_listeners();
   Status start_webhooks();
   void webhook_gauges(std::vector<Gauge>& g);
+  Status start_api();
 
   DaemonParts parts;
   StopSignal& stop;
@@ -82,6 +84,7 @@ struct Daemon::Impl {
   std::unique_ptr<storage::Database> webhook_db;
   std::unique_ptr<storage::WebhookStore> webhook_store;
   std::unique_ptr<webhooks::Deliverer> deliverer;
+  std::unique_ptr<api::ApiServer> api_server; // when [api] listen is set
   std::atomic<std::int64_t> loop_heartbeat_ms{0}; // steady clock, for /healthz
   std::atomic<bool> reload_requested{false};
   std::chrono::steady_clock::time_point last_status{};
@@ -198,6 +201,11 @@ void Daemon::Impl::reload() {
   note(fresh->metrics.listen.port != old.metrics.listen.port || fresh->metrics.listen.host != old.metrics.listen.host,
        "metrics.listen");
   note(fresh->limits.concurrency != old.limits.concurrency, "limits.concurrency");
+  note(fresh->api.listen.has_value() != old.api.listen.has_value() ||
+           (fresh->api.listen && (fresh->api.listen->host != old.api.listen->host ||
+                                  fresh->api.listen->port != old.api.listen->port)) ||
+           fresh->api.tokens_file.spec != old.api.tokens_file.spec || fresh->api.workers != old.api.workers,
+       "api");
   note(fresh->limits.batch_size != old.limits.batch_size, "limits.batch_size");
   note(fresh->log.target != old.log.target || fresh->log.file != old.log.file, "log.target");
   auto endpoint_text = [](const std::vector<config::WebhookConfig>& list) {
@@ -384,6 +392,16 @@ void Daemon::Impl::webhook_gauges(std::vector<Gauge>& g) {
   }
 }
 
+// The order API serves through the daemon's own order service, so its calls share the rate limits and apply
+// leases of the daemon's visits; its own HTTP server and worker cap keep it from starving the listeners.
+Status Daemon::Impl::start_api() {
+  if (!parts.config.api.listen) return {};
+  RECHARGED_TRY(api_server, api::ApiServer::start(parts.config, api::ApiParts{service, parts.store, parts.clock,
+                                                                              parts.logging->get("api")}));
+  log->info(EventLine("listening").kv("api", api_server->address()).str());
+  return {};
+}
+
 Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Daemon::~Daemon() = default;
 
@@ -394,6 +412,7 @@ Result<std::unique_ptr<Daemon>> Daemon::create(DaemonParts parts, StopSignal& st
   RECHARGED_CHECK(impl->schedule_unscheduled());
   RECHARGED_CHECK(impl->start_listeners());
   RECHARGED_CHECK(impl->start_webhooks());
+  RECHARGED_CHECK(impl->start_api());
   if (auto gap = impl->parts.calendar.first_uncovered(impl->parts.clock.now(), 30)) {
     impl->log->warn(EventLine("calendar_gap")
                         .kv("first_uncovered_day", format_utc(TimePoint{std::chrono::sys_days{*gap}}).substr(0, 10))
@@ -423,6 +442,7 @@ int Daemon::run() {
   }
   d.log->info(EventLine("daemon_stopping").kv("in_flight", static_cast<std::int64_t>(d.dispatcher.in_flight())).str());
   d.systemd.stopping("stopping: finishing " + std::to_string(d.dispatcher.in_flight()) + " visits");
+  if (d.api_server) d.api_server->stop();
   if (d.listeners) d.listeners->stop();
   d.pool.join();
   d.committer.shutdown();

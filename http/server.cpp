@@ -33,6 +33,12 @@ std::string fail_body(std::string_view message) { // our own fixed messages: not
   return R"({"code":"FAIL","message":")" + std::string(message) + "\"}";
 }
 
+// Content-Type and body of a refusal, by ServerOptions::refusal when set.
+std::pair<std::string, std::string> refusal_of(const ServerOptions& o, int status, std::string_view message) {
+  if (o.refusal) return o.refusal(status, message);
+  return {"application/json", fail_body(message)};
+}
+
 struct Peer {
   std::string addr;
   int port = 0;
@@ -309,11 +315,11 @@ MHD_Result Server::Impl::begin(Exchange& ex, MHD_Connection* c, std::string_view
 // An answer before the request was read to its end; libmicrohttpd then reads no further and closes after it.
 MHD_Result Server::Impl::refuse(MHD_Connection* c, unsigned status, std::string_view message) {
   (void)table.answering(c);
-  const std::string body = fail_body(message);
+  const auto [type, body] = refusal_of(options, static_cast<int>(status), message);
   MHD_Response* res =
       MHD_create_response_from_buffer(body.size(), const_cast<char*>(body.data()), MHD_RESPMEM_MUST_COPY);
   if (res == nullptr) return MHD_NO;
-  MHD_add_response_header(res, "Content-Type", "application/json");
+  MHD_add_response_header(res, "Content-Type", type.c_str());
   MHD_add_response_header(res, "Connection", "close");
   const MHD_Result queued = MHD_queue_response(c, status, res);
   MHD_destroy_response(res);
@@ -326,9 +332,9 @@ MHD_Result Server::Impl::body_too_large(const Exchange& ex, MHD_Connection* c, s
   if (declared > 0) return refuse(c, 413, "request body too large");
   // Mid-body (chunked), libmicrohttpd cannot queue an answer. This thread owns the socket and nothing else is being
   // written on it, so the refusal goes out directly; MHD_NO then closes the connection without reading on.
-  static const std::string raw = [] {
-    const std::string body = fail_body("request body too large");
-    return "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: " +
+  const std::string raw = [this] {
+    const auto [type, body] = refusal_of(options, 413, "request body too large");
+    return "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\nContent-Type: " + type + "\r\nContent-Length: " +
            std::to_string(body.size()) + "\r\n\r\n" + body;
   }();
   (void)!::send(socket_of(c), raw.data(), raw.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -362,7 +368,9 @@ void Server::Impl::handle(Exchange& ex) {
   } catch (...) {
     out = Response{};
     out.status = 500;
-    out.body = fail_body("internal error");
+    auto [type, body] = refusal_of(options, 500, "internal error");
+    out.headers.set("Content-Type", std::move(type));
+    out.body = std::move(body);
   }
   ex.answer = std::move(out);
   MHD_Connection* c = ex.connection;

@@ -50,6 +50,10 @@ struct ServerOptions {
   std::size_t max_header_count = 100; // more header fields get 400
   // Threads running handlers; an open connection holds one only while its request is handled.
   std::size_t workers = 4;
+  // How the server's own refusals (400, 404, 405, 413, and 500 for a handler that threw) are written: a
+  // Content-Type and a body for the status and a short fixed message. Null: {"code":"FAIL","message":…} as
+  // application/json. Called from the server's threads; must be thread-safe.
+  std::function<std::pair<std::string, std::string>(int status, std::string_view message)> refusal;
 };
 
 // Totals since start() and the state now.

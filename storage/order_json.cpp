@@ -99,16 +99,6 @@ json order_detail_object(const orders::Order& order, const std::vector<orders::O
   return j;
 }
 
-json feed_event_object(std::int64_t id, std::string_view type, TimePoint at, std::string_view data) {
-  json parsed = json::parse(data, nullptr, false);
-  return json{{"id", feed_event_id(id)},
-              {"type", type},
-              {"timestamp", format_utc(at)},
-              {"data", parsed.is_discarded() ? json(data) : std::move(parsed)}};
-}
-
-std::string feed_event_id(std::int64_t id) { return "evt_" + std::to_string(id); }
-
 std::string dump_json(const json& value, int indent) {
   return value.dump(indent, ' ', false, json::error_handler_t::replace);
 }

@@ -22,14 +22,6 @@ namespace recharged::storage {
                                                  const std::vector<NotificationRecord>& notifications,
                                                  const std::vector<FundReturnRecord>& returns);
 
-// One event of the feed as GET /v1/events lists it and a webhook carries it (Standard Webhooks' payload shape):
-// {"id": "evt_<id>", "type": "order.succeeded", "timestamp": <at, RFC 3339>, "data": <the stored payload>}.
-// `data` is the stored JSON text; a text that does not parse (never written by recharged) is carried as a string.
-[[nodiscard]] nlohmann::json feed_event_object(std::int64_t id, std::string_view type, TimePoint at,
-                                               std::string_view data);
-// "evt_<id>": the event's id on the feed and the webhook-id of every delivery of it.
-[[nodiscard]] std::string feed_event_id(std::int64_t id);
-
 // JSON text that survives invalid UTF-8 in recorded platform text (replaced, never thrown on).
 [[nodiscard]] std::string dump_json(const nlohmann::json& value, int indent = -1);
 

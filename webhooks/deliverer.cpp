@@ -3,6 +3,7 @@
 #include "config/secrets.hpp"
 #include "http/curl_transport.hpp"
 #include "logging/event_line.hpp"
+#include "storage/feed_store.hpp"
 #include "storage/order_json.hpp"
 #include "webhooks/retry_schedule.hpp"
 
@@ -143,8 +144,9 @@ bool Deliverer::round(Endpoint& e) {
 }
 
 bool Deliverer::attempt(Endpoint& e, const storage::DueDelivery& d) {
-  const std::string id = storage::feed_event_id(d.feed_event_id);
-  const std::string body = storage::dump_json(storage::feed_event_object(d.feed_event_id, d.type, d.at, d.data));
+  const std::string id = storage::event_id(d.feed_event_id);
+  const std::string body = storage::dump_json(
+      storage::event_envelope(storage::FeedEvent{d.feed_event_id, d.order_id, "", d.type, format_utc(d.at), d.data}));
   const SignedHeaders signed_headers = sign(id, real_unix_seconds(), body, e.secrets);
   http::Request request;
   request.method = http::Method::post;

@@ -323,8 +323,45 @@ def sandbox_request_seeds():
     }
 
 
+def api_request_seed(mode, pairs=None, body=None, strings=()):
+    """mode 0: a create body; 1, 2: list or events query pairs; 3: Idempotency-Key, cursor, Authorization."""
+    seed = Seed().byte(mode)
+    if pairs is not None:
+        seed.byte(len(pairs))
+        for k, v in pairs:
+            seed.string(k).string(v)
+    for text in strings[:-1]:
+        seed.string(text)
+    if strings:
+        seed.rest(strings[-1])
+    if body is not None:
+        seed.rest(body)
+    return seed.data()
+
+
+def api_request_seeds():
+    create = {"sub_mchid": SUB_MCHID, "amount_fen": 50000, "out_recharge_no": NO, "recharge_scene": "ECOMMERCE_DEPOSIT",
+              "account_type": "DEPOSIT", "channels": ["BANK_TRANSFER", "QR_RECHARGE"],
+              "notify_url": "https://pay.example.com/wxpay/recharge-notify", "remark": "充值"}
+    return {
+        "create": api_request_seed(0, body=compact(create)),
+        "create_minimal": api_request_seed(0, body=compact({"sub_mchid": SUB_MCHID, "amount_fen": 1})),
+        "create_wrong_types": api_request_seed(0, body='{"sub_mchid":1900000101,"amount_fen":"500.00","channels":[1]}'),
+        "create_unknown_field": api_request_seed(0, body='{"sub_mchid":"1900000101","amount_fen":5,"colour":"red"}'),
+        "create_truncated": api_request_seed(0, body='{"sub_mchid":"19000'),
+        "list": api_request_seed(1, [("state", "recharging,SUCCESS"), ("sub_mchid", SUB_MCHID), ("since", "24h"),
+                                     ("until", "2026-11-23T00:00:00+08:00"), ("limit", "2")]),
+        "list_after": api_request_seed(1, [("after", "2026-11-23T02:00:00.000Z~123"), ("state", "NEW")]),
+        "list_bad": api_request_seed(1, [("limit", "0"), ("colour", "red")]),
+        "events": api_request_seed(2, [("after", "42"), ("limit", "100"), ("wait", "30s")]),
+        "events_event_id": api_request_seed(2, [("after", "evt_7"), ("wait", "1h")]),
+        "headers": api_request_seed(3, strings=("key-7f3a", "evt_12", "Bearer 0123456789abcdef0123456789abcdef")),
+        "headers_bad": api_request_seed(3, strings=("", "-1", "Basic dXNlcjpwYXNz")),
+    }
+
+
 def main():
-    targets = {"api_response": api_response_seeds(), "notification": notification_seeds(), "config": config_seeds(),
+    targets = {"api_request": api_request_seeds(), "api_response": api_response_seeds(), "notification": notification_seeds(), "config": config_seeds(),
                "cli_args": cli_seeds(), "sandbox_request": sandbox_request_seeds()}
     only = set(sys.argv[1:])
     for target, seeds in targets.items():

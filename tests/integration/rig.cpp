@@ -128,7 +128,7 @@ std::string Rig::render() const {
   }
   t << "[schedule]\n";
   for (const auto& [k, v] : c.schedule) t << k << " = " << quoted(v) << "\n";
-  if (!c.extra.empty()) t << "\n" << c.extra << "\n";
+  t << "\n" << c.extra_toml;
   return t.str();
 }
 

@@ -58,7 +58,7 @@ struct RigConfig {
   bool public_key = true;                         // [platform] public_key_id + public_key_file (public-key mode)
   std::vector<std::filesystem::path> platform_certificates; // [platform] certificate_files (certificate mode)
   bool backup_url = true; // [platform] backup_url = the sandbox's backup host (RigOptions::sandbox.backup_host), else ""
-  std::string extra; // TOML appended as it is, e.g. [[webhooks]] tables
+  std::string extra_toml;                         // appended as it is (more tables, e.g. [api], [[webhooks]])
 };
 
 struct RigOptions {

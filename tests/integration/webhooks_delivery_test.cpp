@@ -150,7 +150,7 @@ TEST_CASE("an endpoint that fails, goes away and comes back gets every message, 
   Endpoint endpoint(secret, 0.3, 5);
   const int port = endpoint.start();
   rig.config().schedule = {{"stale_close_age", "1h"}, {"close_latest_age", "1h20m"}};
-  rig.config().extra = webhook_table(rig, secret, port);
+  rig.config().extra_toml = webhook_table(rig, secret, port);
   rig.write_config();
   auto daemon = rig.start_daemon();
   // An endpoint starts at the end of the feed, so the orders come after it started.
@@ -185,7 +185,7 @@ TEST_CASE("kill -9 while the daemon delivers loses no message and doubles none b
   Endpoint endpoint(secret, 0.2, seed);
   const int port = endpoint.start();
   rig.config().schedule = {{"stale_close_age", "1h"}, {"close_latest_age", "1h20m"}};
-  rig.config().extra = webhook_table(rig, secret, port);
+  rig.config().extra_toml = webhook_table(rig, secret, port);
   rig.write_config();
   {
     auto first = rig.start_daemon(); // the endpoint's cursor starts at the end of the (empty) feed
