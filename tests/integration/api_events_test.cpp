@@ -166,3 +166,23 @@ TEST_CASE("Past [api] workers a request is answered 503 with Retry-After at once
   CHECK(status->exited(0));
   CHECK(api.rig.wait_for_log("event=daemon_stopped", Millis{10'000}, from));
 }
+
+TEST_CASE("The daemon's own state changes reach the feed: create, then close over the API, read back in order") {
+  ApiRig api;
+  api.start();
+  const std::string start = page(api, "limit=1000").second;
+  REQUIRE(api.call("POST", "/v1/orders", api.create_body("EVTE2E")).status == 201);
+  const auto closed = api.call("POST", "/v1/orders/EVTE2E/close");
+  INFO(closed.body);
+  REQUIRE(closed.status == 200);
+  // Written by the daemon in the transactions that made each change: no SQL from the test.
+  auto [events, cursor] = page(api, "after=" + start + "&limit=100");
+  std::vector<std::string> types;
+  for (const auto& e : events)
+    if (e["data"]["order"]["out_recharge_no"] == "EVTE2E") types.push_back(e["type"]);
+  CHECK(types == std::vector<std::string>{"order.recharging", "order.closed"});
+  REQUIRE(events.size() >= 2);
+  CHECK(events.back()["data"]["order"]["state"] == "CLOSED");
+  CHECK(events.front()["data"]["order"]["recharge_url"].get<std::string>().starts_with("http"));
+  CHECK(cursor == events.back()["id"].get<std::string>().substr(4));
+}
