@@ -32,6 +32,7 @@ struct SandboxArgs {
   std::string start;
   std::uint64_t seed = 1;
   std::string notify_to = "http://127.0.0.1:8480";
+  std::string metrics_listen = "127.0.0.1:9480";
   double lost_share = 0;
   std::string link_ttl = "7d";
   std::string payer_mix;
@@ -139,7 +140,12 @@ int run_sandbox(const SandboxArgs& a) {
   auto logging = logging::Logging::create(logging::LogOptions{});
   if (!logging) return usage(logging.error().message);
   auto logger = (*logging)->get("sandbox");
-  const sandbox::LogSink log = [logger](const std::string& line) { logger->info(line); };
+  // In virtual time each line also says when it happened there, the time its orders and answers carry.
+  const Clock* data_clock = clock->clock.get();
+  const bool virtual_time = clock->section.has_value();
+  const sandbox::LogSink log = [logger, data_clock, virtual_time](const std::string& line) {
+    logger->info(virtual_time ? line + " virtual_time=" + format_rfc3339(data_clock->now()) : line);
+  };
 
   std::vector<fs::path> dirs;
   for (const auto& d : a.calendar_dirs) dirs.push_back(fs::absolute(d));
@@ -167,6 +173,7 @@ int run_sandbox(const SandboxArgs& a) {
   client.base_url = box.base_url();
   client.backup_url = box.backup_url();
   client.notify_listen = notify_listen_of(a.notify_to);
+  client.metrics_listen = a.metrics_listen;
   client.clock = clock->section;
   if (!a.calendar_dirs.empty()) client.calendar_dirs = dirs;
   auto written = sandbox::write_recharged_config(*state, client);
@@ -193,6 +200,15 @@ void register_sandbox_command(CLI::App& app, Action& selected) {
   auto args = std::make_shared<SandboxArgs>();
   auto* cmd = app.add_subcommand("sandbox", "Run the simulated WeChat Pay platform on 127.0.0.1 and write a recharged "
                                             "config that points at it");
+  cmd->footer("Control endpoints, on the --listen address (JSON, no signatures, loopback only):\n"
+              "  GET  /sandbox/clock                        the sandbox's time\n"
+              "  GET  /sandbox/orders[?state=SUCCESS]       every order's ground truth, in apply order\n"
+              "  GET  /sandbox/orders/{no}                  one order's ground truth\n"
+              "  POST /sandbox/orders/{no}/pay?channel=QR_RECHARGE|BANK_TRANSFER|ONLINE_BANK[&settle=now]\n"
+              "                                             the payer pays now (settle=now: the money lands at once)\n"
+              "  GET  /sandbox/faults, POST /sandbox/faults {\"server_error\":0.2,…}   read or change the faults\n"
+              "  GET  /sandbox/stats                        calls by endpoint, status and host; platform counters\n"
+              "  GET  /sandbox/notifications                every notification and its delivery state");
   cmd->add_option("--state-dir", args->state_dir, "Keys, ids and the generated recharged.toml (default "
                                                   "$XDG_STATE_HOME/recharged/sandbox)");
   cmd->add_option("--listen", args->listen, "Loopback address to serve on (port 0 = any)")->capture_default_str();
@@ -204,6 +220,9 @@ void register_sandbox_command(CLI::App& app, Action& selected) {
   cmd->add_option("--seed", args->seed, "Seed for payers, faults and lost notifications")->capture_default_str();
   cmd->add_option("--notify-to", args->notify_to, "Deliver notifications to this base URL + the notify_url's path "
                                                   "(\"\" = to each notify_url as given)")
+      ->capture_default_str();
+  cmd->add_option("--metrics-listen", args->metrics_listen,
+                  "[metrics] listen written into the generated config (the daemon's /metrics and /healthz)")
       ->capture_default_str();
   cmd->add_option("--lost-share", args->lost_share, "Share of notifications never sent (0-1)")->capture_default_str();
   cmd->add_option("--link-ttl", args->link_ttl, "Unpaid orders close after this long")->capture_default_str();

@@ -234,7 +234,9 @@ std::string render_recharged_config(const SandboxState& s, const ClientConfigOpt
   t += "[database]\npath = " + toml_quoted(s.file(k_database_file).string()) + "\n\n";
   t += "[apply]\nnotify_url = " + toml_quoted(o.notify_url) +
        "\nrecharge_scene = \"ECOMMERCE_DEPOSIT\"\naccount_type = \"DEPOSIT\"\n\n";
-  t += "[notify]\nlisten = " + toml_quoted(o.notify_listen) + "\npath = " + toml_quoted(o.notify_path) + "\n";
+  t += "[notify]\nlisten = " + toml_quoted(o.notify_listen) + "\npath = " + toml_quoted(o.notify_path) + "\n\n";
+  t += "[metrics]                            # GET /metrics and /healthz of `recharged run`\nlisten = " +
+       toml_quoted(o.metrics_listen) + "\n";
   if (!o.calendar_dirs.empty()) {
     t += "\n[calendar]\ndirs = [";
     for (std::size_t i = 0; i < o.calendar_dirs.size(); ++i)

@@ -60,6 +60,7 @@ struct ClientConfigOptions {
   std::string notify_url = "https://sandbox.recharged.invalid/recharge-notify";
   std::string notify_listen = "127.0.0.1:8480";
   std::string notify_path = "/recharge-notify";
+  std::string metrics_listen = "127.0.0.1:9480"; // [metrics] listen: /metrics and /healthz of the daemon
   std::optional<ClockSection> clock;    // set when the sandbox does not run on plain wall-clock time
   std::vector<std::filesystem::path> calendar_dirs; // written to [calendar] dirs when not empty
 };

@@ -61,17 +61,14 @@ bench_start_sandbox() {
 }
 
 # bench_config BASE OUT DB CONCURRENCY [SCHEDULE_LINES...]: a daemon config from the sandbox's: its own
-# database, listeners on ephemeral ports, rate limits high enough that the token bucket never paces the
-# benchmark, and the given [schedule] lines. Everything else (logging at info to stderr) stays the default.
+# database, listeners ([notify], [metrics]) on ephemeral ports, rate limits high enough that the token bucket
+# never paces the benchmark, and the given [schedule] lines. Everything else (logging at info to stderr) stays the default.
 bench_config() {
   local base=$1 out=$2 db=$3 concurrency=$4
   shift 4
   sed -e 's/^listen = "127\.0\.0\.1:[0-9]*"/listen = "127.0.0.1:0"/' \
     -e "s|^path = \".*recharged\.db\"|path = \"$db\"|" "$base" >"$out"
   cat >>"$out" <<EOF
-
-[metrics]
-listen = "127.0.0.1:0"
 
 [limits]
 concurrency = $concurrency

@@ -218,3 +218,17 @@ TEST_CASE("the generated config names the backup host when one is served, and sh
   REQUIRE(loaded->platform.backup_url.has_value());
   CHECK(loaded->platform.backup_url->port == 8471);
 }
+
+TEST_CASE("the generated config says where the daemon serves /metrics, as the sandbox was told") {
+  test::TempDir tmp;
+  const auto s = create(tmp / "state");
+  ClientConfigOptions o;
+  o.base_url = "http://127.0.0.1:8470";
+  o.metrics_listen = "127.0.0.1:19480";
+  const std::string text = render_recharged_config(s, o);
+  CHECK(text.find("[metrics]") != std::string::npos);
+  auto loaded = config::parse(text, tmp / "recharged.toml");
+  REQUIRE_MESSAGE(loaded.ok(), (loaded.ok() ? "" : loaded.error().message));
+  CHECK(loaded->metrics.listen.host == "127.0.0.1");
+  CHECK(loaded->metrics.listen.port == 19480);
+}
