@@ -18,16 +18,6 @@ constexpr auto k_expiry_warning = std::chrono::hours{24 * 30};
 constexpr std::string_view k_ntp = "synchronise this host's clock (timedatectl set-ntp true; chronyc tracking shows the "
                                    "offset), then run `recharged check --online` again";
 
-// A hex serial without leading zeros, upper case; "" for anything that is not hex (PUB_KEY_ID_…).
-std::string canonical(std::string_view serial) {
-  std::string out;
-  for (char c : serial) {
-    if (!std::isxdigit(static_cast<unsigned char>(c))) return {};
-    if (out.empty() && c == '0') continue;
-    out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
 
 std::optional<CertificateFact> read_certificate(std::string key, const std::filesystem::path& path) {
   auto pem = read_file(path);
@@ -226,9 +216,11 @@ LocalSetup LocalSetup::read(const config::Config& c, bool keys_loaded) {
 
 bool LocalSetup::holds(std::string_view serial) const {
   if (has_public_key && serial == public_key_id) return true;
-  const std::string want = canonical(serial);
+  const std::string want = wxpay::canonical_serial(serial);
   return !want.empty() && std::any_of(platform_certificates.begin(), platform_certificates.end(),
-                                      [&](const CertificateFact& c) { return canonical(c.serial) == want; });
+                                      [&](const CertificateFact& c) {
+                                        return wxpay::canonical_serial(c.serial) == want;
+                                      });
 }
 
 AnswerFacts read_answer(const http::Response& answer, const wxpay::PlatformKeys& keys, TimePoint now) {

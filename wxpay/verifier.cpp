@@ -23,9 +23,6 @@ void PlatformKeys::add_certificate(const crypto::Certificate& cert) {
   }
 }
 
-namespace {
-// A hex certificate serial without leading zeros, upper case; "" for anything else (such as PUB_KEY_ID_…).
-// The SDKs disagree on the spelling: openssl and Go write whole bytes ("0ABC"), Java's BigInteger "ABC".
 std::string canonical_serial(std::string_view serial) {
   std::string out;
   for (char c : serial) {
@@ -35,7 +32,6 @@ std::string canonical_serial(std::string_view serial) {
   }
   return out;
 }
-} // namespace
 
 const crypto::PublicKey* PlatformKeys::find(std::string_view serial) const {
   if (const auto it = keys_.find(serial); it != keys_.end()) return &it->second;

@@ -54,6 +54,10 @@ struct SignatureHeaders {
   [[nodiscard]] std::vector<std::string_view> missing() const;
 };
 
+// A hex certificate serial without leading zeros, upper case; "" for anything else (such as PUB_KEY_ID_…).
+// The SDKs disagree on the spelling: openssl and Go write whole bytes ("0ABC"), Java's BigInteger "ABC".
+[[nodiscard]] std::string canonical_serial(std::string_view serial);
+
 // Verifies a response or notification signature over the raw body (docs/PROTOCOL.md, "Answers and
 // notifications"): all four Wechatpay-* headers present, |now − timestamp| < 300 s, key chosen by
 // Wechatpay-Serial, WECHATPAY/SIGNTEST/ probes refused. Error kind `retryable`, code `signature`; the message says which rule failed and Error::field names
