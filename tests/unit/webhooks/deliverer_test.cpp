@@ -11,7 +11,14 @@
 #include <spdlog/logger.h>
 #include <spdlog/sinks/null_sink.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <mutex>
+#include <thread>
 
 namespace recharged::test {
 namespace {
@@ -159,6 +166,81 @@ TEST_CASE("a secret file others can read, or one holding no or three secrets, is
   CHECK(bad_result.error().message.find("not-a-secret") == std::string::npos); // never echo a secret
   const auto two = dir.write("two.whsec", ok + "\n" + webhooks::Secret::generate() + "\n");
   CHECK(webhooks::load_secrets(endpoint_config(two, 1)).value().size() == 2);
+}
+
+
+TEST_CASE("an endpoint that answers too late, or resets the connection, has the message retried, never lost") {
+  TempDir dir;
+  auto db = storage::Database::open({dir / "r.db"}, storage::MigrationMode::create).value();
+  storage::OrderStore store(*db);
+  auto hooks_db = storage::Database::open({dir / "r.db"}, storage::MigrationMode::require_current).value();
+  storage::WebhookStore hooks(*hooks_db);
+  const auto secret_file = dir.write("hook.whsec", webhooks::Secret::generate() + "\n");
+
+  // "slow" answers its first request after the deliverer's 300 ms timeout, then at once.
+  http::Server slow;
+  std::atomic<int> slow_requests{0};
+  slow.route(http::Method::post, "/hooks", [&](const http::ServerRequest&) -> http::Response {
+    if (slow_requests++ == 0) std::this_thread::sleep_for(std::chrono::milliseconds{1'500}); // the fault itself
+    return {204, {}, ""};
+  });
+  auto slow_config = endpoint_config(secret_file, slow.start("127.0.0.1", 0).value());
+  slow_config.name = "slow";
+  slow_config.timeout = Millis{300};
+
+  // "reset" accepts connections and closes them without an answer.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(listener >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(listener, 16) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  std::atomic<bool> closing{false};
+  std::thread resetter([&] {
+    while (!closing) {
+      const int c = ::accept(listener, nullptr, nullptr);
+      if (c < 0) break;
+      linger hard{1, 0}; // close with RST
+      ::setsockopt(c, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+      ::close(c);
+    }
+  });
+  auto reset_config = endpoint_config(secret_file, ntohs(addr.sin_port));
+  reset_config.name = "reset";
+
+  SystemClock clock;
+  webhooks::Deliverer deliverer({slow_config, reset_config}, hooks, clock, quiet(),
+                                webhooks::DelivererOptions{64, 1000, Millis{20}, Millis{600'000}});
+  REQUIRE(deliverer.start().ok());
+  const auto inserted = store.insert_new(order("WD2"), clock.now()).value();
+  REQUIRE(store.commit_one(move(inserted.order.id, OrderState::new_order, OrderState::recharging, clock.now())).value());
+
+  // The slow endpoint: the first attempt timed out, the retry (5 s later) was delivered, with the same webhook-id.
+  REQUIRE(eventually([&] { return deliverer.counters()["slow"].delivered == 1; }, Millis{60'000}));
+  const auto slow_rows = hooks.deliveries("slow", "WD2", 10).value();
+  REQUIRE(slow_rows.size() == 1);
+  CHECK(slow_rows[0].attempts == 2);
+  const auto slow_attempts = hooks.attempts(slow_rows[0].id).value();
+  REQUIRE(slow_attempts.size() == 2);
+  CHECK(slow_attempts[0].status == 0);
+  CHECK_FALSE(slow_attempts[0].error.empty());
+  CHECK(slow_attempts[1].status == 204);
+  // The resetting endpoint: every attempt failed and was recorded; the message waits for its next try.
+  REQUIRE(eventually([&] { return deliverer.counters()["reset"].retried >= 1; }, Millis{60'000}));
+  const auto reset_rows = hooks.deliveries("reset", "WD2", 10).value();
+  REQUIRE(reset_rows.size() == 1);
+  CHECK(reset_rows[0].state == "pending");
+  CHECK(reset_rows[0].next_attempt_at.has_value());
+  CHECK(reset_rows[0].last_status == 0);
+  CHECK_FALSE(reset_rows[0].last_error.empty());
+  deliverer.stop();
+  closing = true;
+  ::shutdown(listener, SHUT_RDWR);
+  ::close(listener);
+  resetter.join();
 }
 
 } // namespace recharged::test
