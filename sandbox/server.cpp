@@ -63,9 +63,10 @@ std::string http_date(TimePoint t) {
 // The answer's headers without those named (a proxy dropping them).
 http::Headers without(const http::Headers& headers, const std::vector<std::string>& names) {
   http::Headers out;
-  for (const auto& [name, value] : headers.all()) {
-    const bool drop = std::any_of(names.begin(), names.end(), [&](const std::string& n) { return http::iequals(n, name); });
-    if (!drop) out.add(name, value);
+  for (const auto& field : headers.all()) {
+    const bool drop =
+        std::any_of(names.begin(), names.end(), [&](const std::string& n) { return http::iequals(n, field.first); });
+    if (!drop) out.add(field.first, field.second);
   }
   return out;
 }
