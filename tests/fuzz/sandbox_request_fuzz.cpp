@@ -56,7 +56,7 @@ sandbox::MerchantIdentity merchant() {
 }
 
 // The platform as the gate sees it: only its ids matter there (a Wechatpay-Serial must name one of them).
-const sandbox::PlatformIdentity& platform() {
+const sandbox::PlatformIdentity& platform_identity() {
   static const sandbox::PlatformIdentity p{std::string(fuzz::k_sp_mchid), std::string(fuzz::k_public_key_id),
                                            fuzz::fixture().platform_key, std::string(fuzz::k_apiv3_key), "", ""};
   return p;
@@ -128,7 +128,8 @@ void serve(const Built& b, std::uint8_t shape_bits) {
   const http::ServerRequest& r = b.request;
   std::string why;
   (void)sandbox::read_authorization(r.headers.get("Authorization").value_or(""), why);
-  if (sandbox::check_request(r, merchant(), platform(), book().clock->now(), b.route == Route::close)) return;
+  if (sandbox::check_request(r, merchant(), platform_identity(), book().clock->now(), b.route == Route::close))
+    return;
   const sandbox::AnswerShape shape = shape_from(shape_bits);
   if (b.route == Route::apply) {
     auto read = sandbox::read_apply_request(r.body);
