@@ -114,8 +114,7 @@ std::map<std::string, DeliveryCounters> Deliverer::counters() const {
 
 void Deliverer::run(Endpoint& e) {
   log_->info(EventLine("webhook_endpoint_started").kv("endpoint", e.config.name)
-                 .kv("url", e.config.base.scheme + "://" + e.config.base.host + ":" + std::to_string(e.config.base.port) +
-                                e.config.target)
+                 .kv("url", e.config.base.to_string() + e.config.target)
                  .kv("secrets", static_cast<std::int64_t>(e.secrets.size())).str());
   while (!stop_.stop_requested()) {
     const bool busy = round(e);
