@@ -378,7 +378,7 @@ void Daemon::Impl::webhook_gauges(std::vector<Gauge>& g) {
     g.push_back({"recharged_webhook_deliveries_total", "counter", "", {{"endpoint", endpoint}, {"outcome", "failed"}},
                  static_cast<double>(c.failed)});
   }
-  auto summaries = webhook_store->summaries();
+  auto summaries = webhook_store->backlog();
   if (!summaries) return;
   const TimePoint now = parts.clock.now();
   for (const auto& s : *summaries) {

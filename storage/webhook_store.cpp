@@ -46,6 +46,19 @@ int queue(SQLite::Database& db, const std::string& endpoint, std::int64_t feed_e
   return reopen.exec();
 }
 
+// Each subquery reads a partial index (webhook_deliveries_due, webhook_deliveries_failed) whose rows are the
+// backlog only. INDEXED BY because the planner otherwise prefers the unique (endpoint, …) index, which spans the
+// whole history; if a schema change ever made the index unusable, the query fails rather than scanning.
+constexpr const char* k_backlog_query =
+    "SELECT c.endpoint, c.after, "
+    "  (SELECT count(*) FROM webhook_deliveries d INDEXED BY webhook_deliveries_due"
+    "     WHERE d.endpoint = c.endpoint AND d.state = 'pending'),"
+    "  (SELECT count(*) FROM webhook_deliveries d INDEXED BY webhook_deliveries_failed"
+    "     WHERE d.endpoint = c.endpoint AND d.state = 'failed'),"
+    "  (SELECT min(created_at) FROM webhook_deliveries d INDEXED BY webhook_deliveries_due"
+    "     WHERE d.endpoint = c.endpoint AND d.state = 'pending') "
+    "FROM webhook_cursors c ORDER BY c.endpoint";
+
 constexpr const char* k_delivery_columns =
     "d.id, d.endpoint, d.feed_event_id, o.out_recharge_no, f.type, d.state, d.attempts, d.next_attempt_at, "
     "d.last_attempt_at, d.delivered_at, d.last_status, d.last_error, d.created_at";
@@ -225,6 +238,26 @@ Result<std::vector<EndpointSummary>> WebhookStore::summaries() {
       s.delivered = q.getColumn(3).getInt64();
       s.failed = q.getColumn(4).getInt64();
       s.oldest_pending_created_at = optional_time(q.getColumn(5));
+      out.push_back(std::move(s));
+    }
+    return out;
+  });
+}
+
+std::string_view WebhookStore::backlog_sql() noexcept { return k_backlog_query; }
+
+Result<std::vector<EndpointSummary>> WebhookStore::backlog() {
+  std::lock_guard lock(mu_);
+  return guarded("read the webhook backlog", db_.path(), [&]() -> Result<std::vector<EndpointSummary>> {
+    SQLite::Statement q(db_.native(), k_backlog_query);
+    std::vector<EndpointSummary> out;
+    while (q.executeStep()) {
+      EndpointSummary s;
+      s.endpoint = q.getColumn(0).getString();
+      s.after = q.getColumn(1).getInt64();
+      s.pending = q.getColumn(2).getInt64();
+      s.failed = q.getColumn(3).getInt64();
+      s.oldest_pending_created_at = optional_time(q.getColumn(4));
       out.push_back(std::move(s));
     }
     return out;

@@ -95,7 +95,12 @@ public:
   [[nodiscard]] Result<std::int64_t> replay_delivery(std::int64_t delivery_id, TimePoint now);
   [[nodiscard]] Result<std::int64_t> replay_since(const WebhookEndpoint& endpoint, TimePoint since, TimePoint now);
 
+  // Every count, delivered included: it reads the endpoint's whole history (`recharged webhooks list`).
   [[nodiscard]] Result<std::vector<EndpointSummary>> summaries();
+  // Pending and failed counts and the oldest pending message (`delivered` left 0), through the partial indexes
+  // on pending and failed rows: it costs the backlog, not the history (/metrics, the deliverer's behind report).
+  [[nodiscard]] Result<std::vector<EndpointSummary>> backlog();
+  [[nodiscard]] static std::string_view backlog_sql() noexcept; // its query, for the query-plan test
   // Deliveries of one endpoint (all when empty), newest first; of one order when out_recharge_no is set.
   [[nodiscard]] Result<std::vector<DeliveryRow>> deliveries(const std::string& endpoint,
                                                             const std::string& out_recharge_no, int limit);

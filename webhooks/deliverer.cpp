@@ -200,7 +200,7 @@ void Deliverer::report_backlog(Endpoint& e) {
   const auto now = std::chrono::steady_clock::now();
   if (now - e.last_backlog_report < options_.backlog_report) return;
   e.last_backlog_report = now;
-  auto summaries = store_.summaries();
+  auto summaries = store_.backlog();
   if (!summaries) return;
   for (const auto& s : *summaries) {
     if (s.endpoint != e.config.name || !s.oldest_pending_created_at) continue;

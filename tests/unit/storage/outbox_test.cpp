@@ -171,9 +171,33 @@ TEST_CASE("deliveries of one order go out in feed order, retry on schedule, and 
   CHECK(summary[0].delivered == 1);
   CHECK(summary[0].failed == 1);
   CHECK(summary[0].pending == 0);
+  const auto backlog = hooks.backlog().value(); // what /metrics reads: the same, without the delivered count
+  REQUIRE(backlog.size() == 1);
+  CHECK(backlog[0].failed == 1);
+  CHECK(backlog[0].pending == 0);
+  CHECK_FALSE(backlog[0].oldest_pending_created_at.has_value());
   CHECK(hooks.replay_delivery(due[0].id, k_t0 + 2h).value() == 1);
   CHECK(hooks.due("backoffice", k_t0 + 2h, 10).value().size() == 1);
   CHECK(hooks.attempts(due[0].id).value().size() == 1);
+}
+
+TEST_CASE("the backlog /metrics reads on every scrape is answered from the pending and failed indexes only") {
+  StoreFixture f;
+  SQLite::Statement plan(f.db->native(), "EXPLAIN QUERY PLAN " + std::string(storage::WebhookStore::backlog_sql()));
+  std::vector<std::string> steps;
+  while (plan.executeStep()) steps.push_back(plan.getColumn(3).getString());
+  std::size_t pending = 0, failed = 0;
+  for (const auto& s : steps) {
+    CAPTURE(s);
+    CHECK_FALSE(s.starts_with("SCAN d")); // never a scan of the deliveries
+    // ... nor a search of the unique (endpoint, feed_event_id) index, which spans the whole history
+    CHECK(s.find("sqlite_autoindex_webhook_deliveries") == std::string::npos);
+    pending += s.find("USING INDEX webhook_deliveries_due") != std::string::npos ||
+               s.find("USING COVERING INDEX webhook_deliveries_due") != std::string::npos;
+    failed += s.find("INDEX webhook_deliveries_failed") != std::string::npos;
+  }
+  CHECK(pending == 2); // the pending count and the oldest pending message
+  CHECK(failed == 1);
 }
 
 TEST_CASE("replay since a time sends an endpoint the events it never had, once") {
