@@ -396,6 +396,16 @@ void Daemon::Impl::webhook_gauges(std::vector<Gauge>& g) {
 // leases of the daemon's visits; its own HTTP server and worker cap keep it from starving the listeners.
 Status Daemon::Impl::start_api() {
   if (!parts.config.api.listen) return {};
+  // The API takes orders as `recharged apply` does, so it refuses a damaged orders table the same way: an order
+  // recorded where the daemon's own index cannot find it would never be polled. Checked once per start (a read
+  // of the table and its indexes), not per request.
+  auto sound = parts.store.check_orders_table();
+  if (!sound) return sound.error();
+  if (*sound != "ok")
+    return Error::make(ErrorKind::storage, "corrupt",
+                       "The database '" + parts.config.database.path.string() + "' is damaged (quick_check: " +
+                           sound->substr(0, 300) + "); the order API does not start on it. Run `recharged check`, " +
+                           "and restore the latest backup (README, \"Backups and recovery\").");
   RECHARGED_TRY(api_server, api::ApiServer::start(parts.config, api::ApiParts{service, parts.store, parts.clock,
                                                                               parts.logging->get("api")}));
   log->info(EventLine("listening").kv("api", api_server->address()).str());

@@ -37,7 +37,7 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 
 // Overwrites the middle of one leaf page of `table` (the main file, after a checkpoint) with garbage: the damage a
 // failing disk or a stray `dd` leaves. Returns the page number.
-std::int64_t damage_a_page_of(const fs::path& db, const std::string& table) {
+std::int64_t damage_a_page_of(const fs::path& db, const std::string& table, std::size_t min_leaves = 3) {
   std::int64_t page = 0;
   std::int64_t page_size = 0;
   {
@@ -48,7 +48,8 @@ std::int64_t damage_a_page_of(const fs::path& db, const std::string& table) {
     pages.bind(1, table);
     std::vector<std::int64_t> leaves;
     while (pages.executeStep()) leaves.push_back(pages.getColumn(0).getInt64());
-    REQUIRE(leaves.size() >= 3); // a middle page: not the one the next insert appends to
+    REQUIRE(leaves.size() >= min_leaves); // a middle page: not the one the next insert appends to
+    REQUIRE_FALSE(leaves.empty());
     page = leaves[leaves.size() / 2];
   }
   std::fstream file(db, std::ios::in | std::ios::out | std::ios::binary);
@@ -167,6 +168,24 @@ TEST_CASE("a damaged orders table: check finds it, and apply refuses before anyt
   CHECK(contains(applied.err, "nothing was recorded or sent"));
   CHECK_FALSE(rig.platform().truth("DMGNEW1").has_value());
   CHECK(rig.sandbox().sandbox().server().calls("DMGNEW1").empty());
+}
+
+TEST_CASE("a damaged orders index: the daemon with the order API refuses to start, exit 6, nothing served") {
+  Rig rig;
+  const auto tokens = rig.dir().write("api-tokens", "write w0c1f3b8e2a94d6b8f7e5a3c1d9b2f4e6a8c0e2d4f6b8a0c2e4f6a8b0d2e4f6a8 backoffice\n");
+  rig.config().extra_toml = "[api]\nlisten = \"unix:" + (rig.dir() / "api.sock").string() + "\"\ntokens_file = \"" +
+                            tokens.string() + "\"\n";
+  rig.write_config();
+  for (int i = 0; i < 20; ++i) apply_ok(rig, order_number("DMA", static_cast<std::size_t>(i)));
+  // The unique index on out_recharge_no: what keeps one number from becoming two orders. The daemon's own start
+  // never reads it (a daemon without the API starts on it), but the API's applies rely on it.
+  damage_a_page_of(rig.database_path(), "sqlite_autoindex_orders_1", 1);
+  const auto run = rig.cli({"run"}, Millis{30'000});
+  INFO(run.err);
+  CHECK(run.status.exited(6));
+  CHECK(contains(run.err, "is damaged"));
+  CHECK(contains(run.err, "the order API does not start on it"));
+  CHECK_FALSE(fs::exists(rig.dir() / "api.sock"));
 }
 
 TEST_CASE("a database on a read-only filesystem: check names it, apply and run refuse with exit 6, nothing is sent") {
