@@ -83,15 +83,16 @@ Deliverer::Deliverer(std::vector<config::WebhookConfig> endpoints, storage::Webh
 Deliverer::~Deliverer() { stop(); }
 
 Status Deliverer::start() {
-  for (const auto& c : configs_) {
+  for (auto& c : configs_) {
     auto e = std::make_unique<Endpoint>();
-    e->config = c;
     e->outbox.name = c.name;
     e->outbox.types.insert(c.events.begin(), c.events.end());
     RECHARGED_TRY(e->secrets, load_secrets(c));
     e->transport = transports_(c, stop_);
+    e->config = std::move(c);
     endpoints_.push_back(std::move(e));
   }
+  configs_.clear();
   // A new endpoint's cursor is placed now, at the end of the feed: it gets every event recorded from this start on.
   std::vector<storage::WebhookEndpoint> all;
   for (const auto& e : endpoints_) all.push_back(e->outbox);

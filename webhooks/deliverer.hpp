@@ -75,7 +75,7 @@ private:
   bool attempt(Endpoint& endpoint, const storage::DueDelivery& due); // true when delivered
   void report_backlog(Endpoint& endpoint);
 
-  std::vector<config::WebhookConfig> configs_;
+  std::vector<config::WebhookConfig> configs_; // until start() moves each into its Endpoint
   storage::WebhookStore& store_;
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> log_;
