@@ -18,6 +18,9 @@ public:
   [[nodiscard]] TimePoint close_deadline(const orders::Order& order) const override {
     return current()->close_deadline(order);
   }
+  [[nodiscard]] TimePoint close_deadline_after_return(const orders::Order& order, TimePoint returned_at) const override {
+    return current()->close_deadline_after_return(order, returned_at);
+  }
   void replace(std::shared_ptr<const engine::Planner> inner) {
     std::lock_guard lock(mu_);
     inner_ = std::move(inner);

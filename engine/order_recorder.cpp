@@ -53,6 +53,13 @@ void schedule(OrderUpdate& u, const Order& before, const Planner& planner, TimeP
   u.next_poll_reason = plan.reason;
 }
 
+// When the bank sent the order's latest payment back, as the answer shows it (bank transfer or online banking).
+std::optional<TimePoint> return_time_of(const wxpay::MchDeposit& v) {
+  if (v.bank_transfer_info && v.bank_transfer_info->return_time) return v.bank_transfer_info->return_time;
+  if (v.online_bank_recharge_info) return v.online_bank_recharge_info->return_time;
+  return std::nullopt;
+}
+
 void copy_platform_fields(OrderUpdate& u, const Order& order, const wxpay::MchDeposit& v) {
   if (order.recharge_id.empty() && !v.recharge_id.empty()) u.recharge_id = v.recharge_id;
   u.platform_state = v.recharge_state.text;
@@ -81,6 +88,7 @@ std::vector<OrderUpdate> record_view(const Order& order, const wxpay::MchDeposit
   if (d.verdict == orders::Verdict::none) {
     if (order.state != OrderState::suspect) copy_platform_fields(first, order, view);
     first.events.push_back(event_for(order, EventKind::api_call, meta, now, d.reason));
+    if (const auto returned = return_time_of(view)) defer_close_for_return(first, order, *returned, planner, now);
     schedule(first, order, planner, now);
     return {std::move(first)};
   }
@@ -209,6 +217,16 @@ OrderUpdate record_note(const Order& order, std::string message, const CallMeta&
   u.events.push_back(std::move(e));
   if (orders::is_open(order.state)) schedule(u, order, planner, now);
   return u;
+}
+
+void defer_close_for_return(OrderUpdate& u, const Order& order, TimePoint returned_at, const Planner& planner,
+                            TimePoint now) {
+  const Order current = storage::after_update(order, u);
+  if (current.state != OrderState::recharging) return;
+  const TimePoint close = planner.close_deadline_after_return(current, returned_at);
+  if (close <= current.close_after) return;
+  u.close_after = close;
+  schedule(u, order, planner, now);
 }
 
 std::string as_notification(storage::OrderUpdate& u, std::string_view event_type) {

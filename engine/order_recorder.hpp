@@ -55,6 +55,12 @@ struct CallMeta {
 [[nodiscard]] storage::OrderUpdate record_note(const orders::Order& order, std::string message, const CallMeta& meta,
                                                const Planner& planner, TimePoint now);
 
+// A payment the bank sent back at `returned_at` on a RECHARGING order: the payer may send again, so `u` moves
+// the stale close to Planner::close_deadline_after_return and re-plans the next visit. Nothing when the close
+// does not move (or the order is not RECHARGING).
+void defer_close_for_return(storage::OrderUpdate& u, const orders::Order& order, TimePoint returned_at,
+                            const Planner& planner, TimePoint now);
+
 // Turns `u`, made by record_view from a notification's resource, into the update that notification makes: it
 // counts no poll, and its events say which notification of `event_type` they came from. Returns the outcome to
 // record with the notification: "applied" (it moves the order), "alert" or "confirmed".

@@ -274,6 +274,8 @@ Result<Order> OrderService::close_procedure(Order order, EventSource source) {
   // Final query: an order paid at the last moment is recorded SUCCESS and never closed.
   RECHARGED_TRY(order, poll(order, source));
   if (order.state != OrderState::recharging) return order;
+  // The final query found a payment the bank sent back: the stale close waits for the payer to send again.
+  if (source == EventSource::close && ctx_.clock.now() < order.close_after) return order;
   const std::string why = source == EventSource::close
                               ? "stale: closing an unpaid order before the platform's 7-day link expiry"
                               : "closing on operator request";

@@ -23,6 +23,10 @@ public:
   [[nodiscard]] virtual Plan next(const orders::Order& order, TimePoint now) const = 0;
   // When the order becomes stale and is closed (from its acceptance, or creation when not yet accepted).
   [[nodiscard]] virtual TimePoint close_deadline(const orders::Order& order) const = 0;
+  // The close of an open order whose payment the bank sent back at `returned_at`: never earlier than its
+  // stored close_after, later when the payer may still send again.
+  [[nodiscard]] virtual TimePoint close_deadline_after_return(const orders::Order& order,
+                                                              TimePoint returned_at) const = 0;
 };
 
 } // namespace recharged::engine

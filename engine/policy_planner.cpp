@@ -23,6 +23,10 @@ public:
     return schedule::stale_close_deadline(order, cal_, cfg_);
   }
 
+  TimePoint close_deadline_after_return(const orders::Order& order, TimePoint returned_at) const override {
+    return schedule::close_deadline_after_return(order, returned_at, cal_, cfg_);
+  }
+
 private:
   schedule::PollPolicyConfig cfg_;
   const schedule::SettlementCalendar& cal_;

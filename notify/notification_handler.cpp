@@ -160,6 +160,7 @@ Reply NotificationHandler::fund_returned(const std::string& id, const std::strin
                 (ret.return_reason.empty() ? "" : " (" + ret.return_reason + ")");
     e.evidence = plaintext;
     u.events.push_back(std::move(e));
+    engine::defer_close_for_return(u, *order, ret.return_time.value_or(now), ctx_.planner, now);
     return storage::NotificationDecision{"fund_returned", std::move(u)};
   };
   const Reply r = store(record_of(id, std::string(wxpay::k_event_fund_returned), fr->out_recharge_no, summary, created,

@@ -213,15 +213,18 @@ std::string close_why(const Context& ctx) {
   const auto& cfg = ctx.cfg;
   const TimePoint at = ctx.deadline;
   const Millis age = at - ctx.anchor;
-  if (!ctx.channels.bank) return "close at age " + short_duration(age);
+  // Later than the order's own deadline: moved by a returned payment (close_deadline_after_return).
+  const std::string after_return =
+      at > stale_close_deadline(ctx.order, ctx.cal, cfg) ? ", after a returned payment the payer may send again" : "";
+  if (!ctx.channels.bank) return "close at age " + short_duration(age) + after_return;
   const std::string expiry = "link expires " + shanghai_day_clock(ctx.anchor + k_link_lifetime);
   const std::string settle = " +" + short_duration(cfg.bank_settle_delay) + " settlement";
   if (at > nominal_close(ctx.order, cfg)) {
     const auto waited =
         last_reopening_before(ctx.cal, at - cfg.bank_reopen_spread - seconds{1}, at, cfg.bank_settle_delay);
     // To the minute: a close that waited is near the expiry, which an age rounded to hours could reach.
-    std::string why = "close at age " + format_duration(round<minutes>(age));
-    if (!waited) return why + ", deferred for transfers held by a closed interbank window";
+    std::string why = "close at age " + format_duration(round<minutes>(age)) + after_return;
+    if (!waited) return why + (after_return.empty() ? ", deferred for transfers held by a closed interbank window" : "");
     why += ", waits for the interbank reopening at " + shanghai_day_clock(*waited) + settle;
     if (*waited + cfg.bank_settle_delay > at) why += " as far as the close's margin allows";
     return why + "; " + expiry;
@@ -345,6 +348,15 @@ TimePoint stale_close_deadline(const Order& order, const SettlementCalendar& cal
   if (!reopens) return nominal;
   const Millis spread = scaled(cfg.bank_reopen_spread, unit_interval(mix_seed(deadline_seed(order), 1)));
   return std::min(*reopens + cfg.bank_settle_delay + spread, latest);
+}
+
+TimePoint close_deadline_after_return(const Order& order, TimePoint returned_at, const SettlementCalendar& cal,
+                                      const PollPolicyConfig& cfg) {
+  // The stored close already comes after the last reopening before the latest close, so a later close, up to
+  // that latest close, has no reopening left to wait for.
+  const TimePoint stored = close_deadline_of(order, cal, cfg);
+  if (cfg.close_return_wait == Millis{0}) return stored;
+  return std::max(stored, std::min(returned_at + cfg.close_return_wait, anchor_of(order) + cfg.close_latest_age));
 }
 
 PlannedPoll plan_next_poll(const Order& order, TimePoint now, const SettlementCalendar& cal,

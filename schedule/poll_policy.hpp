@@ -65,6 +65,15 @@ struct ChannelProfile {
 [[nodiscard]] TimePoint stale_close_deadline(const orders::Order& order, const SettlementCalendar& cal,
                                              const PollPolicyConfig& cfg);
 
+// The close of an open order whose payment the bank sent back at `returned_at` (a query's
+// bank_transfer_info / online_bank_recharge_info return_time): a payer told "wrong amount" or "wrong account
+// name" usually sends again, so the close comes no earlier than close_return_wait after the return, never past
+// close_latest_age (no reopening is left to wait for there: the stored close already waited for the last one).
+// Never earlier than the order's stored close_after. Equal to it when close_return_wait is 0s or the return is
+// old. Pure.
+[[nodiscard]] TimePoint close_deadline_after_return(const orders::Order& order, TimePoint returned_at,
+                                                    const SettlementCalendar& cal, const PollPolicyConfig& cfg);
+
 // When to query `order` next and why; pure and thread-safe. NEW: a recovery query; RECHARGING: the earliest
 // of the QR/online-bank cadence (dense, then decaying), the bank cadence (open interbank hours only) and a
 // poll after each interbank reopening + settlement; CLOSING: the close procedure again; terminal and SUSPECT:

@@ -46,7 +46,9 @@ const std::array k_knobs{
     RECHARGED_DURATION(jitter_max, "the largest jitter of one poll and of the stale-close deadline"),
     RECHARGED_DURATION(stale_close_age, "age at which an unpaid order is closed (final query, close, confirm)"),
     RECHARGED_DURATION(close_latest_age, "latest age a bank-capable order's close may wait to, for the last "
-                                         "interbank reopening + settlement; at most 7d - 30m"),
+                                         "interbank reopening + settlement; at most 7d - 5m"),
+    RECHARGED_DURATION(close_return_wait, "after a payment is sent back, the payer usually sends again: the close "
+                                          "waits at least this after the return (0s = it does not)"),
     RECHARGED_DURATION(closing_confirm_delay, "a CLOSING order is re-checked this soon"),
     Knob{{"backoff_base", "the first retry's delay scale after a failed call"},
          [](PollPolicyConfig& c) -> Millis& { return c.backoff.base; }, nullptr},
@@ -94,7 +96,8 @@ Status check_durations(const PollPolicyConfig& c) {
     auto copy = c;
     const Millis d = knob.duration(copy);
     const bool may_be_zero = knob.option.key == "bank_reopen_spread" || knob.option.key == "jitter_max" ||
-                             knob.option.key == "bank_preclose_lead" || knob.option.key == "bank_office_interval";
+                             knob.option.key == "bank_preclose_lead" || knob.option.key == "bank_office_interval" ||
+                             knob.option.key == "close_return_wait";
     if (may_be_zero ? d < Millis{0} : d <= Millis{0}) return positive(d, knob.option.key);
   }
   return {};

@@ -13,10 +13,10 @@ namespace recharged::schedule {
 
 // The platform closes an unpaid order this long after it accepted it (seed: "充值链接有效期为7天").
 inline constexpr Millis k_link_lifetime{std::chrono::days{7}};
-// Our stale close starts at least this long before the link expires: its three calls (final query, close,
-// confirming query) take seconds; 30 min still fits 6 attempts when every one times out (15 s) and every
-// backoff wait (5 s tripling to the 10 min cap) is the longest it can be.
-inline constexpr Millis k_close_margin{std::chrono::minutes{30}};
+// Our stale close starts at least this long before the link expires. Only a close that waits for an interbank
+// reopening comes this near (others start at 6 d). Its calls take seconds; 5 min still fits five attempts when
+// every one times out (15 s) and every backoff wait (5 s, 15 s, 45 s, 135 s) is the longest it can be.
+inline constexpr Millis k_close_margin{std::chrono::minutes{5}};
 
 // Every knob of the polling policy, with the defaults tuned by tests/unit/schedule/simulation (see its
 // report). The TOML [schedule] key of each field is its name; durations are written "90s", "10m", "6d".
@@ -63,6 +63,10 @@ struct PollPolicyConfig {
   // stale_close_age the close waits for the last interbank reopening + bank_settle_delay that comes before this
   // age (see stale_close_deadline). At most, and by default, the link's 7 days minus k_close_margin.
   Millis close_latest_age{k_link_lifetime - k_close_margin};
+  // close_return_wait: after the bank sends a payment back (wrong amount or account name), the payer usually
+  // sends again: the stale close comes no earlier than this after the return (never past close_latest_age);
+  // 0s = the close ignores returns.
+  Millis close_return_wait{std::chrono::hours{12}};
   // closing_confirm_delay: a CLOSING order (close requested, outcome unconfirmed) is re-checked this soon.
   Millis closing_confirm_delay{std::chrono::seconds{30}};
   // backoff_base, backoff_cap, backoff_jitter: retries after failed calls (see backoff.hpp).

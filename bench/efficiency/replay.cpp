@@ -74,6 +74,12 @@ private:
     return pc;
   }
 
+  static std::optional<TimePoint> return_time_of(const sandbox::MchDeposit& d) {
+    if (d.bank_transfer_info && d.bank_transfer_info->return_time) return d.bank_transfer_info->return_time;
+    if (d.online_bank_recharge_info) return d.online_bank_recharge_info->return_time;
+    return std::nullopt;
+  }
+
   void push(TimePoint at, std::size_t index) { due_.push(Due{at, seq_++, index}); }
 
   void visit(std::size_t index) {
@@ -123,6 +129,9 @@ private:
       if (!r.detected_at) r.detected_at = now;
     } else if (state == RechargeState::closed) {
       r.local.state = OrderState::closed;
+    } else if (const auto returned = return_time_of(*answer)) {
+      // engine::defer_close_for_return: a payment sent back moves the close past the payer's likely retry.
+      r.local.close_after = schedule::close_deadline_after_return(r.local, *returned, cal_, cfg_);
     }
     return state;
   }
@@ -131,6 +140,7 @@ private:
   // confirming query whatever the close answered (a payment that landed meanwhile is recorded SUCCESS).
   void close_procedure(OrderRecord& r) {
     if (query(r) != RechargeState::recharging) return;
+    if (r.local.state == OrderState::recharging && clock_.now() < r.local.close_after) return; // moved by a return
     r.local.state = OrderState::closing;
     ++r.calls;
     ++calls_;

@@ -1,6 +1,7 @@
 #include "engine/order_recorder.hpp"
 #include "engine/order_request.hpp"
 #include "engine/order_service.hpp"
+#include "schedule/poll_policy_config.hpp"
 #include "tests/unit/engine/engine_fixture.hpp"
 
 #include <doctest/doctest.h>
@@ -259,6 +260,59 @@ TEST_CASE("a stale order is closed at its deadline: final query, close, confirmi
   for (const auto& e : events)
     if (!e.endpoint.empty() && e.source == orders::EventSource::close) calls.push_back(e.endpoint);
   CHECK(calls == std::vector<std::string>{"query", "close", "query"});
+}
+
+TEST_CASE("a stale close whose final query finds a payment sent back waits for the payer to send again") {
+  EngineFixture f;
+  auto request = f.sandbox.apply_request("RC5005");
+  request.available_recharge_channels = {wxpay::RechargeChannel::bank_transfer};
+  auto applied = f.service->apply(request);
+  REQUIRE(applied.ok());
+  // The payer's transfer names the wrong account: it lands and the bank sends it back just before our close.
+  f.clock.set(applied->close_after - minutes{30});
+  sandbox::PayRequest pay;
+  pay.channel = sandbox::RechargeChannel::bank_transfer;
+  pay.settlement = sandbox::Settlement::immediate;
+  pay.return_reason = "账户名称不符";
+  REQUIRE(f.sandbox.platform().pay_now("RC5005", pay).ok());
+  f.advance(minutes{31});
+  auto deferred = f.service->work(f.stored("RC5005"));
+  REQUIRE(deferred.ok());
+  CHECK(deferred->state == OrderState::recharging);
+  CHECK(f.sandbox.platform().truth("RC5005")->closes == 0);
+  // 12 h after the return passes the latest close the policy allows: the close moves there.
+  CHECK(deferred->close_after == *applied->applied_at + schedule::PollPolicyConfig{}.close_latest_age);
+  REQUIRE(deferred->next_poll_at.has_value());
+  CHECK(*deferred->next_poll_at <= deferred->close_after);
+  // The payer sends the right transfer; the close's final query records it paid.
+  pay.return_reason.reset();
+  REQUIRE(f.sandbox.platform().pay_now("RC5005", pay).ok());
+  f.clock.set(deferred->close_after);
+  f.advance(seconds{1});
+  auto paid = f.service->work(f.stored("RC5005"));
+  REQUIRE(paid.ok());
+  CHECK(paid->state == OrderState::success);
+  CHECK(f.sandbox.platform().truth("RC5005")->closes == 0);
+}
+
+TEST_CASE("a returned payment seen by any query moves the stale close; an operator's close is never deferred") {
+  EngineFixture f;
+  auto applied = f.service->apply(f.sandbox.apply_request("RC5006"));
+  REQUIRE(applied.ok());
+  sandbox::PayRequest pay;
+  pay.channel = sandbox::RechargeChannel::online_bank;
+  pay.settlement = sandbox::Settlement::immediate;
+  pay.return_reason = "金额不符";
+  f.clock.set(applied->close_after - hours{2});
+  REQUIRE(f.sandbox.platform().pay_now("RC5006", pay).ok());
+  f.advance(minutes{5});
+  // An operator's sync sees the return: the stale close moves.
+  REQUIRE(f.service->sync("RC5006", orders::EventSource::operator_action).ok());
+  CHECK(f.stored("RC5006").close_after > applied->close_after);
+  // The operator closes it anyway: closed now, whatever the payer might still do.
+  auto closed = f.service->close("RC5006", orders::EventSource::operator_action);
+  REQUIRE(closed.ok());
+  CHECK(closed->state == OrderState::closed);
 }
 
 TEST_CASE("an order past the platform's 7-day expiry is confirmed CLOSED by query, never assumed") {

@@ -28,6 +28,9 @@ class MinutePlanner final : public engine::Planner {
 public:
   engine::Plan next(const orders::Order&, TimePoint now) const override { return {now + minutes{1}, false, "test"}; }
   TimePoint close_deadline(const orders::Order& o) const override { return o.created_at + days{6}; }
+  TimePoint close_deadline_after_return(const orders::Order& o, TimePoint returned_at) const override {
+    return std::max(o.close_after, returned_at + hours{12});
+  }
 };
 
 struct Rig {
@@ -364,6 +367,29 @@ TEST_CASE("a fund return is recorded with its amount, reason and time and moves 
   CHECK(returns->front().amount == std::optional<Fen>(9'900));
   CHECK(returns->front().return_reason == "充值金额与充值单要求不一致");
   CHECK(returns->front().return_time == fr.return_time);
+}
+
+TEST_CASE("a fund return near the stale close moves the close past the payer's likely retry") {
+  Rig r;
+  const auto o = r.order("RCN11");
+  REQUIRE(o.close_after == k_now + days{6});
+  wxpay::FundReturned fr;
+  fr.recharge_returned_id = "10171652448612345612345679";
+  fr.sp_mchid = r.keys.merchant.mchid;
+  fr.sub_mchid = o.sub_mchid;
+  fr.out_recharge_no = o.out_recharge_no;
+  fr.recharge_id = o.recharge_id;
+  fr.recharge_channel = wxpay::RechargeChannel::bank_transfer;
+  fr.amount = wxpay::Amount{10'000, "CNY"};
+  fr.return_reason = "账户名称不符";
+  fr.return_time = k_now + days{5} + hours{20};
+  r.clock.set(*fr.return_time + minutes{1});
+  const auto reply = r.send(r.notification("EV-11", "RECHARGE.FUND_RETURNED", wxpay::encode(fr)));
+  CHECK(reply.outcome == "fund_returned");
+  const auto after = r.stored("RCN11");
+  CHECK(after.state == OrderState::recharging);
+  CHECK(after.close_after == *fr.return_time + hours{12}); // the planner's close after a return
+  CHECK(after.next_poll_at == r.clock.now() + minutes{1});  // re-planned with the moved close
 }
 
 TEST_CASE("a notification for an order still NEW asks for a query rather than jumping states") {

@@ -121,6 +121,29 @@ void check_order(const orders::Order& o, const std::vector<TimePoint>& reopening
                            << format_rfc3339(expiry));
 }
 
+// The close after a payment sent back at `returned`: never earlier than the order's own close, no earlier than
+// close_return_wait after the return (unless that passes the bound, then at most the bound), never inside the
+// margin, and (bank-capable) no reopening + settlement fits between it and the bound that a later close could see.
+void check_after_return(const orders::Order& o, TimePoint returned, const std::vector<TimePoint>& reopenings,
+                        YearResult& r) {
+  const TimePoint expiry = *o.applied_at + k_link_lifetime;
+  const TimePoint bound = *o.applied_at + k_cfg.close_latest_age;
+  const TimePoint moved = close_deadline_after_return(o, returned, shipped_calendar(), k_cfg);
+  const Millis settle = k_cfg.bank_settle_delay;
+  bool ok = moved >= o.close_after && moved + k_close_margin <= expiry &&
+            moved >= std::min(returned + k_cfg.close_return_wait, bound);
+  if (ok && channel_profile(o).bank) {
+    const auto next = std::upper_bound(reopenings.begin(), reopenings.end(), moved,
+                                       [&](TimePoint c, TimePoint reopen) { return c < reopen + settle; });
+    ok = next != reopenings.end() && *next + settle > bound && (*next >= bound || moved == bound);
+  }
+  if (ok) return;
+  if (++r.failures <= 5)
+    FAIL_CHECK("accepted " << format_rfc3339(*o.applied_at) << " channels " << offer_text(o.channels)
+                           << ": returned " << format_rfc3339(returned) << ", close " << format_rfc3339(o.close_after)
+                           << " moved to " << format_rfc3339(moved));
+}
+
 YearResult check_year(int year, Millis step) {
   const TimePoint from = sh(std::to_string(year) + "-01-01T00:00:00");
   const TimePoint to = sh(std::to_string(year + 1) + "-01-01T00:00:00");
@@ -135,6 +158,10 @@ YearResult check_year(int year, Millis step) {
       o.out_recharge_no = "PROP" + std::to_string(n++); // its own jitter, like every real order
       o.channels = offer;
       check_order(o, reopenings, r);
+      // A payment sent back somewhere in the last day before the close (a different instant for every order).
+      o.close_after = stale_close_deadline(o, shipped_calendar(), k_cfg);
+      check_after_return(o, o.close_after - minutes{(n * 37) % (24 * 60)}, reopenings, r);
+      o.close_after = TimePoint{};
     }
   }
   return r;

@@ -30,7 +30,7 @@ TEST_CASE("every knob has a unique snake_case key, a meaning, and a value that r
     REQUIRE(set_poll_policy_option(copy, option.key, value).ok());
     CHECK(poll_policy_option_value(copy, option.key) == value);
   }
-  CHECK(keys.size() == 21);
+  CHECK(keys.size() == 22);
   CHECK(keys.contains("dense_interval"));
   CHECK(keys.contains("backoff_jitter"));
 }
@@ -67,14 +67,14 @@ TEST_CASE("unknown keys and bad values are refused, naming the key and the value
 
 TEST_CASE("validation refuses settings that would let an order reach the platform's expiry") {
   PollPolicyConfig cfg;
-  cfg.close_latest_age = days{6} + hours{23} + minutes{31};
+  cfg.close_latest_age = days{6} + hours{23} + minutes{56};
   auto r = validate(cfg);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().field == "close_latest_age");
-  CHECK(r.error().message == "The setting 'close_latest_age' (6d23h31m) must be at most 6d23h30m: the platform "
-                             "expires the link after 7d and the close needs 30m to be retried.");
+  CHECK(r.error().message == "The setting 'close_latest_age' (6d23h56m) must be at most 6d23h55m: the platform "
+                             "expires the link after 7d and the close needs 5m to be retried.");
   cfg = PollPolicyConfig{};
-  cfg.stale_close_age = days{6} + hours{23} + minutes{45};
+  cfg.stale_close_age = days{6} + hours{23} + minutes{57};
   CHECK(validate(cfg).error().field == "stale_close_age"); // later than close_latest_age
   cfg = PollPolicyConfig{};
   cfg.stale_close_age = minutes{30};

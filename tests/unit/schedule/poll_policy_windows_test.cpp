@@ -254,18 +254,66 @@ TEST_CASE("an order accepted during Spring Festival waits for the reopening that
   CHECK(stale_close_deadline(o, shipped_calendar(), early) <= *o.applied_at + early.stale_close_age);
 }
 
-TEST_CASE("a reopening inside the close's margin moves the close to the margin, or cannot be waited for") {
-  // Accepted 00:35: the latest close is 24 Feb 00:05, five minutes after the reopening: close then, which sees
-  // every transfer that landed by then.
+TEST_CASE("a reopening near the expiry is waited for down to the close's margin, and only then given up") {
+  // Accepted 00:35: the link expires 24 Feb 00:35, 25 minutes after the reopening + settlement: wait for it.
   const auto late = accepted_order("SF2", "2026-02-17T00:35:00", {"BANK_TRANSFER"});
-  CHECK(stale_close_deadline(late, shipped_calendar(), k_cfg) == sh("2026-02-24T00:05:00"));
-  CHECK(plan_for(late).back().reason.ends_with("as far as the close's margin allows; link expires Tue 02-24 00:35"));
-  // Accepted 00:20: the latest close is 23 Feb 23:50, before the reopening: the close keeps its nominal age.
-  const auto early = accepted_order("SF3", "2026-02-17T00:20:00", {"BANK_TRANSFER"});
+  const TimePoint late_close = stale_close_deadline(late, shipped_calendar(), k_cfg);
+  CHECK(late_close >= sh("2026-02-24T00:10:00"));
+  CHECK(late_close <= sh("2026-02-24T00:11:00"));
+  CHECK(plan_for(late).back().reason.ends_with("waits for the interbank reopening at Tue 02-24 00:00 +10m settlement; "
+                                                "link expires Tue 02-24 00:35"));
+  // Accepted 00:12: the latest close is 24 Feb 00:07, seven minutes after the reopening: close then, which sees
+  // every transfer that landed by then.
+  const auto tight = accepted_order("SF3", "2026-02-17T00:12:00", {"BANK_TRANSFER"});
+  CHECK(stale_close_deadline(tight, shipped_calendar(), k_cfg) == sh("2026-02-24T00:07:00"));
+  CHECK(plan_for(tight).back().reason.ends_with("as far as the close's margin allows; link expires Tue 02-24 00:12"));
+  // Accepted 00:03: the latest close is 23 Feb 23:58, before the reopening: the close keeps its nominal age.
+  const auto early = accepted_order("SF4", "2026-02-17T00:03:00", {"BANK_TRANSFER"});
   const TimePoint deadline = stale_close_deadline(early, shipped_calendar(), k_cfg);
-  CHECK(deadline <= sh("2026-02-23T00:20:00"));
+  CHECK(deadline <= sh("2026-02-23T00:03:00"));
   CHECK(plan_for(early).back().reason.ends_with("interbank closed until Tue 02-24 00:00 +10m settlement, too late: "
-                                                 "the close keeps 30m before the link expires Tue 02-24 00:20"));
+                                                 "the close keeps 5m before the link expires Tue 02-24 00:03"));
+}
+
+TEST_CASE("a payment sent back near the close moves the close past the payer's likely retry") {
+  // Accepted 17 Feb 11:45 during Spring Festival: the close waits for the 24 Feb 00:00 reopening. The transfer
+  // held by the holiday lands then with the wrong account name and goes back at 00:05; the payer sends again.
+  auto o = accepted_order("RT1", "2026-02-17T11:45:00", {"BANK_TRANSFER"});
+  o.close_after = stale_close_deadline(o, shipped_calendar(), k_cfg);
+  REQUIRE(o.close_after < sh("2026-02-24T00:12:00"));
+  const TimePoint moved = close_deadline_after_return(o, sh("2026-02-24T00:05:00"), shipped_calendar(), k_cfg);
+  CHECK(moved == *o.applied_at + k_cfg.close_latest_age); // 12 h would pass the latest close: stop there
+  CHECK(moved + k_close_margin <= *o.applied_at + k_link_lifetime);
+  o.close_after = moved;
+  CHECK(plan_for(o).back().reason.starts_with("stale: close at age 6d23h55m, after a returned payment the payer may "
+                                             "send again"));
+  // The close never moves earlier, and an old return does not move it.
+  CHECK(close_deadline_after_return(o, sh("2026-02-24T10:00:00"), shipped_calendar(), k_cfg) == moved);
+  auto fresh = accepted_order("RT2", "2026-02-17T11:45:00", {"BANK_TRANSFER"});
+  fresh.close_after = stale_close_deadline(fresh, shipped_calendar(), k_cfg);
+  CHECK(close_deadline_after_return(fresh, sh("2026-02-18T09:00:00"), shipped_calendar(), k_cfg) ==
+        fresh.close_after);
+  // close_return_wait = 0s turns it off.
+  PollPolicyConfig off = k_cfg;
+  off.close_return_wait = Millis{0};
+  CHECK(close_deadline_after_return(fresh, sh("2026-02-24T00:05:00"), shipped_calendar(), off) == fresh.close_after);
+}
+
+TEST_CASE("after a return the close waits close_return_wait, up to the latest close") {
+  // Online banking only, accepted Tue 24 Nov 10:00 (close at 6 d, Mon 30 Nov about 10:00); returned Mon 30 Nov
+  // 08:00: the close moves to 20:00.
+  auto online = accepted_order("RT3", "2026-11-24T10:00:00", {"ONLINE_BANK"});
+  online.close_after = stale_close_deadline(online, shipped_calendar(), k_cfg);
+  CHECK(close_deadline_after_return(online, sh("2026-11-30T08:00:00"), shipped_calendar(), k_cfg) ==
+        sh("2026-11-30T20:00:00"));
+  // Bank transfer: the close already waits for the Monday 20:30 reopening + settlement; a return at 08:00 ends its
+  // 12 h before that (no move), one at 15:00 moves the close to Tuesday 03:00, within the latest close (09:55).
+  auto bank = accepted_order("RT4", "2026-11-24T10:00:00", {"BANK_TRANSFER"});
+  bank.close_after = stale_close_deadline(bank, shipped_calendar(), k_cfg);
+  REQUIRE(bank.close_after >= sh("2026-11-30T20:40:00"));
+  CHECK(close_deadline_after_return(bank, sh("2026-11-30T08:00:00"), shipped_calendar(), k_cfg) == bank.close_after);
+  CHECK(close_deadline_after_return(bank, sh("2026-11-30T15:00:00"), shipped_calendar(), k_cfg) ==
+        sh("2026-12-01T03:00:00"));
 }
 
 TEST_CASE("a make-up Saturday's reopening is waited for like any other") {
