@@ -80,10 +80,6 @@ Result<wxpay::Answer<T>> OrderService::call(Endpoint endpoint, Millis& latency, 
   return result;
 }
 
-void OrderService::log_events(const Order& order, const storage::OrderUpdate& update) {
-  if (ctx_.log) log_order_events(*ctx_.log, order, update);
-}
-
 Result<Order> OrderService::save(const Order& order, const Recording& record) {
   Order current = order;
   for (int attempt = 1;; ++attempt) {
@@ -92,7 +88,7 @@ Result<Order> OrderService::save(const Order& order, const Recording& record) {
     RECHARGED_TRY(storage::Committed stored, ctx_.sink.commit(updates));
     if (std::all_of(stored.begin(), stored.end(), [](const auto& row) { return row.has_value(); })) {
       for (std::size_t i = 0; i < updates.size(); ++i) {
-        log_events(current, updates[i]);
+        if (ctx_.log) log_order_events(*ctx_.log, current, updates[i]);
         current = std::move(*stored[i]);
       }
       return current;

@@ -98,7 +98,6 @@ private:
   Result<orders::Order> confirm_refusal(const orders::Order& order, const Error& refusal, orders::EventSource source);
   Result<orders::Order> record_error(const orders::Order& order, const Error& error, wxpay::Endpoint endpoint,
                                      orders::EventSource source, Millis latency);
-  void log_events(const orders::Order& order, const storage::OrderUpdate& update);
 
   template <class T, class Call>
   Result<wxpay::Answer<T>> call(wxpay::Endpoint endpoint, Millis& latency, Call&& fn);

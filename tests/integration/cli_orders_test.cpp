@@ -75,10 +75,15 @@ TEST_CASE("list filters by state, sub-merchant, creation time and limit, newest 
   Rig rig;
   apply_order(rig, "CLILIST1");
   apply_order(rig, "CLILIST2", 1);
-  // Wall-clock time passing is the scenario: creation times on either side of `between`, at stored resolution.
-  std::this_thread::sleep_for(std::chrono::milliseconds{20});
-  const std::string between = format_utc(SystemClock{}.now());
-  std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  // Creation times on either side of `between`, at the stored resolution (milliseconds): wait for the clock to
+  // pass each instant rather than for a guessed time.
+  const auto past = [](TimePoint t) {
+    while (SystemClock{}.now() <= t + std::chrono::milliseconds{1}) std::this_thread::yield();
+  };
+  past(SystemClock{}.now());
+  const TimePoint middle = SystemClock{}.now();
+  const std::string between = format_utc(middle);
+  past(middle);
   apply_order(rig, "CLILIST3");
   pay_now(rig, "CLILIST3");
   REQUIRE(rig.cli({"sync", "CLILIST3"}).status.exited(0));
