@@ -3,6 +3,7 @@
 #include "schedule/backoff.hpp"
 #include "schedule/interbank_timing.hpp"
 #include "schedule/jitter.hpp"
+#include "wxpay/enums.hpp"
 
 #include <algorithm>
 #include <array>
@@ -330,7 +331,7 @@ ChannelProfile channel_profile(const Order& order) noexcept {
   if (order.channels.empty()) return {true, true};
   ChannelProfile p;
   for (const auto& c : order.channels) {
-    if (c == "BANK_TRANSFER") p.bank = true;
+    if (wxpay::parse<wxpay::RechargeChannel>(c) == wxpay::RechargeChannel::bank_transfer) p.bank = true;
     else p.instant = true; // QR_RECHARGE, ONLINE_BANK, or a channel we do not know: assume it lands any time
   }
   return p;
