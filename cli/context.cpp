@@ -27,16 +27,14 @@ Status open_database(Context& ctx, storage::MigrationMode migration) {
   }
   RECHARGED_TRY(ctx.database, storage::Database::open(db, migration));
   ctx.store = std::make_unique<storage::OrderStore>(*ctx.database);
-  ctx.sink = std::make_unique<engine::StoreSink>(*ctx.store);
   return {};
 }
 
-Status open_platform(Context& ctx) {
+Status open_client(Context& ctx) {
   RECHARGED_TRY(config::Secrets secrets, config::load_secrets(ctx.config));
   ctx.secrets = std::make_unique<config::Secrets>(std::move(secrets));
   RECHARGED_TRY(schedule::SettlementCalendar cal, schedule::SettlementCalendar::load(ctx.config.calendar.dirs));
   ctx.calendar = std::make_unique<schedule::SettlementCalendar>(std::move(cal));
-  ctx.planner = engine::make_policy_planner(ctx.config.schedule, *ctx.calendar);
 
   const auto& p = ctx.config.platform;
   http::CurlOptions curl;
@@ -52,11 +50,19 @@ Status open_platform(Context& ctx) {
   wxpay::RequestSigner signer(ctx.config.merchant.mchid, ctx.config.merchant.serial_no, ctx.secrets->merchant_key);
   ctx.api = std::make_unique<wxpay::ApiClient>(std::move(signer), ctx.secrets->platform_keys, *ctx.transport,
                                                *ctx.clock, user_agent());
-  ctx.call_log = std::make_unique<engine::ApiCallLog>(ctx.logging->get("api"));
-  ctx.api->set_observer(ctx.call_log.get());
   ctx.apply_grace = engine::apply_grace(curl.hosts.size(), p.timeout, ctx.config.clock.speed);
   ctx.actor = "recharged " + (ctx.options.command.empty() ? std::string("cli") : ctx.options.command) + " (pid " +
               std::to_string(::getpid()) + ")";
+  return {};
+}
+
+// A one-shot command's order service: the policy planner, API calls logged, updates written one at a time.
+// (The daemon builds its own from the client: a swappable planner, its call observers, group commit.)
+Status open_service(Context& ctx) {
+  ctx.planner = engine::make_policy_planner(ctx.config.schedule, *ctx.calendar);
+  ctx.call_log = std::make_unique<engine::ApiCallLog>(ctx.logging->get("api"));
+  ctx.api->set_observer(ctx.call_log.get());
+  ctx.sink = std::make_unique<engine::StoreSink>(*ctx.store);
   ctx.service = std::make_unique<engine::OrderService>(engine::ServiceContext{
       *ctx.store, *ctx.sink, *ctx.api, ctx.gate, *ctx.planner, *ctx.clock, ctx.logging->get("engine"),
       ctx.apply_grace, ctx.actor});
@@ -85,7 +91,9 @@ Result<std::unique_ptr<Context>> Context::open(const GlobalOptions& options, Nee
   if (needs == Needs::config) return ctx;
   RECHARGED_CHECK(open_database(*ctx, migration));
   if (needs == Needs::database) return ctx;
-  RECHARGED_CHECK(open_platform(*ctx));
+  RECHARGED_CHECK(open_client(*ctx));
+  if (needs == Needs::client) return ctx;
+  RECHARGED_CHECK(open_service(*ctx));
   return ctx;
 }
 

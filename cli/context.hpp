@@ -34,7 +34,8 @@ struct GlobalOptions {
 enum class Needs {
   config,   // the config file, logging, the clock
   database, // + the database (migrations applied unless read-only tools ask otherwise)
-  platform, // + key material, calendar, planner, the API client and the order service
+  client,   // + key material, calendar and the API client (`run`: the daemon builds its own order service)
+  platform, // + the planner, the API call log and the order service
 };
 
 // Everything a command works with, built once in dependency order from the config file.
@@ -54,14 +55,15 @@ public:
   std::unique_ptr<storage::OrderStore> store;
   std::unique_ptr<config::Secrets> secrets;
   std::unique_ptr<schedule::SettlementCalendar> calendar;
-  std::unique_ptr<engine::Planner> planner;
   std::unique_ptr<http::CurlTransport> transport;
   std::unique_ptr<wxpay::ApiClient> api;
+  Millis apply_grace{0}; // see engine::apply_grace
+  std::string actor;     // "recharged apply (pid 4711)": holder of the apply leases this process takes
+  // Needs::platform only:
+  std::unique_ptr<engine::Planner> planner;
   std::unique_ptr<engine::ApiCallLog> call_log;
   std::unique_ptr<engine::StoreSink> sink;
   engine::OpenGate gate;
-  Millis apply_grace{0}; // see engine::apply_grace
-  std::string actor;     // "recharged apply (pid 4711)": holder of the apply leases this process takes
   std::unique_ptr<engine::OrderService> service;
 };
 

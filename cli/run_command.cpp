@@ -17,7 +17,7 @@ int run_daemon(GlobalOptions& global) {
   global.daemon = true;
   // Before any thread exists, so only the watcher thread ever receives TERM/INT/HUP.
   daemon::SignalWatcher::block_signals();
-  return with_context(global, Needs::platform, [&](Context& ctx) {
+  return with_context(global, Needs::client, [&](Context& ctx) {
     StopSignal stop;
     ctx.transport->abort_on(&stop);
     daemon::DaemonParts parts{ctx.config, ctx.logging,   *ctx.clock,   *ctx.database,   *ctx.store,
