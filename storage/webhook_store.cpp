@@ -220,25 +220,15 @@ Result<std::int64_t> WebhookStore::replay_since(const WebhookEndpoint& endpoint,
 }
 
 Result<std::vector<EndpointSummary>> WebhookStore::summaries() {
+  RECHARGED_TRY(std::vector<EndpointSummary> out, backlog());
   std::lock_guard lock(mu_);
-  return guarded("summarise webhook deliveries", db_.path(), [&]() -> Result<std::vector<EndpointSummary>> {
+  return guarded("count delivered webhooks", db_.path(), [&]() -> Result<std::vector<EndpointSummary>> {
     SQLite::Statement q(db_.native(),
-                        "SELECT c.endpoint, c.after, "
-                        "  (SELECT count(*) FROM webhook_deliveries d WHERE d.endpoint = c.endpoint AND d.state = 'pending'),"
-                        "  (SELECT count(*) FROM webhook_deliveries d WHERE d.endpoint = c.endpoint AND d.state = 'delivered'),"
-                        "  (SELECT count(*) FROM webhook_deliveries d WHERE d.endpoint = c.endpoint AND d.state = 'failed'),"
-                        "  (SELECT min(created_at) FROM webhook_deliveries d WHERE d.endpoint = c.endpoint AND d.state = 'pending') "
-                        "FROM webhook_cursors c ORDER BY c.endpoint");
-    std::vector<EndpointSummary> out;
-    while (q.executeStep()) {
-      EndpointSummary s;
-      s.endpoint = q.getColumn(0).getString();
-      s.after = q.getColumn(1).getInt64();
-      s.pending = q.getColumn(2).getInt64();
-      s.delivered = q.getColumn(3).getInt64();
-      s.failed = q.getColumn(4).getInt64();
-      s.oldest_pending_created_at = optional_time(q.getColumn(5));
-      out.push_back(std::move(s));
+                        "SELECT count(*) FROM webhook_deliveries WHERE endpoint = ? AND state = 'delivered'");
+    for (auto& s : out) {
+      q.reset();
+      q.bind(1, s.endpoint);
+      if (q.executeStep()) s.delivered = q.getColumn(0).getInt64();
     }
     return out;
   });

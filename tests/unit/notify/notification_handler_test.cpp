@@ -102,6 +102,22 @@ struct Rig {
     return d;
   }
 
+  // The resource of a RECHARGE.FUND_RETURNED notification for `o`: a bank transfer sent back.
+  wxpay::FundReturned fund_returned(const orders::Order& o, std::string id, Fen amount, std::string reason,
+                                    TimePoint at) {
+    wxpay::FundReturned fr;
+    fr.recharge_returned_id = std::move(id);
+    fr.sp_mchid = keys.merchant.mchid;
+    fr.sub_mchid = o.sub_mchid;
+    fr.out_recharge_no = o.out_recharge_no;
+    fr.recharge_id = o.recharge_id;
+    fr.recharge_channel = wxpay::RechargeChannel::bank_transfer;
+    fr.amount = wxpay::Amount{amount, "CNY"};
+    fr.return_reason = std::move(reason);
+    fr.return_time = at;
+    return fr;
+  }
+
   struct Wire {
     http::Headers headers;
     std::string body;
@@ -347,16 +363,8 @@ TEST_CASE("a notification contradicting a terminal order is recorded as an alert
 TEST_CASE("a fund return is recorded with its amount, reason and time and moves nothing") {
   Rig r;
   const auto o = r.order("RCN10");
-  wxpay::FundReturned fr;
-  fr.recharge_returned_id = "10171652448612345612345678";
-  fr.sp_mchid = r.keys.merchant.mchid;
-  fr.sub_mchid = o.sub_mchid;
-  fr.out_recharge_no = o.out_recharge_no;
-  fr.recharge_id = o.recharge_id;
-  fr.recharge_channel = wxpay::RechargeChannel::bank_transfer;
-  fr.amount = wxpay::Amount{9'900, "CNY"};
-  fr.return_reason = "充值金额与充值单要求不一致";
-  fr.return_time = k_now + hours{1};
+  wxpay::FundReturned fr = r.fund_returned(o, "10171652448612345612345678", 9'900, "充值金额与充值单要求不一致",
+                                           k_now + hours{1});
   const auto reply = r.send(r.notification("EV-10", "RECHARGE.FUND_RETURNED", wxpay::encode(fr)));
   CHECK(reply.status == 204);
   CHECK(reply.outcome == "fund_returned");
@@ -373,16 +381,8 @@ TEST_CASE("a fund return near the stale close moves the close past the payer's l
   Rig r;
   const auto o = r.order("RCN11");
   REQUIRE(o.close_after == k_now + days{6});
-  wxpay::FundReturned fr;
-  fr.recharge_returned_id = "10171652448612345612345679";
-  fr.sp_mchid = r.keys.merchant.mchid;
-  fr.sub_mchid = o.sub_mchid;
-  fr.out_recharge_no = o.out_recharge_no;
-  fr.recharge_id = o.recharge_id;
-  fr.recharge_channel = wxpay::RechargeChannel::bank_transfer;
-  fr.amount = wxpay::Amount{10'000, "CNY"};
-  fr.return_reason = "账户名称不符";
-  fr.return_time = k_now + days{5} + hours{20};
+  wxpay::FundReturned fr =
+      r.fund_returned(o, "10171652448612345612345679", 10'000, "账户名称不符", k_now + days{5} + hours{20});
   r.clock.set(*fr.return_time + minutes{1});
   const auto reply = r.send(r.notification("EV-11", "RECHARGE.FUND_RETURNED", wxpay::encode(fr)));
   CHECK(reply.outcome == "fund_returned");
