@@ -270,7 +270,7 @@ void read_webhooks(const toml::table& root, const std::filesystem::path& base, s
     const std::string at = "webhooks[" + std::to_string(i) + "]";
     toml::table wrapper;
     wrapper.insert(at, *arr->get(i)->as_table());
-    Section s(wrapper, at, {"name", "url", "secret_file", "events", "timeout"});
+    Section s(wrapper, at, {"name", "url", "secret_file", "events", "timeout", "ca_file"});
     WebhookConfig w;
     w.name = s.required_text("name");
     const bool name_ok = w.name.size() <= 32 && std::all_of(w.name.begin(), w.name.end(), [](char c) {
@@ -299,6 +299,11 @@ void read_webhooks(const toml::table& root, const std::filesystem::path& base, s
       w.events.push_back(e);
     }
     w.timeout = s.duration("timeout", Millis{1'000}, std::chrono::minutes{1}).value_or(w.timeout);
+    if (auto ca = s.text("ca_file"); ca && !ca->empty()) {
+      if (w.base.scheme != "https")
+        fail(key + ".ca_file", "is set for an " + w.base.scheme + " URL; it names the CA of an https endpoint");
+      w.ca_file = resolve_path(base, *ca).string();
+    }
     out.push_back(std::move(w));
   }
 }

@@ -94,6 +94,7 @@ struct WebhookConfig {
   SecretSource secret_file;          // one whsec_ secret per line (two while rotating)
   std::vector<std::string> events;   // the event types it wants ("order.succeeded", …); empty = all
   Millis timeout{15'000};            // one delivery attempt, connect included
+  std::string ca_file;               // https only: CA bundle that signs the endpoint's certificate; empty = system's
 };
 
 enum class LogTarget { stderr_stream, file };

@@ -61,6 +61,7 @@ std::unique_ptr<http::Transport> curl_transport(const config::WebhookConfig& end
   o.timeout = endpoint.timeout;
   o.connect_timeout = std::min(endpoint.timeout, Millis{5'000});
   o.max_response_bytes = k_max_answer_bytes;
+  o.ca_file = endpoint.ca_file; // https: verified against it, or the system's CAs; never unverified
   static const SystemClock clock; // only times the failover cooldown, which one host never uses
   auto t = std::make_unique<http::CurlTransport>(std::move(o), clock);
   t->abort_on(&stop);
@@ -88,6 +89,9 @@ Status Deliverer::start() {
     e->outbox.name = c.name;
     e->outbox.types.insert(c.events.begin(), c.events.end());
     RECHARGED_TRY(e->secrets, load_secrets(c));
+    if (!c.ca_file.empty() && !std::ifstream(c.ca_file).good())
+      return Error::invalid("webhooks." + c.name + ".ca_file",
+                            "The CA file '" + c.ca_file + "' of webhook endpoint '" + c.name + "' cannot be read.");
     e->transport = transports_(c, stop_);
     e->config = std::move(c);
     endpoints_.push_back(std::move(e));

@@ -142,7 +142,68 @@ void check_delivered(const Rig& rig, const Endpoint& endpoint) {
   CHECK(endpoint.bad_signatures() == 0);
 }
 
+// A self-signed certificate for 127.0.0.1 (its own CA), made by the openssl command for this test.
+void make_certificate(const std::filesystem::path& cert, const std::filesystem::path& key) {
+  ProcessOptions o;
+  o.args = {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.string(), "-out", cert.string(),
+            "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"};
+  const auto made = run_process("/usr/bin/openssl", o);
+  INFO(made.err);
+  REQUIRE(made.status.exited(0));
+}
+
+// scripts/webhook-receiver serving https with that certificate; returns its port once it listens.
+int start_tls_receiver(std::unique_ptr<Process>& receiver, const std::filesystem::path& secret_file,
+                       const std::filesystem::path& cert, const std::filesystem::path& key) {
+  ProcessOptions o;
+  o.args = {(std::filesystem::path(RECHARGED_SOURCE_DIR) / "scripts/webhook-receiver").string(), "--port", "0",
+            "--secret-file", secret_file.string(), "--tls-cert", cert.string(), "--tls-key", key.string()};
+  receiver = std::make_unique<Process>("/usr/bin/python3", o);
+  const std::string prefix = "listening on https://127.0.0.1:";
+  REQUIRE(eventually([&] { return receiver->stdout_text().find(prefix) != std::string::npos; }, Millis{30'000}));
+  const std::string out = receiver->stdout_text();
+  return std::stoi(out.substr(out.find(prefix) + prefix.size()));
+}
+
 } // namespace
+
+TEST_CASE("an https endpoint gets its messages verified against its ca_file; an unknown CA gets none") {
+  Rig rig;
+  const std::string secret = webhooks::Secret::generate();
+  const auto cert = rig.dir() / "hooks-cert.pem";
+  const auto key = rig.dir() / "hooks-key.pem";
+  make_certificate(cert, key);
+  const auto secret_file = rig.dir().write("tls.whsec", secret + "\n");
+  std::unique_ptr<Process> receiver;
+  const int port = start_tls_receiver(receiver, secret_file, cert, key);
+  auto table = webhook_table(rig, secret, port);
+  table.replace(table.find("http://"), 7, "https://");
+  // First without ca_file: the system's CAs do not know the certificate, so nothing may be sent.
+  rig.config().extra_toml = table;
+  rig.write_config();
+  auto daemon = rig.start_daemon();
+  REQUIRE(rig.wait_for_log("event=webhook_endpoint_started", Millis{30'000}));
+  REQUIRE(rig.cli({"apply", "--sub-mchid", rig.sub_mchid(0), "--amount", "10.00", "--out-recharge-no", "WTLS1"})
+              .status.exited(0));
+  REQUIRE(rig.wait_for_log("event=webhook_attempt_failed", Millis{60'000}));
+  CHECK(rig.daemon_log_text().find("certificate") != std::string::npos);
+  CHECK(receiver->stdout_text().find("verified") == std::string::npos);
+  daemon->send(SIGTERM);
+  REQUIRE(daemon->wait_for(Millis{15'000}));
+  // With ca_file naming it, the pending message goes out, and so does the next one.
+  rig.config().extra_toml = table + "ca_file = \"" + cert.string() + "\"\n";
+  rig.write_config();
+  daemon = rig.start_daemon();
+  REQUIRE(rig.cli({"apply", "--sub-mchid", rig.sub_mchid(0), "--amount", "11.00", "--out-recharge-no", "WTLS2"})
+              .status.exited(0));
+  REQUIRE(eventually([&] {
+    const std::string out = receiver->stdout_text();
+    return out.find("WTLS1") != std::string::npos && out.find("WTLS2") != std::string::npos;
+  }, Millis{120'000}, Millis{100}));
+  CHECK(receiver->stdout_text().find("REFUSED") == std::string::npos);
+  daemon->send(SIGTERM);
+  CHECK(daemon->wait_for(Millis{15'000}).value_or(ExitStatus{}).exited(0));
+}
 
 TEST_CASE("an endpoint that fails, goes away and comes back gets every message, verified and in order") {
   Rig rig(paying_options(21));

@@ -258,6 +258,7 @@ TEST_CASE("[[webhooks]] endpoints: URL split for the transport, secrets from fil
   auto c = parse_text(std::string(k_minimal) +
                       "[[webhooks]]\nname = \"backoffice\"\nurl = \"https://bo.example.com:8443/hooks/recharged?v=1\"\n"
                       "secret_file = \"credential:webhook-backoffice\"\nevents = [\"order.succeeded\", \"order.closed\"]\n"
+                      "ca_file = \"internal-ca.pem\"\n"
                       "[[webhooks]]\nname = \"ledger\"\nurl = \"http://127.0.0.1:9000\"\nsecret_file = \"ledger.secret\"\n");
   REQUIRE_MESSAGE(c.ok(), c.error().message);
   REQUIRE(c->webhooks.size() == 2);
@@ -266,6 +267,8 @@ TEST_CASE("[[webhooks]] endpoints: URL split for the transport, secrets from fil
   CHECK(c->webhooks[0].events == std::vector<std::string>{"order.succeeded", "order.closed"});
   CHECK(c->webhooks[1].target == "/");
   CHECK(c->webhooks[1].events.empty());
+  CHECK(c->webhooks[0].ca_file == "/etc/recharged/internal-ca.pem");
+  CHECK(c->webhooks[1].ca_file.empty()); // the system's CAs
   CHECK(c->webhooks[1].secret_file.spec == "/etc/recharged/ledger.secret");
   const std::pair<std::string, std::string> refused[] = {
       {"[[webhooks]]\nname = \"Back Office\"\nurl = \"https://a.example\"\nsecret_file = \"s\"\n", "webhooks[0].name"},
@@ -277,6 +280,8 @@ TEST_CASE("[[webhooks]] endpoints: URL split for the transport, secrets from fil
        "url = \"https://b.example\"\nsecret_file = \"s\"\n",
        "webhooks[1].name"},
       {"[webhooks]\nname = \"a\"\n", "webhooks"},
+      {"[[webhooks]]\nname = \"a\"\nurl = \"http://127.0.0.1:9000/h\"\nsecret_file = \"s\"\nca_file = \"ca.pem\"\n",
+       "webhooks.a.ca_file"},
   };
   for (const auto& [extra, key] : refused) {
     auto bad = parse_text(std::string(k_minimal) + extra);
