@@ -22,8 +22,8 @@ Problem problem_for(const Error& e) {
   case ErrorKind::invalid_input: return make(422, "validation", "The request is invalid", e);
   case ErrorKind::not_found: return make(404, "not_found", "No such order", e);
   case ErrorKind::permanent:
-    return make(409, e.code == "suspect" ? "suspect" : "refused",
-                e.code == "suspect" ? "The order is held for a human" : "Refused", e);
+    return make(409, e.reason == ErrorReason::suspect ? "suspect" : "refused",
+                e.reason == ErrorReason::suspect ? "The order is held for a human" : "Refused", e);
   case ErrorKind::conflict: return make(409, "conflict", "Conflict", e);
   case ErrorKind::retryable:
   case ErrorKind::rate_limited:
