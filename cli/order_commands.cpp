@@ -38,7 +38,7 @@ int show(Context& ctx, const std::string& no) {
     if (!notes->empty()) {
       std::cout << "\nnotifications\n";
       for (const auto& n : *notes)
-        std::cout << "  " << format_rfc3339(n.received_at) << "  " << n.event_type << "  " << n.outcome << "  " << n.id
+        std::cout << "  " << format_rfc3339(n.received_at) << "  " << n.event_type << "  " << orders::to_string(n.outcome) << "  " << n.id
                   << "\n";
     }
   }

@@ -164,7 +164,7 @@ Result<std::unique_ptr<Listeners>> Listeners::start(const config::NotifyConfig& 
     l->notify_->on_notice(notice_logger("notify", self->sources_.log, options));
     l->notify_->route(http::Method::post, regex_escape(notify.path), [self](const http::ServerRequest& req) {
       const notify::Reply reply = self->sources_.handler->handle(req.headers, req.body);
-      if (self->sources_.metrics != nullptr) self->sources_.metrics->on_notification(reply.event_type, reply.outcome);
+      if (self->sources_.metrics != nullptr) self->sources_.metrics->on_notification(reply.event_type, std::string(orders::to_string(reply.outcome)));
       http::Response r;
       r.status = reply.status;
       r.body = reply.body;

@@ -229,7 +229,7 @@ void defer_close_for_return(OrderUpdate& u, const Order& order, TimePoint return
   schedule(u, order, planner, now);
 }
 
-std::string as_notification(storage::OrderUpdate& u, std::string_view event_type) {
+orders::NotificationOutcome as_notification(storage::OrderUpdate& u, std::string_view event_type) {
   const bool moves = u.new_state.has_value();
   const bool alert = !u.events.empty() && u.events.front().kind == orders::EventKind::alert;
   u.poll_count_delta = 0;
@@ -238,7 +238,8 @@ std::string as_notification(storage::OrderUpdate& u, std::string_view event_type
     e.message = "notification " + std::string(event_type) + ": " + e.message;
     if (e.kind == orders::EventKind::api_call) e.kind = orders::EventKind::notification;
   }
-  return moves ? "applied" : alert ? "alert" : "confirmed";
+  using orders::NotificationOutcome;
+  return moves ? NotificationOutcome::applied : alert ? NotificationOutcome::alert : NotificationOutcome::confirmed;
 }
 
 } // namespace recharged::engine

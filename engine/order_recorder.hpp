@@ -63,7 +63,7 @@ void defer_close_for_return(storage::OrderUpdate& u, const orders::Order& order,
 
 // Turns `u`, made by record_view from a notification's resource, into the update that notification makes: it
 // counts no poll, and its events say which notification of `event_type` they came from. Returns the outcome to
-// record with the notification: "applied" (it moves the order), "alert" or "confirmed".
-[[nodiscard]] std::string as_notification(storage::OrderUpdate& u, std::string_view event_type);
+// record with the notification: applied (it moves the order), alert or confirmed.
+[[nodiscard]] orders::NotificationOutcome as_notification(storage::OrderUpdate& u, std::string_view event_type);
 
 } // namespace recharged::engine

@@ -16,32 +16,34 @@ using logging::EventLine;
 
 namespace {
 
-Reply fail(int status, std::string outcome, const std::string& message) {
+using orders::NotificationOutcome;
+
+Reply fail(int status, NotificationOutcome outcome, const std::string& message) {
   Reply r;
   r.status = status;
-  r.outcome = std::move(outcome);
+  r.outcome = outcome;
   r.body = nlohmann::json{{"code", "FAIL"}, {"message", message}}.dump();
   return r;
 }
 
 // A notification for an order this database does not hold: 404 on every delivery, retries included, so WeChat
 // Pay keeps reporting it as undelivered while an operator looks (a notify_url pointing at the wrong instance).
-Reply unknown_order() { return fail(404, "unknown_order", "unknown order"); }
+Reply unknown_order() { return fail(404, NotificationOutcome::unknown_order, "unknown order"); }
 
-Reply ok(std::string outcome) {
+Reply ok(NotificationOutcome outcome) {
   Reply r;
-  r.outcome = std::move(outcome);
+  r.outcome = outcome;
   return r;
 }
 
-std::string rejection_outcome(const Error& e) {
+NotificationOutcome rejection_outcome(const Error& e) {
   if (e.reason == ErrorReason::signature) {
-    if (e.field == "probe") return "probe";
-    if (e.field == "clock_skew" || e.field == "timestamp") return "stale";
-    return "bad_signature";
+    if (e.field == "probe") return NotificationOutcome::probe;
+    if (e.field == "clock_skew" || e.field == "timestamp") return NotificationOutcome::stale;
+    return NotificationOutcome::bad_signature;
   }
-  if (e.reason == ErrorReason::decrypt || e.reason == ErrorReason::algorithm) return "decrypt";
-  return "malformed";
+  if (e.reason == ErrorReason::decrypt || e.reason == ErrorReason::algorithm) return NotificationOutcome::decrypt;
+  return NotificationOutcome::malformed;
 }
 
 storage::NotificationRecord record_of(const std::string& id, const std::string& event_type, const std::string& no,
@@ -73,8 +75,8 @@ Reply NotificationHandler::judge(const http::Headers& headers, std::string_view 
   auto opened = wxpay::open_notification(ctx_.keys, ctx_.apiv3_key, headers, body, ctx_.clock.now());
   if (!opened) {
     const Error& e = opened.error();
-    const std::string outcome = rejection_outcome(e);
-    ctx_.log->warn(EventLine("notify_rejected").kv("reason", outcome).kv("error", e.message).str());
+    const NotificationOutcome outcome = rejection_outcome(e);
+    ctx_.log->warn(EventLine("notify_rejected").kv("reason", orders::to_string(outcome)).kv("error", e.message).str());
     return fail(e.reason == ErrorReason::signature ? 401 : 400, outcome, e.message);
   }
   const wxpay::Notification& n = opened->envelope;
@@ -87,7 +89,7 @@ Reply NotificationHandler::judge(const http::Headers& headers, std::string_view 
   ctx_.log->warn(EventLine("notify_ignored").kv("id", n.id).kv("event_type", event).str());
   return store(record_of(n.id, event, "", n.summary, n.create_time, opened->plaintext, ctx_.clock.now()),
                [](const std::optional<orders::Order>&) -> Result<storage::NotificationDecision> {
-                 return storage::NotificationDecision{"ignored", std::nullopt};
+                 return storage::NotificationDecision{NotificationOutcome::ignored, std::nullopt};
                },
                false);
 }
@@ -97,30 +99,30 @@ Reply NotificationHandler::order_event(const std::string& id, const std::string&
   auto view = wxpay::decode_mch_deposit(plaintext);
   if (!view) {
     ctx_.log->warn(EventLine("notify_rejected").kv("reason", "malformed").kv("error", view.error().message).str());
-    return fail(400, "malformed", view.error().message);
+    return fail(400, NotificationOutcome::malformed, view.error().message);
   }
   const TimePoint now = ctx_.clock.now();
   // Judged against the order as stored when the notification is recorded, in the same transaction.
   std::optional<std::pair<orders::Order, storage::OrderUpdate>> decided; // for the log, once it is committed
   auto judge = [&](const std::optional<orders::Order>& order) -> Result<storage::NotificationDecision> {
     decided.reset();
-    if (!order || view->sp_mchid != ctx_.sp_mchid) return storage::NotificationDecision{"unknown_order", std::nullopt};
+    if (!order || view->sp_mchid != ctx_.sp_mchid) return storage::NotificationDecision{NotificationOutcome::unknown_order, std::nullopt};
     engine::CallMeta meta;
     meta.endpoint.reset();
     meta.source = orders::EventSource::notify;
     meta.body = plaintext;
     auto updates = engine::record_view(*order, *view, meta, ctx_.planner, now);
     // A NEW order (apply still in flight or interrupted): a query walks it through its states.
-    if (updates.size() != 1) return storage::NotificationDecision{"queued_for_query", std::nullopt};
+    if (updates.size() != 1) return storage::NotificationDecision{NotificationOutcome::queued_for_query, std::nullopt};
     storage::OrderUpdate& u = updates.front();
-    std::string outcome = engine::as_notification(u, event_type);
+    const NotificationOutcome outcome = engine::as_notification(u, event_type);
     decided.emplace(*order, u);
-    return storage::NotificationDecision{std::move(outcome), std::move(u)};
+    return storage::NotificationDecision{outcome, std::move(u)};
   };
   const Reply r = store(record_of(id, event_type, view->out_recharge_no, summary, created, plaintext, now), judge);
-  if (r.status / 100 == 2 && r.outcome != "duplicate" && decided)
+  if (r.status / 100 == 2 && r.outcome != NotificationOutcome::duplicate && decided)
     engine::log_order_events(*ctx_.log, decided->first, decided->second);
-  if (r.outcome != "unknown_order") return r;
+  if (r.outcome != NotificationOutcome::unknown_order) return r;
   ctx_.log->warn(EventLine("notify_rejected").kv("reason", "unknown_order").kv("id", id)
                      .kv("out_recharge_no", view->out_recharge_no).kv("sp_mchid", view->sp_mchid).str());
   return unknown_order();
@@ -129,7 +131,7 @@ Reply NotificationHandler::order_event(const std::string& id, const std::string&
 Reply NotificationHandler::fund_returned(const std::string& id, const std::string& summary,
                                          std::optional<TimePoint> created, const std::string& plaintext) {
   auto fr = wxpay::decode_fund_returned(plaintext);
-  if (!fr) return fail(400, "malformed", fr.error().message);
+  if (!fr) return fail(400, NotificationOutcome::malformed, fr.error().message);
   const TimePoint now = ctx_.clock.now();
   storage::FundReturnRecord ret;
   ret.recharge_returned_id = fr->recharge_returned_id;
@@ -145,7 +147,7 @@ Reply NotificationHandler::fund_returned(const std::string& id, const std::strin
   ret.bank_account_name = fr->bank_account_name.value_or("");
   ret.received_at = now;
   auto judge = [&](const std::optional<orders::Order>& order) -> Result<storage::NotificationDecision> {
-    if (!order || fr->sp_mchid != ctx_.sp_mchid) return storage::NotificationDecision{"unknown_order", std::nullopt};
+    if (!order || fr->sp_mchid != ctx_.sp_mchid) return storage::NotificationDecision{NotificationOutcome::unknown_order, std::nullopt};
     storage::OrderUpdate u;
     u.order_id = order->id;
     u.updated_at = now;
@@ -161,13 +163,13 @@ Reply NotificationHandler::fund_returned(const std::string& id, const std::strin
     e.evidence = plaintext;
     u.events.push_back(std::move(e));
     engine::defer_close_for_return(u, *order, ret.return_time.value_or(now), ctx_.planner, now);
-    return storage::NotificationDecision{"fund_returned", std::move(u)};
+    return storage::NotificationDecision{NotificationOutcome::fund_returned, std::move(u)};
   };
   const Reply r = store(record_of(id, std::string(wxpay::k_event_fund_returned), fr->out_recharge_no, summary, created,
                                   plaintext, now),
                         judge, false);
-  if (r.outcome == "unknown_order") return unknown_order();
-  if (r.outcome == "fund_returned")
+  if (r.outcome == NotificationOutcome::unknown_order) return unknown_order();
+  if (r.outcome == NotificationOutcome::fund_returned)
     ctx_.log->warn(EventLine("fund_returned").kv("out_recharge_no", fr->out_recharge_no).kv("sub_mchid", fr->sub_mchid)
                        .kv("amount_fen", ret.amount.value_or(0)).kv("reason", ret.return_reason).str());
   return r;
@@ -178,18 +180,18 @@ Reply NotificationHandler::store(storage::NotificationRecord record, const stora
   auto saved = ctx_.store.record_notification(record, judge);
   if (!saved) {
     ctx_.log->error(EventLine("notify_store_failed").kv("id", record.id).kv("error", saved.error().message).str());
-    return fail(500, "storage_error", "temporarily unable to record the notification");
+    return fail(500, NotificationOutcome::storage_error, "temporarily unable to record the notification");
   }
   if (saved->duplicate) {
     ctx_.log->info(EventLine("notify_duplicate").kv("id", record.id).kv("out_recharge_no", record.out_recharge_no)
-                       .kv("first_outcome", saved->outcome).str());
+                       .kv("first_outcome", orders::to_string(saved->outcome)).str());
     // A retry gets the answer the first delivery got: a notification for an order we do not hold stays 404.
-    if (saved->outcome == "unknown_order") return unknown_order();
-    return ok("duplicate");
+    if (saved->outcome == NotificationOutcome::unknown_order) return unknown_order();
+    return ok(NotificationOutcome::duplicate);
   }
   ctx_.log->info(EventLine("notify_received").kv("id", record.id).kv("event_type", record.event_type)
-                     .kv("out_recharge_no", record.out_recharge_no).kv("outcome", saved->outcome).str());
-  if (confirm_after && saved->outcome != "unknown_order" && ctx_.confirm) ctx_.confirm(record.out_recharge_no);
+                     .kv("out_recharge_no", record.out_recharge_no).kv("outcome", orders::to_string(saved->outcome)).str());
+  if (confirm_after && saved->outcome != NotificationOutcome::unknown_order && ctx_.confirm) ctx_.confirm(record.out_recharge_no);
   return ok(saved->outcome);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "orders/notification_outcome.hpp"
 #include "core/clock.hpp"
 #include "engine/planner.hpp"
 #include "engine/update_sink.hpp"
@@ -34,8 +35,7 @@ struct Reply {
   int status = 204;
   std::string body;    // empty for 204; {"code":"FAIL","message":…} otherwise
   std::string event_type; // as received ("unverified" when the signature or decryption failed)
-  std::string outcome; // applied | confirmed | alert | duplicate | fund_returned | queued_for_query | ignored |
-                       // bad_signature | probe | stale | malformed | decrypt | unknown_order | storage_error
+  orders::NotificationOutcome outcome = orders::NotificationOutcome::applied;
 };
 
 // Handles one POST to notify_url (README, "Notifications"; docs/PROTOCOL.md, "Notifications"): verifies the signature over the raw body

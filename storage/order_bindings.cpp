@@ -121,7 +121,7 @@ void bind_notification(Statement& s, const NotificationRecord& n) {
   bind_time(s, ":create_time", n.create_time);
   bind_text(s, ":summary", n.summary);
   bind_text(s, ":resource", n.resource);
-  bind_text(s, ":outcome", n.outcome);
+  bind_text(s, ":outcome", std::string(orders::to_string(n.outcome)));
 }
 
 } // namespace recharged::storage

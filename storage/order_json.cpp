@@ -71,7 +71,7 @@ json notification_object(const NotificationRecord& n) {
               {"event_type", n.event_type},
               {"received_at", format_rfc3339(n.received_at)},
               {"summary", n.summary},
-              {"outcome", n.outcome}};
+              {"outcome", orders::to_string(n.outcome)}};
 }
 
 json fund_return_object(const FundReturnRecord& r) {

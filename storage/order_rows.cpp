@@ -155,8 +155,13 @@ Result<NotificationRecord> read_notification(const SQLite::Statement& row) {
   n.create_time = r.time();
   n.summary = r.text();
   n.resource = r.text();
-  n.outcome = r.text();
+  const std::string outcome = r.text();
   RECHARGED_CHECK(r.status());
+  const auto parsed = orders::parse_notification_outcome(outcome);
+  if (!parsed)
+    return Error::make(ErrorKind::storage, "corrupt", "The notification '" + n.id.substr(0, 64) + "' has the outcome '" +
+                                                          outcome.substr(0, 40) + "', which no version of recharged writes.");
+  n.outcome = *parsed;
   return n;
 }
 

@@ -14,6 +14,13 @@
 namespace recharged::storage {
 namespace {
 
+// notifications.outcome as stored: the text of a recorded NotificationOutcome.
+Result<orders::NotificationOutcome> recorded_outcome(const std::string& text) {
+  if (auto o = orders::parse_notification_outcome(text)) return *o;
+  return Error::make(ErrorKind::storage, "corrupt", "A recorded notification has the outcome '" + text.substr(0, 40) +
+                                                        "', which no version of recharged writes.");
+}
+
 using orders::OrderState;
 
 std::string order_label(std::int64_t id) { return "order " + std::to_string(id); }
@@ -215,7 +222,10 @@ Result<NotificationResult> OrderStore::record_notification(NotificationRecord re
                    {
                      auto seen = statements_->get(Sql::notification_seen);
                      seen->bind(":id", record.id);
-                     if (seen->executeStep()) return NotificationResult{true, false, seen->getColumn(0).getString()};
+                     if (seen->executeStep()) {
+                       RECHARGED_TRY(const auto first, recorded_outcome(seen->getColumn(0).getString()));
+                       return NotificationResult{true, false, first};
+                     }
                    }
                    std::optional<orders::Order> order;
                    if (!record.out_recharge_no.empty()) {
@@ -225,7 +235,7 @@ Result<NotificationResult> OrderStore::record_notification(NotificationRecord re
                    }
                    RECHARGED_TRY(NotificationDecision decision, judge(order));
                    if (decision.update) RECHARGED_CHECK(check_update(*decision.update));
-                   record.outcome = std::move(decision.outcome);
+                   record.outcome = decision.outcome;
                    {
                      auto insert = statements_->get(Sql::insert_notification);
                      bind_notification(*insert, record);
@@ -241,7 +251,7 @@ Result<NotificationResult> OrderStore::record_notification(NotificationRecord re
                                         "of " + order_label(decision.update->order_id) + " than the stored one; "
                                         "nothing was written."); // the transaction rolls back
                    tx.commit();
-                   return NotificationResult{false, decision.update.has_value(), std::move(record.outcome)};
+                   return NotificationResult{false, decision.update.has_value(), record.outcome};
                  });
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/result.hpp"
+#include "orders/notification_outcome.hpp"
 #include "orders/order.hpp"
 #include "storage/database.hpp"
 #include "storage/order_update.hpp"
@@ -38,19 +39,19 @@ struct NotificationRecord {
   TimePoint create_time{};
   std::string summary;
   std::string resource;       // the decrypted resource JSON (no secrets)
-  std::string outcome;        // applied | confirmed | alert | unknown_order | ignored
+  orders::NotificationOutcome outcome = orders::NotificationOutcome::ignored; // one of the recorded ones
 };
 
 struct NotificationResult {
   bool duplicate = false; // the id was seen before: nothing was written
   bool applied = false;   // an update was decided and written
-  std::string outcome;    // the outcome recorded (for a duplicate: the one its first delivery recorded)
+  orders::NotificationOutcome outcome = orders::NotificationOutcome::ignored; // as recorded (a duplicate: the first's)
 };
 
 // What a notification means for the order it names, decided from that order as stored at the moment of
 // recording: the outcome to record with it and the update to make, if any.
 struct NotificationDecision {
-  std::string outcome;
+  orders::NotificationOutcome outcome = orders::NotificationOutcome::ignored;
   std::optional<OrderUpdate> update;
 };
 // Called inside the recording transaction with the order (nullopt when there is none by that number); must

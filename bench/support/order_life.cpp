@@ -220,7 +220,7 @@ void Life::notify_success(TimePoint arrived) {
   auto updates = engine::record_view(order(), v, meta(std::nullopt, EventSource::notify, plaintext), planner_, t);
   if (updates.size() != 1) return;
   storage::OrderUpdate& u = updates.front();
-  const std::string outcome = engine::as_notification(u, "RECHARGE.SUCCESS");
+  const orders::NotificationOutcome outcome = engine::as_notification(u, "RECHARGE.SUCCESS");
   storage::NotificationRecord n;
   n.id = token(static_cast<std::uint64_t>(plan_.number) ^ 0xC0FFEEULL, 36);
   n.event_type = "RECHARGE.SUCCESS";
@@ -279,7 +279,7 @@ void Life::fund_return(TimePoint arrived) {
   n.create_time = t;
   n.summary = "充值资金退回";
   n.resource = plaintext;
-  n.outcome = "fund_returned";
+  n.outcome = orders::NotificationOutcome::fund_returned;
   out_.notifications.push_back(std::move(n));
   commit({u});
 }

@@ -117,7 +117,7 @@ Status OrderWriter::write(const GeneratedOrder& g) {
     s.bind(6, format_utc(n.create_time));
     s.bind(7, n.summary);
     s.bind(8, n.resource);
-    s.bind(9, n.outcome);
+    s.bind(9, std::string(orders::to_string(n.outcome)));
     RECHARGED_CHECK(s.run());
     ++notifications_written;
   }

@@ -104,7 +104,7 @@ TEST_CASE("the daemon's receiver takes the sandbox's notification and settles th
   const auto notes = n.rig.notifications("NOTIFY1");
   REQUIRE(notes.size() == 1);
   CHECK(notes[0].event_type == "RECHARGE.SUCCESS");
-  CHECK(notes[0].outcome == "applied");
+  CHECK(notes[0].outcome == orders::NotificationOutcome::applied);
   const auto sent = deliveries_of(n.rig, "NOTIFY1");
   REQUIRE(sent.size() == 1);
   CHECK(sent[0].state == sandbox::DeliveryState::delivered);

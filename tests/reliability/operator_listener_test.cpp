@@ -199,7 +199,7 @@ TEST_CASE("hostile clients neither exhaust the daemon's memory nor keep a genuin
   const auto notes = op.rig.notifications("OPERATOR1");
   REQUIRE(notes.size() == 1);
   CHECK(notes[0].id == "EV-OPERATOR-1");
-  CHECK(notes[0].outcome == "applied");
+  CHECK(notes[0].outcome == orders::NotificationOutcome::applied);
 
   // The deadline — not the idle timeout, not the attackers — ends every slow connection.
   REQUIRE(eventually([&] { return slow.closed_by_server() == slow.size() && crowd.closed_by_server() == crowd.size(); },

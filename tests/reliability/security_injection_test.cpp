@@ -139,7 +139,7 @@ TEST_CASE("hostile text in every column is stored and read back byte for byte, a
     n.create_time = now;
     n.summary = h;
     n.resource = h;
-    n.outcome = h;
+    n.outcome = orders::NotificationOutcome::applied; // an enum: no text of the sender reaches this column
     REQUIRE_FALSE(must(store.record_notification(n, std::nullopt)).duplicate);
 
     const auto back = must(store.find(inserted.order.out_recharge_no));
@@ -157,7 +157,7 @@ TEST_CASE("hostile text in every column is stored and read back byte for byte, a
     const auto notes = must(store.notifications(back->out_recharge_no));
     REQUIRE(notes.size() == 1);
     CHECK(notes[0].id == n.id);
-    for (const std::string* field : {&notes[0].event_type, &notes[0].summary, &notes[0].resource, &notes[0].outcome})
+    for (const std::string* field : {&notes[0].event_type, &notes[0].summary, &notes[0].resource})
       CHECK(*field == h);
     const auto returns = must(store.fund_returns(back->id));
     REQUIRE(returns.size() == 1);

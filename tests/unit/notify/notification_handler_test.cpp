@@ -173,7 +173,7 @@ TEST_CASE("a genuine RECHARGE.SUCCESS is recorded before the 204 and followed by
                                            wxpay::encode(r.deposit(o, wxpay::RechargeState::success))));
   CHECK(reply.status == 204);
   CHECK(reply.body.empty());
-  CHECK(reply.outcome == "applied");
+  CHECK(reply.outcome == orders::NotificationOutcome::applied);
   CHECK(reply.event_type == "RECHARGE.SUCCESS");
   const auto after = r.stored("RCN01");
   CHECK(after.state == OrderState::success);
@@ -182,7 +182,7 @@ TEST_CASE("a genuine RECHARGE.SUCCESS is recorded before the 204 and followed by
   auto notes = r.store->notifications("RCN01");
   REQUIRE(notes.ok());
   REQUIRE(notes->size() == 1);
-  CHECK(notes->front().outcome == "applied");
+  CHECK(notes->front().outcome == orders::NotificationOutcome::applied);
   auto events = r.store->events(after.id);
   REQUIRE(events.ok());
   CHECK(events->back().source == orders::EventSource::notify);
@@ -193,11 +193,11 @@ TEST_CASE("a replayed notification is answered 204 and changes nothing the secon
   Rig r;
   const auto o = r.order("RCN02");
   const auto wire = r.notification("EV-2", "RECHARGE.CLOSED", wxpay::encode(r.deposit(o, wxpay::RechargeState::closed)));
-  CHECK(r.send(wire).outcome == "applied");
+  CHECK(r.send(wire).outcome == orders::NotificationOutcome::applied);
   const auto before = r.events("RCN02");
   const auto again = r.send(wire);
   CHECK(again.status == 204);
-  CHECK(again.outcome == "duplicate");
+  CHECK(again.outcome == orders::NotificationOutcome::duplicate);
   CHECK(r.events("RCN02") == before);
   CHECK(r.stored("RCN02").state == OrderState::closed);
 }
@@ -210,7 +210,7 @@ TEST_CASE("forged, tampered, stale and probe notifications are refused and chang
     const char* name;
     std::function<void(Rig::Wire&)> spoil;
     int status;
-    const char* outcome;
+    orders::NotificationOutcome outcome;
   };
   const std::vector<Case> cases{
       {"signed with another key",
@@ -218,17 +218,17 @@ TEST_CASE("forged, tampered, stale and probe notifications are refused and chang
          wxpay::sign_response(crypto::PrivateKey::generate(), r.keys.platform.public_key_id, w.body,
                               unix_seconds(r.clock.now()), "n", w.headers);
        },
-       401, "bad_signature"},
+       401, orders::NotificationOutcome::bad_signature},
       {"body changed after signing", [](Rig::Wire& w) { w.body.replace(w.body.find("EV-"), 3, "EX-"); }, 401,
-       "bad_signature"},
-      {"timestamp 300 s old", [&](Rig::Wire& w) { r.sign(w, -300); }, 401, "stale"},
-      {"timestamp 301 s in the future", [&](Rig::Wire& w) { r.sign(w, 301); }, 401, "stale"},
+       orders::NotificationOutcome::bad_signature},
+      {"timestamp 300 s old", [&](Rig::Wire& w) { r.sign(w, -300); }, 401, orders::NotificationOutcome::stale},
+      {"timestamp 301 s in the future", [&](Rig::Wire& w) { r.sign(w, 301); }, 401, orders::NotificationOutcome::stale},
       {"probe signature",
        [](Rig::Wire& w) { w.headers.set("Wechatpay-Signature", "WECHATPAY/SIGNTEST/" + std::string(40, 'A')); }, 401,
-       "probe"},
+       orders::NotificationOutcome::probe},
       {"unknown serial", [](Rig::Wire& w) { w.headers.set("Wechatpay-Serial", "PUB_KEY_ID_9999"); }, 401,
-       "bad_signature"},
-      {"no signature header", [](Rig::Wire& w) { w.headers = http::Headers{}; }, 401, "bad_signature"},
+       orders::NotificationOutcome::bad_signature},
+      {"no signature header", [](Rig::Wire& w) { w.headers = http::Headers{}; }, 401, orders::NotificationOutcome::bad_signature},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
@@ -265,11 +265,11 @@ TEST_CASE("tampered ciphertext, tag or associated data fails decryption and chan
     raw[raw.size() - from_end] = static_cast<char>(raw[raw.size() - from_end] ^ 0x01);
     b64 = crypto::base64_encode(raw);
   };
-  CHECK(tamper([&](wxpay::Notification& n) { flip(n.resource.ciphertext, 20); }).outcome == "decrypt"); // body
-  CHECK(tamper([&](wxpay::Notification& n) { flip(n.resource.ciphertext, 1); }).outcome == "decrypt");  // GCM tag
-  CHECK(tamper([](wxpay::Notification& n) { n.resource.associated_data = "certificate"; }).outcome == "decrypt");
-  CHECK(tamper([](wxpay::Notification& n) { n.resource.nonce = "nonce7654321"; }).outcome == "decrypt");
-  CHECK(tamper([](wxpay::Notification& n) { n.resource.algorithm = "AEAD_AES_128_GCM"; }).outcome == "decrypt");
+  CHECK(tamper([&](wxpay::Notification& n) { flip(n.resource.ciphertext, 20); }).outcome == orders::NotificationOutcome::decrypt); // body
+  CHECK(tamper([&](wxpay::Notification& n) { flip(n.resource.ciphertext, 1); }).outcome == orders::NotificationOutcome::decrypt);  // GCM tag
+  CHECK(tamper([](wxpay::Notification& n) { n.resource.associated_data = "certificate"; }).outcome == orders::NotificationOutcome::decrypt);
+  CHECK(tamper([](wxpay::Notification& n) { n.resource.nonce = "nonce7654321"; }).outcome == orders::NotificationOutcome::decrypt);
+  CHECK(tamper([](wxpay::Notification& n) { n.resource.algorithm = "AEAD_AES_128_GCM"; }).outcome == orders::NotificationOutcome::decrypt);
   CHECK(r.stored("RCN04").state == OrderState::recharging);
 }
 
@@ -281,7 +281,7 @@ TEST_CASE("malformed JSON, even when signed, is refused with 400") {
     r.sign(w);
     const auto reply = r.send(w);
     CHECK(reply.status == 400);
-    CHECK(reply.outcome == "malformed");
+    CHECK(reply.outcome == orders::NotificationOutcome::malformed);
   }
   const auto o = r.order("RCN05");
   (void)o;
@@ -295,7 +295,7 @@ TEST_CASE("an unknown event type is kept, answered 204 and changes nothing") {
   const auto o = r.order("RCN06");
   const auto reply = r.send(r.notification("EV-6", "RECHARGE.SOMETHING_NEW", wxpay::encode(r.deposit(o, wxpay::RechargeState::success))));
   CHECK(reply.status == 204);
-  CHECK(reply.outcome == "ignored");
+  CHECK(reply.outcome == orders::NotificationOutcome::ignored);
   CHECK(r.stored("RCN06").state == OrderState::recharging);
 }
 
@@ -306,19 +306,19 @@ TEST_CASE("a notification for an unknown order is refused and changes nothing") 
   view.out_recharge_no = "RCNOTOURS";
   const auto reply = r.send(r.notification("EV-7", "RECHARGE.SUCCESS", wxpay::encode(view)));
   CHECK(reply.status == 404);
-  CHECK(reply.outcome == "unknown_order");
+  CHECK(reply.outcome == orders::NotificationOutcome::unknown_order);
   CHECK(r.stored("RCN07").state == OrderState::recharging);
   // WeChat Pay's retry of the same notification gets the same answer, not a 2xx for a "duplicate".
   const auto retry = r.send(r.notification("EV-7", "RECHARGE.SUCCESS", wxpay::encode(view)));
   CHECK(retry.status == 404);
-  CHECK(retry.outcome == "unknown_order");
+  CHECK(retry.outcome == orders::NotificationOutcome::unknown_order);
 }
 
 TEST_CASE("a notification that moves or quarantines an order writes the same log lines as a poll would") {
   Rig r;
   const auto paid = r.order("RCN71");
   REQUIRE(r.send(r.notification("EV-71", "RECHARGE.SUCCESS", wxpay::encode(r.deposit(paid, wxpay::RechargeState::success))))
-              .outcome == "applied");
+              .outcome == orders::NotificationOutcome::applied);
   auto view = r.deposit(r.order("RCN72"), wxpay::RechargeState::success);
   view.recharge_amount.amount = 1;
   REQUIRE(r.send(r.notification("EV-72", "RECHARGE.SUCCESS", wxpay::encode(view))).status == 204);
@@ -331,7 +331,7 @@ TEST_CASE("a notification that moves or quarantines an order writes the same log
   // A repeat of a delivery that moved nothing new writes no second line.
   const auto lines = std::count(text.begin(), text.end(), '\n');
   REQUIRE(r.send(r.notification("EV-71", "RECHARGE.SUCCESS", wxpay::encode(r.deposit(paid, wxpay::RechargeState::success))))
-              .outcome == "duplicate");
+              .outcome == orders::NotificationOutcome::duplicate);
   const std::string after = r.log_text.str();
   CHECK(after.find("order_state_changed", text.size()) == std::string::npos);
   CHECK(std::count(after.begin(), after.end(), '\n') == lines + 1); // only the notify_duplicate line
@@ -350,10 +350,10 @@ TEST_CASE("a notification whose amount differs from ours quarantines the order i
 TEST_CASE("a notification contradicting a terminal order is recorded as an alert and applied nowhere") {
   Rig r;
   const auto o = r.order("RCN09");
-  REQUIRE(r.send(r.notification("EV-9a", "RECHARGE.CLOSED", wxpay::encode(r.deposit(o, wxpay::RechargeState::closed)))).outcome == "applied");
+  REQUIRE(r.send(r.notification("EV-9a", "RECHARGE.CLOSED", wxpay::encode(r.deposit(o, wxpay::RechargeState::closed)))).outcome == orders::NotificationOutcome::applied);
   const auto reply = r.send(r.notification("EV-9b", "RECHARGE.SUCCESS", wxpay::encode(r.deposit(r.stored("RCN09"), wxpay::RechargeState::success))));
   CHECK(reply.status == 204);
-  CHECK(reply.outcome == "alert");
+  CHECK(reply.outcome == orders::NotificationOutcome::alert);
   CHECK(r.stored("RCN09").state == OrderState::closed);
   auto events = r.store->events(o.id);
   REQUIRE(events.ok());
@@ -367,7 +367,7 @@ TEST_CASE("a fund return is recorded with its amount, reason and time and moves 
                                            k_now + hours{1});
   const auto reply = r.send(r.notification("EV-10", "RECHARGE.FUND_RETURNED", wxpay::encode(fr)));
   CHECK(reply.status == 204);
-  CHECK(reply.outcome == "fund_returned");
+  CHECK(reply.outcome == orders::NotificationOutcome::fund_returned);
   CHECK(r.stored("RCN10").state == OrderState::recharging);
   auto returns = r.store->fund_returns(o.id);
   REQUIRE(returns.ok());
@@ -385,7 +385,7 @@ TEST_CASE("a fund return near the stale close moves the close past the payer's l
       r.fund_returned(o, "10171652448612345612345679", 10'000, "账户名称不符", k_now + days{5} + hours{20});
   r.clock.set(*fr.return_time + minutes{1});
   const auto reply = r.send(r.notification("EV-11", "RECHARGE.FUND_RETURNED", wxpay::encode(fr)));
-  CHECK(reply.outcome == "fund_returned");
+  CHECK(reply.outcome == orders::NotificationOutcome::fund_returned);
   const auto after = r.stored("RCN11");
   CHECK(after.state == OrderState::recharging);
   CHECK(after.close_after == *fr.return_time + hours{12}); // the planner's close after a return
@@ -399,7 +399,7 @@ TEST_CASE("a notification for an order still NEW asks for a query rather than ju
   view.recharge_id = "100202611230000000099";
   const auto reply = r.send(r.notification("EV-11", "RECHARGE.SUCCESS", wxpay::encode(view)));
   CHECK(reply.status == 204);
-  CHECK(reply.outcome == "queued_for_query");
+  CHECK(reply.outcome == orders::NotificationOutcome::queued_for_query);
   CHECK(r.stored("RCN11").state == OrderState::new_order);
   CHECK(r.confirmed == std::vector<std::string>{"RCN11"});
 }

@@ -204,12 +204,12 @@ void populate(StoreFixture& f) {
   n.out_recharge_no = "R202611230001";
   n.received_at = utc("2026-11-23T16:00:00.000Z");
   n.create_time = utc("2026-11-23T15:59:30.000Z");
-  n.outcome = "confirmed";
+  n.outcome = orders::NotificationOutcome::confirmed;
   REQUIRE(f.store.record_notification(n, std::nullopt).ok());
   n.id = "EV-0002";
   n.out_recharge_no = "NOTOURS1";
   n.received_at = utc("2026-11-23T17:00:00.000Z");
-  n.outcome = "unknown_order";
+  n.outcome = orders::NotificationOutcome::unknown_order;
   REQUIRE(f.store.record_notification(n, std::nullopt).ok());
 
   // The back office acknowledged every order.recharging and R202611230001's success; R202611230002's success

@@ -246,7 +246,7 @@ TEST_CASE("events, notifications and fund returns read back in the order they we
     n.event_type = "RECHARGE.FUND_RETURNED";
     n.out_recharge_no = "ORDERED";
     n.received_at = k_t0 + std::chrono::minutes{i};
-    n.outcome = "applied";
+    n.outcome = orders::NotificationOutcome::applied;
     REQUIRE(f.store.record_notification(n, std::nullopt).ok());
   }
   const auto events = f.store.events(id).value();

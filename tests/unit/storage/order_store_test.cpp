@@ -434,7 +434,7 @@ NotificationRecord notification(const std::string& id, const std::string& out_re
   n.create_time = k_t0 + 59min;
   n.summary = "充值成功";
   n.resource = R"({"out_recharge_no":")" + out_recharge_no + R"(","recharge_state":"SUCCESS"})";
-  n.outcome = "applied";
+  n.outcome = orders::NotificationOutcome::applied;
   return n;
 }
 
@@ -467,7 +467,7 @@ TEST_CASE("a notification and the update it causes are recorded in one transacti
   CHECK(stored[0].create_time == k_t0 + 59min);
   CHECK(stored[0].summary == "充值成功");
   CHECK(stored[0].resource == notification("EV-1", "NOTE1").resource);
-  CHECK(stored[0].outcome == "applied");
+  CHECK(stored[0].outcome == orders::NotificationOutcome::applied);
   CHECK(scalar(f.raw(), "SELECT order_id FROM notifications WHERE id = 'EV-1'") == std::to_string(id));
 }
 
@@ -504,7 +504,7 @@ TEST_CASE("a notification is judged against its order as stored, inside the reco
     }
     auto u = transition(id, OrderState::recharging, OrderState::success, k_t0 + 1h);
     u.events.back().source = orders::EventSource::notify;
-    return NotificationDecision{"applied", std::move(u)};
+    return NotificationDecision{orders::NotificationOutcome::applied, std::move(u)};
   };
   const auto first = f.store.record_notification(notification("EV-6", "NOTE6"), judge);
   REQUIRE_MESSAGE(first.ok(), (first.ok() ? "" : first.error().message));
@@ -512,10 +512,10 @@ TEST_CASE("a notification is judged against its order as stored, inside the reco
   CHECK(other_writer_locked_out);
   CHECK_FALSE(first->duplicate);
   CHECK(first->applied);
-  CHECK(first->outcome == "applied");
+  CHECK(first->outcome == orders::NotificationOutcome::applied);
   CHECK(f.reload(id).state == OrderState::success);
   REQUIRE(f.store.notifications("NOTE6").value().size() == 1);
-  CHECK(f.store.notifications("NOTE6").value()[0].outcome == "applied");
+  CHECK(f.store.notifications("NOTE6").value()[0].outcome == orders::NotificationOutcome::applied);
 
   // The same id again is a duplicate: the judge is not asked and nothing is written.
   const auto repeat = f.store.record_notification(notification("EV-6", "NOTE6"), judge);
@@ -531,12 +531,12 @@ TEST_CASE("a notification's judge sees no order for an unknown number, and its e
   const auto unknown = f.store.record_notification(
       notification("EV-7", "NOSUCH7"), [&](const std::optional<orders::Order>& order) -> Result<NotificationDecision> {
         saw_none = !order.has_value();
-        return NotificationDecision{"unknown_order", std::nullopt};
+        return NotificationDecision{orders::NotificationOutcome::unknown_order, std::nullopt};
       });
   REQUIRE(unknown.ok());
   CHECK(saw_none);
   CHECK_FALSE(unknown->applied);
-  CHECK(unknown->outcome == "unknown_order");
+  CHECK(unknown->outcome == orders::NotificationOutcome::unknown_order);
   CHECK(f.store.notifications("NOSUCH7").value().size() == 1);
 
   f.insert("NOTE8");
@@ -552,7 +552,7 @@ TEST_CASE("a notification's judge sees no order for an unknown number, and its e
 TEST_CASE("a notification for an unknown order is kept without an order reference") {
   StoreFixture f;
   auto n = notification("EV-3", "NOSUCHORDER");
-  n.outcome = "unknown_order";
+  n.outcome = orders::NotificationOutcome::unknown_order;
   const auto result = f.store.record_notification(n, std::nullopt);
   REQUIRE(result.ok());
   CHECK_FALSE(result->duplicate);

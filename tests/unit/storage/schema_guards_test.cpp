@@ -73,7 +73,7 @@ TEST_CASE("order_events, notifications and fund_returns refuse UPDATE and DELETE
   n.id = "EV-A";
   n.event_type = "RECHARGE.SUCCESS";
   n.out_recharge_no = "APPEND";
-  n.outcome = "applied";
+  n.outcome = orders::NotificationOutcome::applied;
   REQUIRE(f.store.record_notification(n, std::nullopt).ok());
 
   const std::vector<std::pair<std::string, std::string>> tables{
