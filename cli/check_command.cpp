@@ -32,7 +32,7 @@ namespace {
 
 struct Finding {
   std::string check;
-  std::string status; // ok | warn | fail
+  diagnose::Status status = diagnose::Status::ok;
   std::string message;
   std::string next;   // what to do about a warn or fail
   std::string host;   // --online: "primary" or "backup" for what that host answered
@@ -45,19 +45,19 @@ struct CheckArgs {
 
 class Findings {
 public:
-  void ok(std::string check, std::string message) { all.push_back({std::move(check), "ok", std::move(message), {}, {}}); }
+  void ok(std::string check, std::string message) { all.push_back({std::move(check), diagnose::Status::ok, std::move(message), {}, {}}); }
   void warn(std::string check, std::string message, std::string next) {
-    all.push_back({std::move(check), "warn", std::move(message), std::move(next), {}});
+    all.push_back({std::move(check), diagnose::Status::warn, std::move(message), std::move(next), {}});
   }
   // The first failure decides the exit code.
   void fail(std::string check, std::string message, std::string next, int code) {
-    all.push_back({std::move(check), "fail", std::move(message), std::move(next), {}});
+    all.push_back({std::move(check), diagnose::Status::fail, std::move(message), std::move(next), {}});
     if (exit_code == k_exit_ok) exit_code = code;
   }
   // A diagnosis finding: a failure the network caused exits 5 (retry), any other 3 (the set-up).
   void add(const diagnose::Finding& f) {
     all.push_back({f.check, f.status, f.message, f.next, f.host});
-    if (f.status == "fail" && exit_code == k_exit_ok) exit_code = f.network ? k_exit_retry : k_exit_config;
+    if (f.status == diagnose::Status::fail && exit_code == k_exit_ok) exit_code = f.network ? k_exit_retry : k_exit_config;
   }
 
   std::vector<Finding> all;
@@ -258,7 +258,7 @@ void check_online(const config::Config& cfg, const Clock& clock, const std::stri
     if (!answer) {
       auto f = diagnose::diagnose_unreachable(setup, answer.error(), name, url.to_string());
       if (name == "backup") { // the primary still works: only the failover is lost
-        f.status = "warn";
+        f.status = diagnose::Status::warn;
         f.message += "; when the primary host fails, there is no failover";
       }
       out.add(f);
@@ -273,7 +273,7 @@ void print(const std::vector<Finding>& findings, bool json) {
   if (json) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& f : findings) {
-      nlohmann::json j{{"check", f.check}, {"status", f.status}, {"message", f.message}};
+      nlohmann::json j{{"check", f.check}, {"status", diagnose::to_string(f.status)}, {"message", f.message}};
       if (!f.host.empty()) j["host"] = f.host;
       if (!f.next.empty()) j["next"] = f.next;
       arr.push_back(std::move(j));
@@ -284,7 +284,7 @@ void print(const std::vector<Finding>& findings, bool json) {
   for (const auto& f : findings) {
     std::string pad = f.check + (f.host.empty() ? "" : " (" + f.host + ")");
     pad.resize(std::max<std::size_t>(pad.size() + 1, 10), ' ');
-    std::cout << (f.status == "ok" ? "ok    " : f.status == "warn" ? "warn  " : "fail  ") << pad << f.message << "\n";
+    std::cout << (f.status == diagnose::Status::ok ? "ok    " : f.status == diagnose::Status::warn ? "warn  " : "fail  ") << pad << f.message << "\n";
     if (!f.next.empty()) std::cout << "      " << std::string(10, ' ') << "→ " << f.next << "\n";
   }
 }
@@ -292,7 +292,7 @@ void print(const std::vector<Finding>& findings, bool json) {
 int check(const GlobalOptions& global, const CheckArgs& args) {
   auto cfg = config::load(global.config_path);
   if (!cfg) {
-    print({{"config", "fail", cfg.error().message, "fix the key named in the message (the example config documents "
+    print({{"config", diagnose::Status::fail, cfg.error().message, "fix the key named in the message (the example config documents "
                                                    "every key)", {}}},
           global.json);
     return k_exit_config;

@@ -26,10 +26,10 @@ void SetupWatch::on_call(const wxpay::CallRecord& r) {
   const std::string trigger = refused_answer ? "answer_signature:" + r.signature_refused : "http_401";
   for (const auto& f : diagnose::diagnose_answer(setup_, facts, "", clock_.now())) {
     logging::EventLine line("setup_diagnosis");
-    line.kv("trigger", trigger).kv("endpoint", wxpay::to_string(r.endpoint)).kv("check", f.check).kv("status", f.status)
+    line.kv("trigger", trigger).kv("endpoint", wxpay::to_string(r.endpoint)).kv("check", f.check).kv("status", diagnose::to_string(f.status))
         .kv("message", f.message);
     if (!f.next.empty()) line.kv("next", f.next);
-    if (f.status == "ok") log_->info(line.str());
+    if (f.status == diagnose::Status::ok) log_->info(line.str());
     else log_->warn(line.str());
   }
 }

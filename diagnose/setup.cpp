@@ -11,6 +11,15 @@
 #include <cstdlib>
 
 namespace recharged::diagnose {
+
+std::string_view to_string(Status s) noexcept {
+  switch (s) {
+  case Status::ok: return "ok";
+  case Status::warn: return "warn";
+  case Status::fail: return "fail";
+  }
+  return "fail";
+}
 namespace {
 
 constexpr std::int64_t k_warn_skew_seconds = 60;
@@ -28,13 +37,13 @@ std::optional<CertificateFact> read_certificate(std::string key, const std::file
 }
 
 Finding ok(std::string check, std::string host, std::string message) {
-  return {std::move(check), std::move(host), "ok", std::move(message), {}, false};
+  return {std::move(check), std::move(host), Status::ok, std::move(message), {}, false};
 }
 Finding warn(std::string check, std::string host, std::string message, std::string next) {
-  return {std::move(check), std::move(host), "warn", std::move(message), std::move(next), false};
+  return {std::move(check), std::move(host), Status::warn, std::move(message), std::move(next), false};
 }
 Finding fail(std::string check, std::string host, std::string message, std::string next, bool network = false) {
-  return {std::move(check), std::move(host), "fail", std::move(message), std::move(next), network};
+  return {std::move(check), std::move(host), Status::fail, std::move(message), std::move(next), network};
 }
 
 std::string toml_string(std::string_view v) { return "\"" + std::string(v) + "\""; }

@@ -19,11 +19,15 @@
 
 namespace recharged::diagnose {
 
+// How one check came out; to_string gives "ok", "warn", "fail" (the text `check` prints and --json writes).
+enum class Status { ok, warn, fail };
+[[nodiscard]] std::string_view to_string(Status s) noexcept;
+
 // ok, warn or fail; a failure is caused by the network (worth retrying) or by the set-up (fix the config).
 struct Finding {
   std::string check;   // signature, answer_key, headers, clock, answer_signature, network, certificates
   std::string host;    // "primary" or "backup" for what one host answered; "" for local facts
-  std::string status;  // ok | warn | fail
+  Status status = Status::ok;
   std::string message;
   std::string next;    // what to do, for warn and fail
   bool network = false; // a fail the network caused (not the config)

@@ -43,7 +43,7 @@ Finding find(const std::vector<Finding>& all, std::string_view check) {
 TEST_CASE("an answer signed with the configured public key: accepted, public-key mode, headers and clock fine") {
   const auto s = public_key_setup();
   const auto all = diagnose_answer(s, not_found(s.public_key_id, k_now - 3s), "primary", k_now);
-  for (const auto& f : all) CHECK_MESSAGE(f.status == "ok", f.check << ": " << f.message);
+  for (const auto& f : all) CHECK_MESSAGE(f.status == diagnose::Status::ok, f.check << ": " << f.message);
   CHECK(find(all, "answer_key").message.find("public-key mode") != std::string::npos);
   CHECK(find(all, "clock").message.find("3 s ahead of") != std::string::npos);
   CHECK(find(all, "signature").host == "primary");
@@ -52,20 +52,20 @@ TEST_CASE("an answer signed with the configured public key: accepted, public-key
 TEST_CASE("the mode the answer shows is compared with the config, the switch-over included") {
   auto s = public_key_setup();
   const auto cert_signed = find(diagnose_answer(s, not_found("5E6AB3B1C9D2"), "primary", k_now), "answer_key");
-  CHECK(cert_signed.status == "fail");
+  CHECK(cert_signed.status == diagnose::Status::fail);
   CHECK(cert_signed.message.find("certificate mode") != std::string::npos);
   CHECK(cert_signed.next.find("certificate_files") != std::string::npos);
 
   s.platform_certificates.push_back({"platform.certificate_files", "/etc/wxp_cert.pem", "05E6AB3B1C9D2", k_now + 900h});
   const auto switch_over = find(diagnose_answer(s, not_found("5e6ab3b1c9d2"), "primary", k_now), "answer_key");
-  CHECK(switch_over.status == "ok");
+  CHECK(switch_over.status == diagnose::Status::ok);
   CHECK(switch_over.message.find("switch-over") != std::string::npos);
 
   s.has_public_key = false;
   s.public_key_id.clear();
   const auto pub_signed =
       find(diagnose_answer(s, not_found("PUB_KEY_ID_0114232134912410000000000000000000"), "primary", k_now), "answer_key");
-  CHECK(pub_signed.status == "fail");
+  CHECK(pub_signed.status == diagnose::Status::fail);
   CHECK(pub_signed.message.find("public-key mode") != std::string::npos);
   CHECK(pub_signed.next.find("public_key_id = \"PUB_KEY_ID_0114232134912410000000000000000000\"") != std::string::npos);
 }
@@ -77,7 +77,7 @@ TEST_CASE("missing Wechatpay headers are named and blamed on the proxy in betwee
   a.headers.signature = false;
   a.headers.nonce = false;
   const auto f = find(diagnose_answer(s, a, "backup", k_now), "headers");
-  CHECK(f.status == "fail");
+  CHECK(f.status == diagnose::Status::fail);
   CHECK(f.message.find("Wechatpay-Nonce, Wechatpay-Signature") != std::string::npos);
   CHECK(f.message.find("http://proxy.corp:3128") != std::string::npos);
   CHECK_FALSE(f.network);
@@ -89,9 +89,9 @@ TEST_CASE("a 401 with the clocks minutes apart blames the clock, with them agree
   a.status = 401;
   a.error_code = "SIGN_ERROR";
   auto all = diagnose_answer(s, a, "primary", k_now);
-  CHECK(find(all, "signature").status == "fail");
+  CHECK(find(all, "signature").status == diagnose::Status::fail);
   CHECK(find(all, "signature").message.find("600 s behind") != std::string::npos);
-  CHECK(find(all, "clock").status == "fail");
+  CHECK(find(all, "clock").status == diagnose::Status::fail);
 
   a.headers.timestamp.reset();
   a.headers.date = "Wed, 18 Nov 2026 20:26:40 GMT";
@@ -124,12 +124,12 @@ TEST_CASE("certificates are judged by expiry: expired fails, within 30 days warn
   s.platform_certificates.push_back({"platform.certificate_files", "/old.pem", "BB", k_now - 24h});
   auto all = diagnose_certificates(s, k_now);
   REQUIRE(all.size() == 2);
-  CHECK(all[0].status == "warn");
+  CHECK(all[0].status == diagnose::Status::warn);
   CHECK(all[0].message.find("in 10 days") != std::string::npos);
-  CHECK(all[1].status == "warn"); // the public key is still valid
+  CHECK(all[1].status == diagnose::Status::warn); // the public key is still valid
   s.has_public_key = false;
   all = diagnose_certificates(s, k_now);
-  CHECK(all[1].status == "fail");
+  CHECK(all[1].status == diagnose::Status::fail);
   s.merchant_certificate->not_after = k_now - 1s;
-  CHECK(diagnose_certificates(s, k_now)[0].status == "fail");
+  CHECK(diagnose_certificates(s, k_now)[0].status == diagnose::Status::fail);
 }
