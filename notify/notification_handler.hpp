@@ -36,6 +36,7 @@ struct Reply {
   std::string event_type; // as received ("unverified" when the signature or decryption failed)
   std::string outcome; // applied | confirmed | alert | duplicate | fund_returned | queued_for_query | ignored |
                        // bad_signature | probe | stale | malformed | decrypt | unknown_order | storage_error
+  std::string out_recharge_no; // the order the resource names, once decrypted ("" before)
 };
 
 // Handles one POST to notify_url (README, "Notifications"; docs/PROTOCOL.md, "Notifications"): verifies the signature over the raw body
