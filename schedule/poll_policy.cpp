@@ -284,9 +284,13 @@ PlannedPoll plan_recharging(const Context& ctx) {
     if (!best || c->at < best->at) best = std::move(c);
   };
   if (ctx.schedule == PollSchedule::safety_net) {
-    consider(safety_poll(ctx, base));
-    if (!best) return close_now_or_at_deadline(ctx);
-    return finish(ctx, std::move(*best));
+    // No candidate is dropped near the close (finish() turns one past it into the close), so no gap exceeds
+    // safety_max_interval + jitter: that is the bound on finding a payment whose notification is lost.
+    Candidate c = safety_poll(ctx, base);
+    // A bank-only order cannot be paid while the interbank system is closed: look after the reopening instead.
+    if (!ctx.channels.instant && !transfers_settled_at(ctx.cal, c.at, ctx.cfg.bank_settle_delay))
+      c = reopen_poll(ctx, c.at);
+    return finish(ctx, std::move(c));
   }
   if (ctx.channels.instant) consider(instant_cadence(ctx, base));
   if (ctx.channels.bank) {
