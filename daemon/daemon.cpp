@@ -264,10 +264,14 @@ std::vector<Gauge> Daemon::Impl::gauges() {
     const double overdue = c->next_due_at && *c->next_due_at < now ? std::chrono::duration<double>(now - *c->next_due_at).count() : 0;
     g.push_back({"recharged_poll_overdue_seconds", "gauge", "How late the most overdue poll is.", {}, overdue});
   }
-  if (auto lag = parts.store.settlement_lag(now, parts.calendar.interbank_open(now))) {
+  // On the safety net notifications report payments and queries are sparse by design: nothing is overdue.
+  const bool sparse = push.schedule() == schedule::PollSchedule::safety_net;
+  if (auto lag = sparse ? Result<storage::SettlementLag>(storage::SettlementLag{})
+                        : parts.store.settlement_lag(now, parts.calendar.interbank_open(now))) {
     g.push_back({"recharged_settlement_overdue_orders", "gauge",
                  "RECHARGING orders past their settlement window (QR/online bank 3 min after acceptance; bank transfer "
-                 "10 min of open interbank hours) not queried since: the detection SLA signal.",
+                 "10 min of open interbank hours) not queried since: the detection SLA signal (0 while push is healthy "
+                 "and the safety net applies).",
                  {{"channel", "qr"}}, static_cast<double>(lag->qr)});
     g.push_back({"recharged_settlement_overdue_orders", "gauge", "", {{"channel", "bank_transfer"}},
                  static_cast<double>(lag->bank_transfer)});
