@@ -201,6 +201,23 @@ Candidate safety_poll(const Context& ctx, TimePoint base) {
           spacing};
 }
 
+// A bank-only order's safety poll that falls in a closed interbank window: nothing lands while it is closed, so
+// look one last time before it closes (money that landed since the last poll would otherwise stay unseen until
+// the reopening, days later over a holiday), else just after the reopening + settlement.
+Candidate bank_only_safety(const Context& ctx, TimePoint base, Candidate c) {
+  if (ctx.cal.interbank_open(base)) {
+    const TimePoint closes = ctx.cal.next_interbank_close(base);
+    const TimePoint last_look = closes - ctx.cfg.bank_preclose_lead;
+    if (closes <= c.at && last_look >= base + ctx.cfg.min_spacing)
+      return {last_look, PollRule::safety_net, "last look before interbank closes " + shanghai_clock(closes),
+              c.spacing};
+  }
+  Candidate reopen = reopen_poll(ctx, c.at);
+  reopen.rule = PollRule::safety_net;
+  reopen.why = "after the " + reopen.why;
+  return reopen;
+}
+
 Candidate backoff_poll(const Context& ctx, std::string_view what) {
   const int streak = ctx.order.failure_streak;
   const Millis delay = retry_delay(streak, ctx.cfg.backoff, ctx.seed);
@@ -287,9 +304,8 @@ PlannedPoll plan_recharging(const Context& ctx) {
     // No candidate is dropped near the close (finish() turns one past it into the close), so no gap exceeds
     // safety_max_interval + jitter: that is the bound on finding a payment whose notification is lost.
     Candidate c = safety_poll(ctx, base);
-    // A bank-only order cannot be paid while the interbank system is closed: look after the reopening instead.
     if (!ctx.channels.instant && !transfers_settled_at(ctx.cal, c.at, ctx.cfg.bank_settle_delay))
-      c = reopen_poll(ctx, c.at);
+      c = bank_only_safety(ctx, base, std::move(c));
     return finish(ctx, std::move(c));
   }
   if (ctx.channels.instant) consider(instant_cadence(ctx, base));

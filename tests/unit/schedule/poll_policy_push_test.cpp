@@ -2,6 +2,8 @@
 
 #include "schedule/poll_policy.hpp"
 
+#include "schedule/interbank_timing.hpp"
+
 #include "schedule_fixtures.hpp"
 
 #include <doctest/doctest.h>
@@ -69,8 +71,10 @@ TEST_CASE("the safety net's gaps grow with age up to safety_max_interval and it 
       CHECK(gap >= k_cfg.min_spacing);
       prev = plan[i].at;
       if (!channels.empty() && channels.front() == "BANK_TRANSFER") {
-        // Bank-only: never while the interbank system is closed; after a closure, its reopening.
-        CHECK((plan[i].rule == PollRule::safety_net || plan[i].rule == PollRule::bank_reopen));
+        // Bank-only: never while the interbank system is closed; a last look before each closure, then the
+        // reopening.
+        CHECK(plan[i].rule == PollRule::safety_net);
+        CHECK(transfers_settled_at(shipped_calendar(), plan[i].at, k_cfg.bank_settle_delay));
         continue;
       }
       CHECK(plan[i].rule == PollRule::safety_net);
@@ -94,4 +98,25 @@ TEST_CASE("on the safety net failures still back off, and NEW and CLOSING orders
   CHECK(plan_next_poll(o, now, shipped_calendar(), k_cfg, healthy_since(now)).rule == PollRule::closing);
   o.state = OrderState::new_order;
   CHECK(plan_next_poll(o, now, shipped_calendar(), k_cfg, healthy_since(now)).rule == PollRule::recovery);
+}
+
+TEST_CASE("a bank-only order on the safety net looks once more before a closed window, not days later") {
+  // Accepted Friday 20 Nov 2026 09:00: the 12 h gap would end in the weekend's closure.
+  auto o = accepted_order("SN4", "2026-11-20T09:00:00", {"BANK_TRANSFER"});
+  o.close_after = stale_close_deadline(o, shipped_calendar(), k_cfg);
+  o.last_poll_at = sh("2026-11-20T14:00:00");
+  o.poll_count = 5;
+  const auto p = plan_next_poll(o, sh("2026-11-20T14:00:00"), shipped_calendar(), k_cfg,
+                                PushView{PushHealth::healthy, sh("2026-11-20T08:00:00")});
+  CHECK(p.rule == PollRule::safety_net);
+  CHECK(p.at == sh("2026-11-20T17:14:59"));
+  CHECK(p.reason.find("last look before interbank closes") != std::string::npos);
+  // From that look, the next one is after Monday's reopening + settlement.
+  o.last_poll_at = p.at;
+  ++o.poll_count;
+  const auto next = plan_next_poll(o, p.at, shipped_calendar(), k_cfg,
+                                   PushView{PushHealth::healthy, sh("2026-11-20T08:00:00")});
+  CHECK(next.rule == PollRule::safety_net);
+  CHECK(next.at >= sh("2026-11-23T00:10:00"));
+  CHECK(next.at <= sh("2026-11-23T00:11:00"));
 }
