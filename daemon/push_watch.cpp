@@ -27,6 +27,8 @@ bool is_verified(std::string_view outcome) {
 PushWatch::PushWatch(const schedule::PollPolicyConfig& cfg, Clock& clock, std::shared_ptr<spdlog::logger> log,
                      bool listener_on)
     : clock_(clock), log_(std::move(log)), judge_(cfg, clock.now()), push_aware_(cfg.push_aware) {
+  // Unknown at start: orders a previous run planned on the safety net return to the full schedule too.
+  replan_.store(true);
   if (listener_on) return;
   judge_.listener_off(clock.now());
   changed();

@@ -42,7 +42,8 @@ public:
   // Decides payments whose grace has run out; the main loop calls it at least at next_tick().
   void tick();
   [[nodiscard]] std::optional<TimePoint> next_tick() const;
-  // True once after each turn to unhealthy: the caller replans the open orders.
+  // True once at start (push is unknown until judged) and once after each turn to unhealthy: the caller
+  // replans the open orders.
   [[nodiscard]] bool take_replan() { return replan_.exchange(false); }
   // A reloaded [schedule]: the judge's knobs change, its state and evidence stay.
   void configure(const schedule::PollPolicyConfig& cfg);

@@ -111,6 +111,7 @@ struct PushRig {
   // Two open orders are paid while their notifications cannot arrive: the safety net's queries find them paid
   // with no notification, push turns unhealthy, and `open` is back on the full schedule at once.
   void break_push(const std::string& open) {
+    const std::size_t from = rig.daemon_log_text().size();
     apply("PUSHLOST1");
     apply("PUSHLOST2");
     pay_now("PUSHLOST1");
@@ -123,9 +124,9 @@ struct PushRig {
     CHECK(why.find("lost or refused") != std::string::npos);
     CHECK(why.find("no notification within") != std::string::npos);
     CHECK(h["status"] == "ok"); // push trouble is alerted on, not a failing daemon
-    CHECK(rig.wait_for_log("event=push_health_changed health=unhealthy", Millis{5'000}));
-    CHECK(rig.wait_for_log("event=push_replanned", Millis{10'000}));
-    CHECK(rig.daemon_log_text().find("event=push_replanned orders=0") == std::string::npos); // moved at once
+    CHECK(rig.wait_for_log("event=push_health_changed health=unhealthy", Millis{5'000}, from));
+    CHECK(rig.wait_for_log("event=push_replanned", Millis{10'000}, from));
+    CHECK(rig.daemon_log_text().substr(from).find("event=push_replanned orders=0") == std::string::npos); // moved
     // The open order is young: back on the full schedule, its next poll is the QR window's, 90 s apart.
     REQUIRE(eventually([&] { return !starts_with(reason(open), "safety net:"); }, k_wait, Millis{100}));
     const auto o = rig.order(open).value();

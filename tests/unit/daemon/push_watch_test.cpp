@@ -112,6 +112,7 @@ TEST_CASE("the push watch judges the listener's answers: verified ones make it h
   daemon::PushWatch watch(knobs(), clock, logging::Logging::null_logger("daemon"), true);
   CHECK(watch.view().health == schedule::PushHealth::unknown);
   CHECK(watch.schedule() == schedule::PollSchedule::full);
+  CHECK(watch.take_replan()); // at start, orders a previous run planned sparse go back to the full schedule
   watch.notification(reply("applied", "A"));
   watch.notification(reply("probe"));
   watch.notification(reply("duplicate", "A"));
@@ -148,6 +149,7 @@ TEST_CASE("a SUCCESS a query commits is evidence; one a notification brought is 
   StoreRig s;
   ManualClock clock(t0() + hours{1});
   daemon::PushWatch watch(knobs(), clock, logging::Logging::null_logger("daemon"), true);
+  REQUIRE(watch.take_replan()); // the start's
   DirectSink direct(*s.store);
   daemon::PushEvidenceSink sink(direct, watch);
   const auto a = s.recharging("EVID1", t0(), t0() + hours{2}, "safety net: x");
