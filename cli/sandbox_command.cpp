@@ -244,6 +244,10 @@ void register_sandbox_command(CLI::App& app, Action& selected) {
                    "Share of notification deliveries signed wrongly");
   add_fault_option(cmd, args, "--fault-notify-probe", "notify_probe_signature",
                    "Share of notification deliveries with a probe signature");
+  add_fault_option(cmd, args, "--fault-notify-lost", "notify_lost", "Share of notifications never sent (like --lost-share)");
+  add_fault_option(cmd, args, "--fault-notify-endpoint", "notify_endpoint",
+                   "up, or down: every notification delivery fails (an outage of the merchant's endpoint) and is "
+                   "retried on the platform's schedule");
   add_fault_option(cmd, args, "--frequency-limit", "frequency_limit", "Requests per second per endpoint before 429 (0 = none)");
   add_fault_option(cmd, args, "--answer-omit-optional", "omit_optional",
                    "Share of order answers and notifications without any optional field (amount and currency included)");

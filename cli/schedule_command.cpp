@@ -19,6 +19,7 @@ namespace recharged::cli {
 namespace {
 
 struct SimulateArgs {
+  std::string push = "unknown";
   std::vector<std::string> channels;
   std::string created;
   std::string out_recharge_no = "SIMULATED0001";
@@ -87,6 +88,20 @@ std::optional<std::string> coverage_warning(const schedule::SettlementCalendar& 
          "that year's holiday-cn JSON into /etc/recharged/calendar";
 }
 
+// --push: which push health to plan with.
+Result<schedule::PushHealth> parse_push(std::string_view text) {
+  for (const auto h : {schedule::PushHealth::unknown, schedule::PushHealth::healthy, schedule::PushHealth::unhealthy})
+    if (schedule::to_string(h) == text) return h;
+  return Error::invalid("--push", "The --push '" + std::string(text) + "' is unknown; use healthy, unhealthy or unknown.");
+}
+
+// "schedule: safety net (push healthy since …: …)", the line that says which schedule a plan uses and why.
+std::string schedule_line(const schedule::PollPolicyConfig& cfg, const schedule::PushView& push,
+                          std::string_view source) {
+  return "schedule: " + std::string(schedule::to_string(schedule::schedule_for(cfg, push))) + " (" +
+         schedule::schedule_why(cfg, push) + "; " + std::string(source) + ")";
+}
+
 struct Policy {
   schedule::PollPolicyConfig cfg;
   schedule::SettlementCalendar calendar;
@@ -97,7 +112,7 @@ Result<Policy> load_policy(const config::Config& cfg) {
   return Policy{cfg.schedule, std::move(cal)};
 }
 
-int explain(Context& ctx, const std::string& no, std::size_t max_polls) {
+int explain(Context& ctx, const std::string& no, std::size_t max_polls, const std::string& push_text) {
   if (auto ok = wxpay::validate_out_recharge_no(no); !ok) return report(ok.error());
   auto policy = load_policy(ctx.config);
   if (!policy) return report(policy.error());
@@ -109,8 +124,22 @@ int explain(Context& ctx, const std::string& no, std::size_t max_polls) {
   const auto& o = **order;
   const TimePoint origin = o.applied_at.value_or(o.created_at);
   const TimePoint now = ctx.clock->now();
-  const auto plan =
-      schedule::plan_until_close(o, std::max(now, o.last_poll_at.value_or(now)), policy->calendar, policy->cfg, max_polls);
+  // Without --push: the push health the daemon's last plan for this order was made with.
+  schedule::PushView push{schedule::PushHealth::unknown, now};
+  std::string source = "push health from --push";
+  if (push_text.empty()) {
+    const bool sparse = o.next_poll_reason.rfind(schedule::to_string(schedule::PollRule::safety_net), 0) == 0;
+    push.health = sparse ? schedule::PushHealth::healthy : schedule::PushHealth::unknown;
+    source = sparse ? "the daemon's last plan for this order used the safety net; --push unhealthy shows the full one"
+                    : "the daemon's last plan for this order used the full schedule; --push healthy shows the safety net";
+  } else {
+    auto parsed = parse_push(push_text);
+    if (!parsed) return report(parsed.error());
+    push.health = *parsed;
+  }
+  const std::string which = schedule_line(policy->cfg, push, source);
+  const auto plan = schedule::plan_until_close(o, std::max(now, o.last_poll_at.value_or(now)), policy->calendar,
+                                               policy->cfg, max_polls, push);
   const auto warning = coverage_warning(policy->calendar, now, plan);
   if (ctx.options.json) {
     nlohmann::json made = nlohmann::json::array();
@@ -127,6 +156,8 @@ int explain(Context& ctx, const std::string& no, std::size_t max_polls) {
                        {"next_poll_at", o.next_poll_at ? nlohmann::json(format_rfc3339(*o.next_poll_at)) : nlohmann::json(nullptr)},
                        {"next_poll_reason", o.next_poll_reason},
                        {"calls_made", made},
+                       {"schedule", schedule::to_string(schedule::schedule_for(policy->cfg, push))},
+                       {"schedule_reason", which},
                        {"calls_planned", plan_json(plan, origin)},
                        {"calendar_warning", warning ? nlohmann::json(*warning) : nlohmann::json(nullptr)}};
     std::cout << out.dump(2) << "\n";
@@ -139,7 +170,7 @@ int explain(Context& ctx, const std::string& no, std::size_t max_polls) {
     if (!e.endpoint.empty())
       std::cout << "  " << format_rfc3339(e.at) << "  " << relative(e.at, origin) << "  " << e.endpoint << "  "
                 << orders::to_string(e.source) << "  " << (e.error_code.empty() ? e.message : e.error_code) << "\n";
-  std::cout << "\ncalls planned, if nothing changes\n";
+  std::cout << "\ncalls planned, if nothing changes; " << which << "\n";
   print_plan(plan, origin);
   if (warning) std::cerr << "recharged: warning: " << *warning << ".\n";
   return k_exit_ok;
@@ -172,19 +203,25 @@ int simulate(const GlobalOptions& global, const SimulateArgs& a) {
   o.created_at = created;
   o.applied_at = created;
   o.close_after = schedule::stale_close_deadline(o, policy->calendar, policy->cfg);
-  const auto plan = schedule::plan_until_close(o, created, policy->calendar, policy->cfg, a.max_polls);
+  auto health = parse_push(a.push);
+  if (!health) return report(health.error());
+  const schedule::PushView push{*health, created};
+  const std::string which = schedule_line(policy->cfg, push, "push health from --push");
+  const auto plan = schedule::plan_until_close(o, created, policy->calendar, policy->cfg, a.max_polls, push);
   const auto warning = coverage_warning(policy->calendar, created, plan);
   if (global.json) {
     nlohmann::json out{{"accepted", format_rfc3339(created)},
                        {"channels", o.channels},
                        {"close_after", format_rfc3339(o.close_after)},
+                       {"schedule", schedule::to_string(schedule::schedule_for(policy->cfg, push))},
+                       {"schedule_reason", which},
                        {"calls_planned", plan_json(plan, created)},
                        {"calendar_warning", warning ? nlohmann::json(*warning) : nlohmann::json(nullptr)}};
     std::cout << out.dump(2) << "\n";
     return k_exit_ok;
   }
   std::cout << "hypothetical order accepted " << format_rfc3339(created) << ", channels " << channels_text(o.channels)
-            << ", never paid; close after " << format_rfc3339(o.close_after) << "\n";
+            << ", never paid; close after " << format_rfc3339(o.close_after) << "\n" << which << "\n";
   print_plan(plan, created);
   if (warning) std::cerr << "recharged: warning: " << *warning << ".\n";
   return k_exit_ok;
@@ -197,13 +234,16 @@ void register_schedule_command(CLI::App& app, GlobalOptions& global, Action& sel
   cmd->require_subcommand(1);
   auto no = std::make_shared<std::string>();
   auto max = std::make_shared<std::size_t>(1000);
+  auto push = std::make_shared<std::string>();
   auto* ex = cmd->add_subcommand("explain", "The polls made for an order and those planned until its close");
   ex->add_option("out_recharge_no", *no, "The order number")->required();
   ex->add_option("--max", *max, "Show at most this many planned polls");
+  ex->add_option("--push", *push, "Plan with this push health: healthy (the safety net), unhealthy or unknown (the "
+                                  "full schedule); default: what the daemon's last plan for the order used");
   ex->add_flag("--json", global.json, "Print the planned polls as JSON");
-  ex->callback([&, no, max] {
-    selected = [&global, no, max] {
-      return with_context(global, Needs::database, [&](Context& c) { return explain(c, *no, *max); });
+  ex->callback([&, no, max, push] {
+    selected = [&global, no, max, push] {
+      return with_context(global, Needs::database, [&](Context& c) { return explain(c, *no, *max, *push); });
     };
   });
   auto args = std::make_shared<SimulateArgs>();
@@ -212,6 +252,9 @@ void register_schedule_command(CLI::App& app, GlobalOptions& global, Action& sel
   sim->add_option("--channel", args->channels, "Allowed channel, repeatable (default: all)");
   sim->add_option("--created", args->created, "When the platform accepted it, RFC 3339 (default: now)");
   sim->add_option("--max", args->max_polls, "Show at most this many polls");
+  sim->add_option("--push", args->push, "Plan with this push health: healthy (the safety net while push_aware), "
+                                        "unhealthy or unknown (the full schedule)")
+      ->capture_default_str();
   sim->add_flag("--json", global.json, "Print JSON");
   sim->callback([&, args] { selected = [&global, args] { return simulate(global, *args); }; });
 }

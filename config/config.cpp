@@ -343,7 +343,8 @@ void read_schedule(const toml::table& root, schedule::PollPolicyConfig& policy) 
     if (const auto* s = v.as_string()) value = s->get();
     else if (const auto* i = v.as_integer()) value = std::to_string(i->get());
     else if (const auto* f = v.as_floating_point()) value = std::to_string(f->get());
-    else fail(key, "must be a string or a number");
+    else if (const auto* b = v.as_boolean()) value = b->get() ? "true" : "false";
+    else fail(key, "must be a string, a number or true/false");
     if (auto ok = schedule::set_poll_policy_option(policy, k.str(), value); !ok)
       throw Invalid{key, ok.error().message, true};
   }

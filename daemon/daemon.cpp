@@ -5,6 +5,7 @@
 #include "daemon/group_committer.hpp"
 #include "daemon/listeners.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/push_watch.hpp"
 #include "daemon/rate_gate.hpp"
 #include "daemon/setup_watch.hpp"
 #include "daemon/swappable_planner.hpp"
@@ -39,10 +40,11 @@ constexpr std::chrono::steady_clock::duration k_checkpoint_every = std::chrono::
 } // namespace
 
 struct Daemon::Impl {
-  Impl(DaemonParts p, StopSignal& s, std::shared_ptr<const engine::Planner> policy)
-      : parts(std::move(p)), stop(s), log(parts.logging->get("daemon")), planner(std::move(policy)),
-        gate(parts.config.limits, parts.clock, stop), committer(parts.store),
-        service(engine::ServiceContext{parts.store, committer, parts.api, gate, planner, parts.clock,
+  Impl(DaemonParts p, StopSignal& s)
+      : parts(std::move(p)), stop(s), log(parts.logging->get("daemon")),
+        push(parts.config.schedule, parts.clock, log, parts.config.notify.enabled),
+        planner(policy(parts.config.schedule)), gate(parts.config.limits, parts.clock, stop), committer(parts.store),
+        service(engine::ServiceContext{parts.store, push_sink, parts.api, gate, planner, parts.clock,
                                        parts.logging->get("engine"), parts.apply_grace, parts.actor}),
         pool(static_cast<std::size_t>(parts.config.limits.concurrency)),
         dispatcher(parts.store, service, pool, parts.clock, stop, log,
@@ -52,8 +54,13 @@ struct Daemon::Impl {
     call_observers.add(&setup_watch);
   }
 
+  // The [schedule] policy, planning with the push health the watch reports.
+  std::shared_ptr<const engine::Planner> policy(const schedule::PollPolicyConfig& cfg) {
+    return engine::make_policy_planner(cfg, parts.calendar, [this] { return push.view(); });
+  }
   std::string status_line();
   void reload();
+  void watch_push();
   void heartbeat();
   void check_checkpoint(std::chrono::steady_clock::time_point now);
   std::vector<Gauge> gauges();
@@ -67,9 +74,11 @@ struct Daemon::Impl {
   DaemonParts parts;
   StopSignal& stop;
   std::shared_ptr<spdlog::logger> log;
+  PushWatch push;
   SwappablePlanner planner;
   RateGate gate;
   GroupCommitter committer;
+  PushEvidenceSink push_sink{committer, push};
   engine::OrderService service;
   WorkerPool pool;
   Dispatcher dispatcher;
@@ -176,10 +185,10 @@ void Daemon::Impl::reload() {
     systemd.ready(status_line());
     return;
   }
-  std::unique_ptr<engine::Planner> policy = engine::make_policy_planner(fresh->schedule, parts.calendar);
+  push.configure(fresh->schedule);
   if (auto level = parts.logging->set_level(fresh->log.level); !level)
     log->warn(EventLine("config_reload_partial").kv("error", level.error().message).str());
-  planner.replace(std::shared_ptr<const engine::Planner>(std::move(policy)));
+  planner.replace(policy(fresh->schedule));
   gate.configure(fresh->limits);
   const auto& old = parts.config;
   std::string restart;
@@ -255,15 +264,20 @@ std::vector<Gauge> Daemon::Impl::gauges() {
     const double overdue = c->next_due_at && *c->next_due_at < now ? std::chrono::duration<double>(now - *c->next_due_at).count() : 0;
     g.push_back({"recharged_poll_overdue_seconds", "gauge", "How late the most overdue poll is.", {}, overdue});
   }
-  if (auto lag = parts.store.settlement_lag(now, parts.calendar.interbank_open(now))) {
+  // On the safety net notifications report payments and queries are sparse by design: nothing is overdue.
+  const bool sparse = push.schedule() == schedule::PollSchedule::safety_net;
+  if (auto lag = sparse ? Result<storage::SettlementLag>(storage::SettlementLag{})
+                        : parts.store.settlement_lag(now, parts.calendar.interbank_open(now))) {
     g.push_back({"recharged_settlement_overdue_orders", "gauge",
                  "RECHARGING orders past their settlement window (QR/online bank 3 min after acceptance; bank transfer "
-                 "10 min of open interbank hours) not queried since: the detection SLA signal.",
+                 "10 min of open interbank hours) not queried since: the detection SLA signal (0 while push is healthy "
+                 "and the safety net applies).",
                  {{"channel", "qr"}}, static_cast<double>(lag->qr)});
     g.push_back({"recharged_settlement_overdue_orders", "gauge", "", {{"channel", "bank_transfer"}},
                  static_cast<double>(lag->bank_transfer)});
   }
   webhook_gauges(g);
+  push.gauges(g);
   g.push_back({"recharged_in_flight_visits", "gauge", "Order visits being worked on now.", {},
                static_cast<double>(dispatcher.in_flight())});
   g.push_back({"recharged_visits_total", "counter", "Order visits completed since start.", {},
@@ -305,7 +319,25 @@ HealthReport Daemon::Impl::health() {
     }
   }
   if (auto last = metrics.last_api_success()) h.last_api_success_seconds = std::chrono::duration<double>(now - *last).count();
+  const schedule::PushStatus p = push.status();
+  h.push_health = std::string(schedule::to_string(p.health));
+  h.push_since = format_rfc3339(p.since);
+  h.push_reason = p.reason;
+  h.push_schedule = std::string(schedule::to_string(push.schedule()));
+  if (p.last_verified) h.push_last_verified_seconds = std::chrono::duration<double>(parts.clock.now() - *p.last_verified).count();
   return h;
+}
+
+// Push turned unhealthy: every open order goes back to the full schedule now, not at its next sparse poll.
+void Daemon::Impl::watch_push() {
+  push.tick();
+  if (!push.take_replan()) return;
+  auto moved = replan_open_orders(parts.store, planner, parts.clock.now());
+  if (!moved) {
+    log->error(EventLine("push_replan_failed").kv("error", moved.error().message).str());
+    return;
+  }
+  log->info(EventLine("push_replanned").kv("orders", *moved).kv("schedule", "full").str());
 }
 
 // Open orders must always have a next poll; any that lack one (written by an older or interrupted tool) are
@@ -345,6 +377,10 @@ Status Daemon::Impl::start_listeners() {
   sources.gauges = [this] { return gauges(); };
   sources.health = [this] { return health(); };
   sources.log = parts.logging->get("listener");
+  sources.judged = [this](const notify::Reply& r) {
+    push.notification(r);
+    stop.wake(); // a turn to unhealthy replans at once
+  };
   RECHARGED_TRY(listeners, Listeners::start(cfg.notify, cfg.metrics, std::move(sources)));
   EventLine line("listening");
   if (listeners->notify_port() != 0)
@@ -416,8 +452,7 @@ Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Daemon::~Daemon() = default;
 
 Result<std::unique_ptr<Daemon>> Daemon::create(DaemonParts parts, StopSignal& stop) {
-  std::unique_ptr<engine::Planner> policy = engine::make_policy_planner(parts.config.schedule, parts.calendar);
-  auto impl = std::make_unique<Impl>(std::move(parts), stop, std::shared_ptr<const engine::Planner>(std::move(policy)));
+  auto impl = std::make_unique<Impl>(std::move(parts), stop);
   impl->parts.api.set_observer(&impl->call_observers);
   RECHARGED_CHECK(impl->schedule_unscheduled());
   RECHARGED_CHECK(impl->start_listeners());
@@ -447,8 +482,9 @@ int Daemon::run() {
   while (!d.stop.stop_requested()) {
     if (d.reload_requested.exchange(false)) d.reload();
     d.heartbeat();
+    d.watch_push();
     const TimePoint next = d.dispatcher.dispatch_once();
-    d.parts.clock.sleep_until(next, d.stop);
+    d.parts.clock.sleep_until(std::min(next, d.push.next_tick().value_or(next)), d.stop);
   }
   d.log->info(EventLine("daemon_stopping").kv("in_flight", static_cast<std::int64_t>(d.dispatcher.in_flight())).str());
   d.systemd.stopping("stopping: finishing " + std::to_string(d.dispatcher.in_flight()) + " visits");

@@ -113,6 +113,13 @@ http::Response health_response(const HealthReport& h) {
                       {"listeners", listeners}};
   body["last_api_success_seconds"] =
       h.last_api_success_seconds ? nlohmann::json(*h.last_api_success_seconds) : nlohmann::json(nullptr);
+  body["push"] = {{"health", h.push_health},
+                  {"since", h.push_since},
+                  {"reason", h.push_reason},
+                  {"schedule", h.push_schedule},
+                  {"last_verified_seconds", h.push_last_verified_seconds
+                                                ? nlohmann::json(*h.push_last_verified_seconds)
+                                                : nlohmann::json(nullptr)}};
   return json_response(healthy ? 200 : 503, body);
 }
 
@@ -165,6 +172,7 @@ Result<std::unique_ptr<Listeners>> Listeners::start(const config::NotifyConfig& 
     l->notify_->route(http::Method::post, regex_escape(notify.path), [self](const http::ServerRequest& req) {
       const notify::Reply reply = self->sources_.handler->handle(req.headers, req.body);
       if (self->sources_.metrics != nullptr) self->sources_.metrics->on_notification(reply.event_type, std::string(orders::to_string(reply.outcome)));
+      if (self->sources_.judged) self->sources_.judged(reply);
       http::Response r;
       r.status = reply.status;
       r.body = reply.body;

@@ -6,6 +6,7 @@
 #include "notify/notification_handler.hpp"
 
 #include <functional>
+#include <optional>
 #include <memory>
 
 namespace spdlog {
@@ -22,6 +23,12 @@ struct HealthReport {
   std::int64_t open_orders = 0;
   // Each listener by name: "" while it serves newcomers promptly, else why it cannot (see starvation()).
   std::vector<std::pair<std::string, std::string>> listeners;
+  // Push health (schedule/push_health.hpp): informational, never makes /healthz fail.
+  std::string push_health = "unknown";
+  std::string push_since;  // RFC 3339
+  std::string push_reason;
+  std::string push_schedule; // "full" or "safety net"
+  std::optional<double> push_last_verified_seconds;
 };
 // 200 when the database answers, the loop ran within the last 30 s and no listener is starved; 503 otherwise.
 // JSON body.
@@ -47,6 +54,7 @@ public:
     std::function<std::vector<Gauge>()> gauges;
     std::function<HealthReport()> health;
     std::shared_ptr<spdlog::logger> log; // for the listener_* events; none when null
+    std::function<void(const notify::Reply&)> judged; // every notification as answered (push health)
   };
   [[nodiscard]] static Result<std::unique_ptr<Listeners>> start(const config::NotifyConfig& notify,
                                                                 const config::MetricsConfig& metrics, Sources sources);

@@ -119,13 +119,16 @@ Reply NotificationHandler::order_event(const std::string& id, const std::string&
     decided.emplace(*order, u);
     return storage::NotificationDecision{outcome, std::move(u)};
   };
-  const Reply r = store(record_of(id, event_type, view->out_recharge_no, summary, created, plaintext, now), judge);
+  Reply r = store(record_of(id, event_type, view->out_recharge_no, summary, created, plaintext, now), judge);
+  r.out_recharge_no = view->out_recharge_no;
   if (r.status / 100 == 2 && r.outcome != NotificationOutcome::duplicate && decided)
     engine::log_order_events(*ctx_.log, decided->first, decided->second);
   if (r.outcome != NotificationOutcome::unknown_order) return r;
   ctx_.log->warn(EventLine("notify_rejected").kv("reason", "unknown_order").kv("id", id)
                      .kv("out_recharge_no", view->out_recharge_no).kv("sp_mchid", view->sp_mchid).str());
-  return unknown_order();
+  Reply unknown = unknown_order();
+  unknown.out_recharge_no = view->out_recharge_no;
+  return unknown;
 }
 
 Reply NotificationHandler::fund_returned(const std::string& id, const std::string& summary,

@@ -36,6 +36,7 @@ struct Reply {
   std::string body;    // empty for 204; {"code":"FAIL","message":…} otherwise
   std::string event_type; // as received ("unverified" when the signature or decryption failed)
   orders::NotificationOutcome outcome = orders::NotificationOutcome::applied;
+  std::string out_recharge_no; // the order the resource names, once decrypted ("" before)
 };
 
 // Handles one POST to notify_url (README, "Notifications"; docs/PROTOCOL.md, "Notifications"): verifies the signature over the raw body

@@ -217,6 +217,8 @@ Status set_fault(FaultConfig& c, std::string_view key, std::string_view value) {
   if (key == "probe_signature") return set_rate(c.probe_signature, key, value);
   if (key == "notify_bad_signature") return set_rate(c.notify_bad_signature, key, value);
   if (key == "notify_probe_signature") return set_rate(c.notify_probe_signature, key, value);
+  if (key == "notify_lost") return set_rate(c.notify_lost, key, value);
+  if (key == "notify_endpoint") return set_host_state(c.notify_down, key, value);
   if (key == "frequency_limit") return set_limit(c.frequency_limit, key, value);
   if (key == "omit_optional") return set_rate(c.omit_optional, key, value);
   if (key == "omit_fields") return set_omit_fields(c.omit_fields, key, value);
@@ -237,7 +239,8 @@ Status set_fault(FaultConfig& c, std::string_view key, std::string_view value) {
   return Error::invalid("fault", "The fault setting '" + std::string(key.substr(0, 40)) +
                                      "' is unknown: use latency, latency_duration, server_error, rate_limited, "
                                      "reset, timeout, timeout_hold, bad_signature, probe_signature, "
-                                     "notify_bad_signature, notify_probe_signature, frequency_limit, omit_optional, "
+                                     "notify_bad_signature, notify_probe_signature, notify_lost, notify_endpoint, "
+                                     "frequency_limit, omit_optional, "
                                      "omit_fields, extra_fields, null_fields, odd_times, close_time_on_success, "
                                      "account_type_as, recharge_scene_as, error, error_rate, error_endpoint, no_auth, "
                                      "sign_with, strip_headers, clock_offset or backup_host.");
@@ -256,6 +259,8 @@ std::map<std::string, std::string> describe(const FaultConfig& c) {
       {"probe_signature", number(c.probe_signature)},
       {"notify_bad_signature", number(c.notify_bad_signature)},
       {"notify_probe_signature", number(c.notify_probe_signature)},
+      {"notify_lost", number(c.notify_lost)},
+      {"notify_endpoint", c.notify_down ? "down" : "up"},
       {"frequency_limit", std::to_string(c.frequency_limit)},
       {"omit_optional", number(c.omit_optional)},
       {"omit_fields", join_list(c.omit_fields)},

@@ -44,6 +44,9 @@ struct FaultConfig {
   double probe_signature = 0;   // Wechatpay-Signature starts with WECHATPAY/SIGNTEST/
   double notify_bad_signature = 0;   // the same two for notification deliveries
   double notify_probe_signature = 0;
+  double notify_lost = 0;            // share of new notifications never sent (besides NotifierConfig::lost_share)
+  bool notify_down = false;          // the merchant's endpoint is down: every delivery attempt fails unsent and
+                                     // is retried on the schedule (an outage of the notify_url)
   int frequency_limit = 0;      // requests per second per endpoint (real time) before 429; 0 = no limit
 
   // Answer shapes the pages allow (AnswerShape), as shares of query/close answers and notification resources.

@@ -104,7 +104,8 @@ void Notifier::enqueue(const PlatformEvent& event) {
   {
     std::lock_guard lock(mu_);
     Delivery d = build(event, *type);
-    if (d.state == DeliveryState::pending && rng_.chance(config_.lost_share)) d.state = DeliveryState::lost;
+    const double lost = std::max(config_.lost_share, faults_.config().notify_lost);
+    if (d.state == DeliveryState::pending && rng_.chance(lost)) d.state = DeliveryState::lost;
     if (d.state == DeliveryState::lost)
       log(logging::EventLine("notify_lost").kv("id", d.id).kv("type", d.event_type).kv("out_recharge_no", d.out_recharge_no).str());
     deliveries_.push_back(std::move(d));
@@ -127,6 +128,10 @@ http::Transport* Notifier::transport_for(const std::string& base) {
 }
 
 bool Notifier::attempt(const Delivery& d, std::string& error, int& status) {
+  if (faults_.config().notify_down) {
+    error = "the merchant's notification endpoint is down (sandbox fault notify_endpoint=down)";
+    return false;
+  }
   const auto [base, path] = split_url(d.url);
   http::Transport* transport = transport_for(base);
   if (transport == nullptr) {

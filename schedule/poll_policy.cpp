@@ -21,9 +21,9 @@ using orders::OrderState;
 namespace {
 
 // Salts that keep the jitter of different rules independent for the same (order, poll_count).
-enum class Salt : std::uint64_t { cadence = 1, bank = 2, reopen = 3, deadline = 4, office = 5 };
+enum class Salt : std::uint64_t { cadence = 1, bank = 2, reopen = 3, deadline = 4, office = 5, safety = 6 };
 
-constexpr std::array<std::pair<PollRule, std::string_view>, 12> k_rule_names{{
+constexpr std::array<std::pair<PollRule, std::string_view>, 13> k_rule_names{{
     {PollRule::recovery, "new"},
     {PollRule::qr_window, "qr window"},
     {PollRule::decay, "decay"},
@@ -36,6 +36,7 @@ constexpr std::array<std::pair<PollRule, std::string_view>, 12> k_rule_names{{
     {PollRule::closing, "closing"},
     {PollRule::terminal, "terminal"},
     {PollRule::suspect, "suspect"},
+    {PollRule::safety_net, "safety net"},
 }};
 
 // A proposed poll: when, by which rule, why, and the spacing it was planned with (0 when not cadence-like).
@@ -56,6 +57,8 @@ struct Context {
   TimePoint anchor;   // the payer's clock starts here
   TimePoint deadline; // the stale close
   std::uint64_t seed; // this poll's jitter seed
+  PollSchedule schedule = PollSchedule::full;
+  TimePoint push_since{};
 };
 
 Millis scaled(Millis d, double factor) {
@@ -187,6 +190,35 @@ Candidate reopen_poll(const Context& ctx, TimePoint base) {
           cfg.bank_settle_delay};
 }
 
+// While push is healthy: one query at safety_ratio × age after the previous one (at least safety_first_poll, at
+// most safety_max_interval), whatever the channels; a notification reports the payment long before.
+Candidate safety_poll(const Context& ctx, TimePoint base) {
+  const auto& cfg = ctx.cfg;
+  const Millis age = age_at(ctx, base);
+  const Millis spacing = std::clamp(scaled(age, cfg.safety_ratio), cfg.safety_first_poll, cfg.safety_max_interval);
+  const TimePoint at = base + spacing + signed_jitter(spacing, cfg, salted(ctx, Salt::safety));
+  return {at, PollRule::safety_net, "every " + short_duration(spacing) + " at age " + short_duration(age) +
+                                        ", push healthy since " + shanghai_day_clock(ctx.push_since),
+          spacing};
+}
+
+// A bank-only order's safety poll that falls in a closed interbank window: nothing lands while it is closed, so
+// look one last time before it closes (money that landed since the last poll would otherwise stay unseen until
+// the reopening, days later over a holiday), else just after the reopening + settlement.
+Candidate bank_only_safety(const Context& ctx, TimePoint base, Candidate c) {
+  if (ctx.cal.interbank_open(base)) {
+    const TimePoint closes = ctx.cal.next_interbank_close(base);
+    const TimePoint last_look = closes - ctx.cfg.bank_preclose_lead;
+    if (closes <= c.at && last_look >= base + ctx.cfg.min_spacing)
+      return {last_look, PollRule::safety_net, "last look before interbank closes " + shanghai_clock(closes),
+              c.spacing};
+  }
+  Candidate reopen = reopen_poll(ctx, c.at);
+  reopen.rule = PollRule::safety_net;
+  reopen.why = "after the " + reopen.why;
+  return reopen;
+}
+
 Candidate backoff_poll(const Context& ctx, std::string_view what) {
   const int streak = ctx.order.failure_streak;
   const Millis delay = retry_delay(streak, ctx.cfg.backoff, ctx.seed);
@@ -272,6 +304,14 @@ PlannedPoll plan_recharging(const Context& ctx) {
     if (!c || c->at + c->spacing / 2 >= ctx.deadline) return; // the close, which queries first, covers it
     if (!best || c->at < best->at) best = std::move(c);
   };
+  if (ctx.schedule == PollSchedule::safety_net) {
+    // No candidate is dropped near the close (finish() turns one past it into the close), so no gap exceeds
+    // safety_max_interval + jitter: that is the bound on finding a payment whose notification is lost.
+    Candidate c = safety_poll(ctx, base);
+    if (!ctx.channels.instant && !transfers_settled_at(ctx.cal, c.at, ctx.cfg.bank_settle_delay))
+      c = bank_only_safety(ctx, base, std::move(c));
+    return finish(ctx, std::move(c));
+  }
   if (ctx.channels.instant) consider(instant_cadence(ctx, base));
   if (ctx.channels.bank) {
     consider(bank_cadence(ctx, base));
@@ -327,6 +367,23 @@ std::string_view to_string(PollRule r) noexcept {
 
 bool is_scheduled(const PlannedPoll& p) noexcept { return p.at != TimePoint::max(); }
 
+std::string_view to_string(PollSchedule s) noexcept { return s == PollSchedule::safety_net ? "safety net" : "full"; }
+
+PollSchedule schedule_for(const PollPolicyConfig& cfg, const PushView& push) noexcept {
+  return cfg.push_aware && push.health == PushHealth::healthy ? PollSchedule::safety_net : PollSchedule::full;
+}
+
+std::string schedule_why(const PollPolicyConfig& cfg, const PushView& push) {
+  if (!cfg.push_aware) return "push_aware = false: the full schedule whatever the notifications do";
+  const std::string since = " since " + format_rfc3339(push.since);
+  switch (push.health) {
+  case PushHealth::healthy: return "push healthy" + since + ": notifications report payments, queries are a safety net";
+  case PushHealth::unhealthy: return "push unhealthy" + since + ": queries alone must find every payment";
+  case PushHealth::unknown: break;
+  }
+  return "push health unknown" + since + " (no run of verified notifications yet): the full schedule";
+}
+
 ChannelProfile channel_profile(const Order& order) noexcept {
   if (order.channels.empty()) return {true, true};
   ChannelProfile p;
@@ -361,7 +418,7 @@ TimePoint close_deadline_after_return(const Order& order, TimePoint returned_at,
 }
 
 PlannedPoll plan_next_poll(const Order& order, TimePoint now, const SettlementCalendar& cal,
-                           const PollPolicyConfig& cfg) {
+                           const PollPolicyConfig& cfg, const PushView& push) {
   switch (order.state) {
   case OrderState::success:
   case OrderState::closed:
@@ -375,21 +432,29 @@ PlannedPoll plan_next_poll(const Order& order, TimePoint now, const SettlementCa
             PollRule::suspect};
   default: break;
   }
-  const Context ctx{order, now, cal, cfg, channel_profile(order), anchor_of(order), close_deadline_of(order, cal, cfg),
-                    jitter_seed(order.out_recharge_no, order.poll_count)};
+  const Context ctx{order,
+                    now,
+                    cal,
+                    cfg,
+                    channel_profile(order),
+                    anchor_of(order),
+                    close_deadline_of(order, cal, cfg),
+                    jitter_seed(order.out_recharge_no, order.poll_count),
+                    schedule_for(cfg, push),
+                    push.since};
   if (order.state == OrderState::closing) return plan_closing(ctx);
   if (order.state == OrderState::new_order) return plan_new(ctx);
   return plan_recharging(ctx);
 }
 
 std::vector<PlannedPoll> plan_until_close(const Order& order, TimePoint from, const SettlementCalendar& cal,
-                                          const PollPolicyConfig& cfg, std::size_t max_polls) {
+                                          const PollPolicyConfig& cfg, std::size_t max_polls, const PushView& push) {
   Order o = order;
   if (o.close_after == TimePoint{}) o.close_after = stale_close_deadline(o, cal, cfg);
   std::vector<PlannedPoll> plan;
   TimePoint now = from;
   while (plan.size() < max_polls) {
-    PlannedPoll p = plan_next_poll(o, now, cal, cfg);
+    PlannedPoll p = plan_next_poll(o, now, cal, cfg, push);
     const bool last = !is_scheduled(p) || p.action == PollAction::close;
     now = p.at;
     plan.push_back(std::move(p));

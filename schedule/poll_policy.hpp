@@ -3,6 +3,7 @@
 #include "core/time.hpp"
 #include "orders/order.hpp"
 #include "schedule/poll_policy_config.hpp"
+#include "schedule/push_health.hpp"
 #include "schedule/settlement_calendar.hpp"
 
 #include <cstddef>
@@ -35,6 +36,7 @@ enum class PollRule {
   closing,       // "closing": confirm a requested close
   terminal,      // "terminal": SUCCESS, CLOSED or REJECTED: never polled again
   suspect,       // "suspect": quarantined for an operator: automation never polls it
+  safety_net,    // "safety net": push is healthy: sparse polls for a lost notification (push_aware)
 };
 [[nodiscard]] std::string_view to_string(PollRule r) noexcept;
 
@@ -74,14 +76,23 @@ struct ChannelProfile {
 [[nodiscard]] TimePoint close_deadline_after_return(const orders::Order& order, TimePoint returned_at,
                                                     const SettlementCalendar& cal, const PollPolicyConfig& cfg);
 
+// Which schedule a RECHARGING order follows: the full one, or the safety net while push is healthy and
+// cfg.push_aware (spacing safety_ratio × age, from safety_first_poll up to safety_max_interval; the stale close,
+// its final query, backoff and min_spacing as on the full schedule).
+enum class PollSchedule { full, safety_net };
+[[nodiscard]] std::string_view to_string(PollSchedule s) noexcept; // "full", "safety net"
+[[nodiscard]] PollSchedule schedule_for(const PollPolicyConfig& cfg, const PushView& push) noexcept;
+// Why that schedule applies, in words ("push healthy since …", "push_aware = false", …).
+[[nodiscard]] std::string schedule_why(const PollPolicyConfig& cfg, const PushView& push);
+
 // When to query `order` next and why; pure and thread-safe. NEW: a recovery query; RECHARGING: the earliest
 // of the QR/online-bank cadence (dense, then decaying), the bank cadence (open interbank hours only) and a
 // poll after each interbank reopening + settlement; CLOSING: the close procedure again; terminal and SUSPECT:
 // never. Failures back off. Never before `now` (overdue = due now), never within min_spacing of last_poll_at
 // (the last attempt, failed or not), never after close_after (stale_close_deadline when unset): from there
-// on the action is `close`.
+// on the action is `close`. `push` selects the schedule (schedule_for); the default is the full one.
 [[nodiscard]] PlannedPoll plan_next_poll(const orders::Order& order, TimePoint now, const SettlementCalendar& cal,
-                                         const PollPolicyConfig& cfg);
+                                         const PollPolicyConfig& cfg, const PushView& push = {});
 
 // The polls the policy would make from `from` until the order would be closed, assuming nothing changes (no
 // payment, no failure after the first poll; a NEW order is found accepted at its recovery query). Ends with
@@ -89,6 +100,6 @@ struct ChannelProfile {
 // For `recharged schedule explain|simulate`.
 [[nodiscard]] std::vector<PlannedPoll> plan_until_close(const orders::Order& order, TimePoint from,
                                                         const SettlementCalendar& cal, const PollPolicyConfig& cfg,
-                                                        std::size_t max_polls = 1000);
+                                                        std::size_t max_polls = 1000, const PushView& push = {});
 
 } // namespace recharged::schedule

@@ -13,17 +13,21 @@ namespace {
 
 using DurationRef = Millis& (*)(PollPolicyConfig&);
 using RatioRef = double& (*)(PollPolicyConfig&);
+using CountRef = int& (*)(PollPolicyConfig&);
+using SwitchRef = bool& (*)(PollPolicyConfig&);
 
 struct Knob {
   PollPolicyOption option;
-  DurationRef duration = nullptr; // exactly one of duration / ratio is set, or neither for backoff_jitter
+  DurationRef duration = nullptr; // at most one of these is set; none for backoff_jitter
   RatioRef ratio = nullptr;
+  CountRef count = nullptr;
+  SwitchRef on_off = nullptr;
 };
 
 #define RECHARGED_DURATION(name, meaning) \
-  Knob{{#name, meaning}, [](PollPolicyConfig& c) -> Millis& { return c.name; }, nullptr}
+  Knob{{#name, meaning}, [](PollPolicyConfig& c) -> Millis& { return c.name; }, nullptr, nullptr, nullptr}
 #define RECHARGED_RATIO(name, meaning) \
-  Knob{{#name, meaning}, nullptr, [](PollPolicyConfig& c) -> double& { return c.name; }}
+  Knob{{#name, meaning}, nullptr, [](PollPolicyConfig& c) -> double& { return c.name; }, nullptr, nullptr}
 
 const std::array k_knobs{
     RECHARGED_DURATION(new_recovery_delay, "a NEW order (apply outcome unknown) is queried this long after creation"),
@@ -51,10 +55,22 @@ const std::array k_knobs{
                                           "waits at least this after the return (0s = it does not)"),
     RECHARGED_DURATION(closing_confirm_delay, "a CLOSING order is re-checked this soon"),
     Knob{{"backoff_base", "the first retry's delay scale after a failed call"},
-         [](PollPolicyConfig& c) -> Millis& { return c.backoff.base; }, nullptr},
+         [](PollPolicyConfig& c) -> Millis& { return c.backoff.base; }, nullptr, nullptr, nullptr},
     Knob{{"backoff_cap", "no retry after failed calls waits longer than this"},
-         [](PollPolicyConfig& c) -> Millis& { return c.backoff.cap; }, nullptr},
-    Knob{{"backoff_jitter", "how retry delays are spread: none, full, equal or decorrelated"}, nullptr, nullptr},
+         [](PollPolicyConfig& c) -> Millis& { return c.backoff.cap; }, nullptr, nullptr, nullptr},
+    Knob{{"backoff_jitter", "how retry delays are spread: none, full, equal or decorrelated"}, nullptr, nullptr,
+         nullptr, nullptr},
+    Knob{{"push_aware", "true: while notifications arrive, open orders follow the sparser safety net"},
+         nullptr, nullptr, nullptr, [](PollPolicyConfig& c) -> bool& { return c.push_aware; }},
+    RECHARGED_DURATION(safety_first_poll, "safety net (push healthy): the first query this long after acceptance"),
+    RECHARGED_RATIO(safety_ratio, "safety net: spacing is this fraction of the order's age"),
+    RECHARGED_DURATION(safety_max_interval, "safety net: the longest gap, the bound on finding a lost notification"),
+    RECHARGED_DURATION(push_grace, "a payment found by a query this long after it landed, not notified: a lost "
+                                   "notification"),
+    Knob{{"push_miss_limit", "lost or refused notifications since the last verified one that make push unhealthy"},
+         nullptr, nullptr, [](PollPolicyConfig& c) -> int& { return c.push_miss_limit; }, nullptr},
+    Knob{{"push_recover_count", "verified notifications in a row that make push healthy"},
+         nullptr, nullptr, [](PollPolicyConfig& c) -> int& { return c.push_recover_count; }, nullptr},
 };
 
 #undef RECHARGED_DURATION
@@ -118,6 +134,11 @@ Status check_relations(const PollPolicyConfig& c) {
                                        " to be retried");
   if (!(c.decay_ratio >= 0.0 && c.decay_ratio <= 10.0)) return bad("decay_ratio", "must be between 0 and 10");
   if (!(c.jitter_ratio >= 0.0 && c.jitter_ratio <= 0.5)) return bad("jitter_ratio", "must be between 0 and 0.5");
+  if (!(c.safety_ratio > 0.0 && c.safety_ratio <= 10.0)) return bad("safety_ratio", "must be above 0 and at most 10");
+  RECHARGED_CHECK(not_above(c.safety_first_poll, "safety_first_poll", c.safety_max_interval, "safety_max_interval"));
+  if (c.push_miss_limit < 1 || c.push_miss_limit > 1000) return bad("push_miss_limit", "must be from 1 to 1000");
+  if (c.push_recover_count < 1 || c.push_recover_count > 1000)
+    return bad("push_recover_count", "must be from 1 to 1000");
   return {};
 }
 
@@ -154,6 +175,19 @@ Status set_poll_policy_option(PollPolicyConfig& cfg, std::string_view key, std::
     knob->ratio(cfg) = v;
     return {};
   }
+  if (knob->count) {
+    int v = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc{} || end != value.data() + value.size())
+      return bad(key, "must be a whole number such as 3, not " + quoted(value));
+    knob->count(cfg) = v;
+    return {};
+  }
+  if (knob->on_off) {
+    if (value != "true" && value != "false") return bad(key, "must be true or false, not " + quoted(value));
+    knob->on_off(cfg) = value == "true";
+    return {};
+  }
   const auto jitter = parse_backoff_jitter(value);
   if (!jitter) return bad(key, "must be one of none, full, equal or decorrelated, not " + quoted(value));
   cfg.backoff.jitter = *jitter;
@@ -166,6 +200,8 @@ std::string poll_policy_option_value(const PollPolicyConfig& cfg, std::string_vi
   auto copy = cfg;
   if (knob->duration) return format_duration(knob->duration(copy));
   if (knob->ratio) return format_ratio(knob->ratio(copy));
+  if (knob->count) return std::to_string(knob->count(copy));
+  if (knob->on_off) return knob->on_off(copy) ? "true" : "false";
   return std::string(to_string(cfg.backoff.jitter));
 }
 

@@ -71,6 +71,24 @@ struct PollPolicyConfig {
   Millis closing_confirm_delay{std::chrono::seconds{30}};
   // backoff_base, backoff_cap, backoff_jitter: retries after failed calls (see backoff.hpp).
   BackoffConfig backoff;
+
+  // Push awareness (schedule/README.md, "Push health"). push_aware: while notifications are judged to arrive
+  // (PushHealthJudge), RECHARGING orders follow the safety net below instead of the full schedule above.
+  bool push_aware = true;
+  // safety_first_poll: the safety net's first query comes this long after acceptance.
+  Millis safety_first_poll{std::chrono::minutes{10}};
+  // safety_ratio: the safety net's spacing is this fraction of the order's age (at least safety_first_poll).
+  double safety_ratio = 1.0;
+  // safety_max_interval: the safety net's longest gap: the bound on finding a payment whose notification is lost.
+  Millis safety_max_interval{std::chrono::hours{12}};
+  // push_grace: a payment a query finds this long after its success_time, with no verified notification for
+  // it by then, counts as a lost notification (the platform's first four attempts take 60 s).
+  Millis push_grace{std::chrono::minutes{2}};
+  // push_miss_limit: this many lost notifications (or notifications refused by verification) since the last
+  // verified one turn push unhealthy.
+  int push_miss_limit = 2;
+  // push_recover_count: this many verified notifications in a row turn push healthy (at start and after trouble).
+  int push_recover_count = 3;
 };
 
 // Checks every knob and their relations; the error names the key, the value and the rule.

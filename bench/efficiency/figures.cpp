@@ -79,6 +79,25 @@ void classify_closed(const sandbox::OrderTruth& t, TimePoint latest, Figures& f)
   else if (after) ++f.paid_after_close;
 }
 
+// The judge's record: unhealthy turns, the share of time healthy, and how long an outage took to be noticed.
+void push_figures(const ReplayResult& result, TimePoint start, TimePoint end, Figures& f) {
+  using schedule::PushHealth;
+  Millis healthy{0};
+  PushHealth state = PushHealth::unknown;
+  TimePoint from = start;
+  for (const auto& c : result.push) {
+    if (state == PushHealth::healthy) healthy += c.at - from;
+    state = c.health;
+    from = c.at;
+    if (c.health != PushHealth::unhealthy) continue;
+    ++f.unhealthy_turns;
+    if (result.outage_length > Millis{0} && f.outage_to_unhealthy < 0 && c.at >= result.outage_start)
+      f.outage_to_unhealthy = minutes_of(c.at - result.outage_start);
+  }
+  if (state == PushHealth::healthy && end > from) healthy += end - from;
+  if (end > start) f.healthy_share = static_cast<double>(healthy.count()) / static_cast<double>((end - start).count());
+}
+
 } // namespace
 
 Figures summarize(const ReplayResult& result) {
@@ -87,6 +106,10 @@ Figures summarize(const ReplayResult& result) {
   f.orders = result.orders.size();
   std::vector<double> calls, paid_calls, unpaid_calls;
   Latencies lat;
+  std::vector<double> outage_early, outage_late;
+  const TimePoint outage_end = result.outage_start + result.outage_length;
+  TimePoint first = TimePoint::max();
+  TimePoint last = TimePoint::min();
   std::uint64_t platform_total = 0;
   bool each_matches = true;
   for (const auto& r : result.orders) {
@@ -95,13 +118,20 @@ Figures summarize(const ReplayResult& result) {
     platform_total += n;
     each_matches = each_matches && n == r.calls;
     calls.push_back(static_cast<double>(n));
+    first = std::min(first, r.spec.apply_at);
+    last = std::max({last, r.local.last_poll_at.value_or(r.spec.apply_at), r.detected_at.value_or(r.spec.apply_at)});
     const RechargeState state = t.deposit.recharge_state;
     if (state == RechargeState::success) {
       ++f.paid;
       paid_calls.push_back(static_cast<double>(n));
       if (r.detected_at) {
         ++f.detected;
+        if (r.notified) ++f.notified;
         lat.add(r);
+        const TimePoint landed = *t.deposit.success_time;
+        const double m = minutes_of(*r.detected_at - landed);
+        if (landed >= result.outage_start && landed < outage_end)
+          (landed < result.outage_start + minutes{15} ? outage_early : outage_late).push_back(m);
       } else {
         ++f.never_detected;
       }
@@ -131,6 +161,9 @@ Figures summarize(const ReplayResult& result) {
   f.bank_transfer = stats(lat.bank_transfer);
   f.qr_within_30m = stats(lat.qr_within_30m);
   f.bank_held = stats(lat.bank_held);
+  f.outage_first_15m = stats(outage_early);
+  f.outage_after_15m = stats(outage_late);
+  if (first < last) push_figures(result, first, last, f);
   return f;
 }
 

@@ -49,6 +49,14 @@ struct Figures {
   std::size_t held_past_expiry = 0; // money sent before the close but held by the interbank calendar until after
                                     // the link's own expiry: no polling can credit it
   std::size_t paid_after_close = 0; // payers who came back after the order was closed (money returned)
+
+  // With notifications delivered (the workload's notifications.lost < 1):
+  std::size_t notified = 0;          // paid orders detected by a notification rather than a query
+  std::size_t unhealthy_turns = 0;   // times the push-health judge turned unhealthy
+  double healthy_share = 0;          // share of the replay's span (first apply to last visit) judged healthy
+  double outage_to_unhealthy = -1;   // minutes from the outage's start to the judge's first unhealthy (-1: never)
+  LatencyStats outage_first_15m;     // payments landing in the outage's first 15 min
+  LatencyStats outage_after_15m;     // payments landing later in the outage
 };
 
 [[nodiscard]] Figures summarize(const ReplayResult& result);

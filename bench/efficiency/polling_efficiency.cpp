@@ -16,6 +16,7 @@
 #include <fstream>
 #include <future>
 #include <iostream>
+#include <optional>
 
 namespace recharged::bench::efficiency {
 namespace {
@@ -28,6 +29,8 @@ struct Args {
   std::size_t orders = 0;
   std::vector<std::string> strategies;
   std::vector<std::string> policy; // [schedule] knobs for recharged, key=value
+  std::optional<double> lost;      // overrides the workload's notifications.lost
+  std::string outage;              // START/LENGTH, overrides the workload's notifications.outage
   std::string output;
   std::string csv_dir;
   int jobs = 1;
@@ -47,11 +50,22 @@ Result<Setup> prepare(const Args& a) {
   Setup s;
   RECHARGED_TRY(s.workload, load_workload(a.workload));
   if (a.orders > 0) s.workload.orders = a.orders;
+  if (a.lost) s.workload.notifications_lost = *a.lost;
+  if (!a.outage.empty()) {
+    const auto slash = a.outage.find('/');
+    const auto start = parse_rfc3339(a.outage.substr(0, slash));
+    const auto length = slash == std::string::npos ? Result<Millis>(Millis{0}) : parse_duration(a.outage.substr(slash + 1));
+    if (!start || !length || *length <= Millis{0})
+      return Error::invalid("outage", "The --outage '" + a.outage + "' is invalid: write START/LENGTH, e.g. "
+                                                                    "2026-11-18T10:00:00+08:00/2h.");
+    s.workload.outage_start = *start;
+    s.workload.outage_length = *length;
+  }
   for (const auto& name : a.strategies) {
     const auto st = parse_strategy(name);
     if (!st)
-      return Error::invalid("strategies", "The strategy '" + name + "' is unknown: use recharged, fixed_1m, "
-                                                                     "fixed_10m, age_based or retry_list.");
+      return Error::invalid("strategies", "The strategy '" + name + "' is unknown: use recharged, recharged_full, "
+                                                                     "fixed_1m, fixed_10m, age_based or retry_list.");
     s.strategies.push_back(*st);
   }
   if (s.strategies.empty()) s.strategies.assign(all_strategies().begin(), all_strategies().end());
@@ -144,10 +158,16 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 50));
   app.add_option("--seeds", a.seeds, "Exact seeds to run (overrides --runs)")->delimiter(',');
   app.add_option("--orders", a.orders, "Override the workload's number of orders");
-  app.add_option("--strategies", a.strategies, "recharged,fixed_1m,fixed_10m,age_based,retry_list (default: all)")
+  app.add_option("--strategies", a.strategies,
+                 "recharged,recharged_full,fixed_1m,fixed_10m,age_based,retry_list (default: all but recharged_full)")
       ->delimiter(',');
   app.add_option("--policy", a.policy, "[schedule] knobs for recharged instead of the defaults, e.g. "
                                        "max_interval=4h,bank_window=1d")->delimiter(',');
+  app.add_option("--notifications-lost", a.lost, "Share of notifications never delivered, 0-1 (default: the "
+                                                 "workload's, 1: polling alone)")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--outage", a.outage, "An outage of our notification endpoint, START/LENGTH, e.g. "
+                                       "2026-11-18T10:00:00+08:00/2h: every delivery attempt inside it fails");
   app.add_option("--jobs", a.jobs, "Replays run at the same time")->capture_default_str()->check(CLI::Range(1, 16));
   app.add_option("--output", a.output, "Also write the JSON to this file");
   app.add_option("--csv-dir", a.csv_dir, "Write every replay's orders as <dir>/<strategy>-seed<N>.csv")

@@ -15,12 +15,15 @@ using json = nlohmann::json;
 
 constexpr std::array k_counts{&Figures::orders, &Figures::paid, &Figures::detected, &Figures::never_detected,
                               &Figures::unpaid, &Figures::expired, &Figures::closed_by_us, &Figures::paid_closed,
-                              &Figures::landed_in_margin, &Figures::held_past_expiry, &Figures::paid_after_close};
+                              &Figures::landed_in_margin, &Figures::held_past_expiry, &Figures::paid_after_close,
+                              &Figures::notified, &Figures::unhealthy_turns};
 constexpr std::array k_calls{&Figures::apply_calls, &Figures::query_calls, &Figures::close_calls};
 constexpr std::array k_means{&Figures::calls_mean, &Figures::calls_p50, &Figures::calls_p99, &Figures::calls_max,
-                             &Figures::calls_mean_paid, &Figures::calls_mean_unpaid};
+                             &Figures::calls_mean_paid, &Figures::calls_mean_unpaid, &Figures::healthy_share,
+                             &Figures::outage_to_unhealthy};
 constexpr std::array k_latencies{&Figures::all, &Figures::qr, &Figures::online_bank, &Figures::bank_transfer,
-                                 &Figures::qr_within_30m, &Figures::bank_held};
+                                 &Figures::qr_within_30m, &Figures::bank_held, &Figures::outage_first_15m,
+                                 &Figures::outage_after_15m};
 
 template <class T>
 T median(std::vector<T> v) {
@@ -80,6 +83,13 @@ json figures_json(const Figures& f) {
       {"landed_in_close_margin", f.landed_in_margin},
       {"held_past_expiry", f.held_past_expiry},
       {"paid_after_close", f.paid_after_close},
+      {"push",
+       {{"notified", f.notified},
+        {"unhealthy_turns", f.unhealthy_turns},
+        {"healthy_share", round2(f.healthy_share)},
+        {"outage_to_unhealthy_minutes", round2(f.outage_to_unhealthy)},
+        {"detection_minutes_outage_first_15m", latency_json(f.outage_first_15m)},
+        {"detection_minutes_outage_after_15m", latency_json(f.outage_after_15m)}}},
   };
 }
 
@@ -230,18 +240,38 @@ std::string report_table(const Workload& workload, const std::vector<SeedRun>& r
   const auto medians = median_figures(runs);
   std::string out = "Polling efficiency: workload '" + workload.name + "', " + std::to_string(workload.orders) +
                     " orders, seeds " + seeds_text(runs) + " (medians); detection in minutes\n";
-  out += row("%-11s %7s %6s %7s %7s %7s %7s %9s %8s %7s %7s %7s %6s\n", "strategy", "calls", "p99", "det.p50",
+  out += row("%-15s %7s %6s %7s %7s %7s %7s %9s %8s %7s %7s %7s %6s\n", "strategy", "calls", "p99", "det.p50",
              "det.p95", "det.max", "QR30p95", "held.max", "expired", "paidcl", "margin", "unseen", "paid");
   for (const auto& f : medians)
-    out += row("%-11s %7.1f %6.0f %7.1f %7.1f %7.0f %7.1f %9.0f %8zu %7zu %7zu %7zu %6zu\n",
+    out += row("%-15s %7.1f %6.0f %7.2f %7.2f %7.0f %7.1f %9.0f %8zu %7zu %7zu %7zu %6zu\n",
                std::string(to_string(f.strategy)).c_str(), f.calls_mean, f.calls_p99, f.all.p50, f.all.p95, f.all.max,
                f.qr_within_30m.p95, f.bank_held.max, f.expired, f.paid_closed, f.landed_in_margin, f.never_detected,
                f.paid);
   out += "\nDetection by channel, p50/p95/max minutes\n";
-  out += row("%-11s %18s %18s %18s %18s\n", "strategy", "QR", "online bank", "bank transfer", "bank held");
+  out += row("%-15s %18s %18s %18s %18s\n", "strategy", "QR", "online bank", "bank transfer", "bank held");
   for (const auto& f : medians)
-    out += row("%-11s %18s %18s %18s %18s\n", std::string(to_string(f.strategy)).c_str(), lat3(f.qr).c_str(),
+    out += row("%-15s %18s %18s %18s %18s\n", std::string(to_string(f.strategy)).c_str(), lat3(f.qr).c_str(),
                lat3(f.online_bank).c_str(), lat3(f.bank_transfer).c_str(), lat3(f.bank_held).c_str());
+  if (workload.notifications_lost < 1.0) {
+    out += row("\nNotifications: %.0f %% lost%s\n", workload.notifications_lost * 100,
+               workload.outage_length > Millis{0}
+                   ? (", outage of our endpoint from " + format_rfc3339(workload.outage_start) + " for " +
+                      format_duration(workload.outage_length))
+                         .c_str()
+                   : "");
+    out += row("%-15s %8s %9s %8s %10s %18s %18s\n", "strategy", "notified", "unhealthy", "healthy", "outage->unh",
+               "outage first 15m", "outage after 15m");
+    for (const auto& f : medians) {
+      if (f.strategy != Strategy::recharged) { // the judge's view is used by recharged only
+        out += row("%-15s %8zu %9s %8s %10s %18s %18s\n", std::string(to_string(f.strategy)).c_str(), f.notified, "-",
+                   "-", "-", lat3(f.outage_first_15m).c_str(), lat3(f.outage_after_15m).c_str());
+        continue;
+      }
+      out += row("%-15s %8zu %9zu %7.0f%% %10.1f %18s %18s\n", std::string(to_string(f.strategy)).c_str(), f.notified,
+                 f.unhealthy_turns, f.healthy_share * 100, f.outage_to_unhealthy, lat3(f.outage_first_15m).c_str(),
+                 lat3(f.outage_after_15m).c_str());
+    }
+  }
   if (const Figures* r = find(medians, Strategy::recharged)) {
     out += row("\nTargets for recharged: mean calls %.1f <= %.0f, p95 all %.1f <= %.0f min, p95 QR<=30m %.1f <= %.0f "
                "min, expired %zu = 0, paid closed %zu = 0: %s\n",

@@ -11,8 +11,9 @@ namespace {
 
 using namespace std::chrono;
 
-constexpr std::array<std::pair<Strategy, std::string_view>, 5> k_names{{
+constexpr std::array<std::pair<Strategy, std::string_view>, 6> k_names{{
     {Strategy::recharged, "recharged"},
+    {Strategy::recharged_full, "recharged_full"},
     {Strategy::fixed_1m, "fixed_1m"},
     {Strategy::fixed_10m, "fixed_10m"},
     {Strategy::age_based, "age_based"},
@@ -40,7 +41,8 @@ std::optional<Millis> baseline_gap(Strategy s, const orders::Order& order, TimeP
     if (i >= k_retry_list.size()) return std::nullopt;
     return k_retry_list[i];
   }
-  case Strategy::recharged: break;
+  case Strategy::recharged:
+  case Strategy::recharged_full: break;
   }
   return std::nullopt;
 }
@@ -73,10 +75,11 @@ std::optional<Strategy> parse_strategy(std::string_view text) noexcept {
 std::span<const Strategy> all_strategies() noexcept { return k_all; }
 
 Visit next_visit(Strategy s, const orders::Order& order, TimePoint now, const schedule::SettlementCalendar& cal,
-                 const schedule::PollPolicyConfig& cfg) {
+                 const schedule::PollPolicyConfig& cfg, const schedule::PushView& push) {
   if (!orders::is_open(order.state)) return {};
-  if (s != Strategy::recharged) return baseline_visit(s, order, now);
-  const schedule::PlannedPoll p = schedule::plan_next_poll(order, now, cal, cfg);
+  if (s != Strategy::recharged && s != Strategy::recharged_full) return baseline_visit(s, order, now);
+  const schedule::PushView view = s == Strategy::recharged ? push : schedule::PushView{};
+  const schedule::PlannedPoll p = schedule::plan_next_poll(order, now, cal, cfg, view);
   if (!schedule::is_scheduled(p)) return {};
   return {p.at, p.action == schedule::PollAction::close};
 }

@@ -223,12 +223,24 @@ Status read_payers(const Section& s, sandbox::PayerMix& mix) {
 }
 
 Status read_notifications(const Section& s, Workload& w) {
-  RECHARGED_CHECK(s.only({"lost"}));
+  RECHARGED_CHECK(s.only({"lost", "outage"}));
   RECHARGED_TRY(w.notifications_lost, s.number("lost", 1.0, 0, 1));
-  if (w.notifications_lost != 1.0)
-    return s.bad("lost", std::to_string(w.notifications_lost),
-                 "this benchmark measures polling alone, so every notification is lost: it must be 1.");
+  RECHARGED_TRY(const Section outage, s.object("outage"));
+  if (outage.find("start") == nullptr && outage.find("length") == nullptr) return {};
+  RECHARGED_CHECK(outage.only({"start", "length"}));
+  RECHARGED_TRY(const std::string start, outage.text("start", ""));
+  const auto at = parse_rfc3339(start);
+  if (!at) return outage.bad("start", start, "it must be an RFC 3339 time such as \"2026-11-18T10:00:00+08:00\".");
+  w.outage_start = *at;
+  RECHARGED_TRY(w.outage_length, outage.duration("length", std::chrono::hours{2}));
   return {};
+}
+
+json notifications_json(const Workload& w) {
+  json n{{"lost", w.notifications_lost}};
+  if (w.outage_length > Millis{0})
+    n["outage"] = {{"start", format_rfc3339(w.outage_start)}, {"length", format_duration(w.outage_length)}};
+  return n;
 }
 
 Result<Workload> read_workload(const json& root, std::string_view origin) {
@@ -309,7 +321,7 @@ std::string workload_json(const Workload& w) {
       {"amount_yuan", {{"min", format_yuan(w.amount_min)}, {"max", format_yuan(w.amount_max)}}},
       {"channel_offers", offers},
       {"payers", payers},
-      {"notifications", {{"lost", w.notifications_lost}}},
+      {"notifications", notifications_json(w)},
   };
   return out.dump();
 }

@@ -40,7 +40,12 @@ struct Workload {
   Fen amount_max = 10'000'000;
   std::vector<ChannelOffer> offers;
   sandbox::PayerMix payers;
-  double notifications_lost = 1.0;       // always 1: polling alone must find every outcome
+  // Notifications, delivered on the platform's retry schedule (sandbox::default_retry_schedule). lost: the share
+  // never delivered at all (1: polling alone must find every outcome). An outage of our endpoint fails every
+  // attempt in [outage_start, outage_start + outage_length); outage_length 0 = none.
+  double notifications_lost = 1.0;
+  TimePoint outage_start{};
+  Millis outage_length{0};
 };
 
 // Parses a workload file's JSON. Every key is checked; an error names the key, the value and the rule.

@@ -37,8 +37,14 @@ TEST_CASE("fault settings are read by name and described back in the same spelli
   CHECK(c.strip_headers.size() == 5);
   CHECK(c.clock_offset == -10min);
   CHECK(c.backup_down);
+  CHECK(set_fault(c, "notify_lost", "0.25").ok());
+  CHECK(set_fault(c, "notify_endpoint", "down").ok());
+  CHECK(c.notify_lost == doctest::Approx(0.25));
+  CHECK(c.notify_down);
+  CHECK_FALSE(set_fault(c, "notify_endpoint", "gone").ok());
   const auto d = describe(c);
-  CHECK(d.size() == 28);
+  CHECK(d.size() == 30);
+  CHECK(d.at("notify_endpoint") == "down");
   CHECK(d.at("no_auth") == "1900000102:no_auth_controlled,1900000103:no_auth");
   CHECK(d.at("clock_offset") == "-10m");
   CHECK(d.at("strip_headers") ==

@@ -315,3 +315,36 @@ TEST_CASE("notification resources take the configured answer shapes too") {
   CHECK(order->account_type.text == "FEES");
   CHECK(rig.open(0).plaintext.find("sandbox_unlisted_order") != std::string::npos);
 }
+
+TEST_CASE("while the merchant's endpoint is down every attempt fails unsent, and the retry after it is delivered") {
+  NotifyRig rig;
+  auto down = rig.sandbox.sandbox().faults().config();
+  REQUIRE(sandbox::set_fault(down, "notify_endpoint", "down").ok());
+  rig.sandbox.sandbox().faults().set_config(down);
+  rig.apply("RC1");
+  rig.pay("RC1", RechargeChannel::qr_recharge);
+  REQUIRE(eventually([&] { return rig.attempts() == 1; }));
+  rig.clock.advance(15s);
+  REQUIRE(eventually([&] { return rig.attempts() == 2; }));
+  CHECK(rig.receiver.count() == 0);
+  CHECK(rig.delivery_is(sandbox::DeliveryState::pending));
+  CHECK(rig.deliveries().front().last_error.find("notify_endpoint=down") != std::string::npos);
+  auto up = down;
+  REQUIRE(sandbox::set_fault(up, "notify_endpoint", "up").ok());
+  rig.sandbox.sandbox().faults().set_config(up);
+  rig.clock.advance(15s);
+  REQUIRE(eventually([&] { return rig.delivery_is(sandbox::DeliveryState::delivered); }));
+  CHECK(rig.receiver.count() == 1);
+  CHECK(rig.attempts() == 3);
+}
+
+TEST_CASE("the notify_lost fault loses new notifications at run time") {
+  NotifyRig rig;
+  auto lost = rig.sandbox.sandbox().faults().config();
+  REQUIRE(sandbox::set_fault(lost, "notify_lost", "1").ok());
+  rig.sandbox.sandbox().faults().set_config(lost);
+  rig.apply("RC1");
+  rig.pay("RC1", RechargeChannel::qr_recharge);
+  REQUIRE(eventually([&] { return rig.delivery_is(sandbox::DeliveryState::lost); }));
+  CHECK(rig.receiver.count() == 0);
+}

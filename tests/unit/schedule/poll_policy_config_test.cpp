@@ -30,7 +30,10 @@ TEST_CASE("every knob has a unique snake_case key, a meaning, and a value that r
     REQUIRE(set_poll_policy_option(copy, option.key, value).ok());
     CHECK(poll_policy_option_value(copy, option.key) == value);
   }
-  CHECK(keys.size() == 22);
+  CHECK(keys.size() == 29);
+  CHECK(keys.contains("push_aware"));
+  CHECK(keys.contains("safety_max_interval"));
+  CHECK(keys.contains("close_return_wait"));
   CHECK(keys.contains("dense_interval"));
   CHECK(keys.contains("backoff_jitter"));
 }
@@ -104,4 +107,32 @@ TEST_CASE("validation refuses zero intervals and inconsistent spacings") {
   cfg.bank_reopen_spread = Millis{0};
   cfg.jitter_max = Millis{0};
   CHECK(validate(cfg).ok()); // no spread, no jitter: allowed
+}
+
+TEST_CASE("the push-aware knobs take true/false, whole numbers and durations, and are checked") {
+  PollPolicyConfig cfg;
+  REQUIRE(set_poll_policy_option(cfg, "push_aware", "false").ok());
+  REQUIRE(set_poll_policy_option(cfg, "push_miss_limit", "4").ok());
+  REQUIRE(set_poll_policy_option(cfg, "push_recover_count", "5").ok());
+  REQUIRE(set_poll_policy_option(cfg, "safety_max_interval", "6h").ok());
+  REQUIRE(set_poll_policy_option(cfg, "safety_ratio", "0.5").ok());
+  CHECK_FALSE(cfg.push_aware);
+  CHECK(cfg.push_miss_limit == 4);
+  CHECK(cfg.push_recover_count == 5);
+  CHECK(cfg.safety_max_interval == hours{6});
+  CHECK(poll_policy_option_value(cfg, "push_aware") == "false");
+  CHECK(validate(cfg).ok());
+  const auto yes = set_poll_policy_option(cfg, "push_aware", "yes");
+  REQUIRE_FALSE(yes.ok());
+  CHECK(yes.error().message.find("true or false") != std::string::npos);
+  CHECK_FALSE(set_poll_policy_option(cfg, "push_miss_limit", "2.5").ok());
+  cfg.push_miss_limit = 0;
+  const auto zero = validate(cfg);
+  REQUIRE_FALSE(zero.ok());
+  CHECK(zero.error().field == "push_miss_limit");
+  cfg.push_miss_limit = 2;
+  cfg.safety_first_poll = hours{13};
+  const auto order = validate(cfg);
+  REQUIRE_FALSE(order.ok());
+  CHECK(order.error().field == "safety_first_poll");
 }

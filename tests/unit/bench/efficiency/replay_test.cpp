@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <map>
+#include <optional>
 
 using namespace recharged;
 using namespace recharged::bench::efficiency;
@@ -146,4 +147,86 @@ TEST_CASE("money sent before our close is a paid close only when it lands before
   CHECK(f.paid_closed == 1);      // landed 5 min after our close, 25 min before the latest close: our fault
   CHECK(f.landed_in_margin == 1); // landed 20 min after the latest close, before the expiry
   CHECK(f.held_past_expiry == 1); // landed after the expiry: the platform sends it back anyway
+}
+
+namespace {
+
+ReplayResult run_push(Workload w, Strategy s, double lost, std::optional<std::pair<TimePoint, Millis>> outage = {}) {
+  w.notifications_lost = lost;
+  if (outage) {
+    w.outage_start = outage->first;
+    w.outage_length = outage->second;
+  }
+  return replay(w, generate_orders(w), s, calendar(), schedule::PollPolicyConfig{});
+}
+
+} // namespace
+
+TEST_CASE("with notifications delivered, push-aware polling costs far less and still sees every payment safely") {
+  const Workload w = tiny_workload(200, 5);
+  const ReplayResult aware = run_push(w, Strategy::recharged, 0.0);
+  const ReplayResult full = run_push(w, Strategy::recharged_full, 0.0);
+  const Figures a = summarize(aware);
+  const Figures f = summarize(full);
+  for (const Figures* x : {&a, &f}) {
+    CHECK(x->calls_match);
+    CHECK(x->expired == 0);
+    CHECK(x->paid_closed == 0);
+    CHECK(x->never_detected == 0);
+    CHECK(x->notified == x->paid); // nothing lost: every payment was reported by its notification
+    CHECK(x->all.max == 0);        // delivered at the event's time
+  }
+  CHECK(a.calls_mean * 2 < f.calls_mean);
+  CHECK(aware.notifications_delivered == aware.notifications_sent);
+  REQUIRE_FALSE(aware.push.empty());
+  CHECK(aware.push.front().health == schedule::PushHealth::healthy);
+  CHECK(a.unhealthy_turns == 0);
+  // Each delivered RECHARGE.SUCCESS / CLOSED is followed by one confirming query, as the daemon does.
+  for (const auto& o : aware.orders)
+    if (o.notified) CHECK(o.truth.queries >= 1);
+}
+
+TEST_CASE("with every notification lost, push-aware polling is the full schedule") {
+  const Workload w = tiny_workload(120, 9);
+  const Figures aware = summarize(run_push(w, Strategy::recharged, 1.0));
+  const Figures full = summarize(run_push(w, Strategy::recharged_full, 1.0));
+  CHECK(aware.calls_mean == full.calls_mean);
+  CHECK(aware.all.p95 == full.all.p95);
+  CHECK(aware.notified == 0);
+}
+
+TEST_CASE("lost notifications are found by the safety net within its bound, before weekends and holidays too") {
+  // Two days before National Day, and a Thursday and Friday before a weekend: bank transfers landing on the
+  // eve of a closure must not wait for the reopening.
+  for (const std::string start : {"2026-09-29T00:00:00+08:00", "2026-11-19T00:00:00+08:00"}) {
+    CAPTURE(start);
+    Workload w = tiny_workload(400, 13);
+    w.periods.front().start = parse_rfc3339(start).value();
+    const ReplayResult r = run_push(w, Strategy::recharged, 0.5);
+    const Figures f = summarize(r);
+    CHECK(f.never_detected == 0);
+    CHECK(f.notified < f.paid);
+    CHECK(f.expired == 0);
+    CHECK(f.paid_closed == 0);
+    const schedule::PollPolicyConfig cfg;
+    CHECK(f.all.max <= std::chrono::duration<double>(cfg.safety_max_interval + cfg.jitter_max).count() / 60.0);
+  }
+}
+
+TEST_CASE("an outage of our endpoint turns the replay's judge unhealthy and the backlog arrives after it") {
+  const Workload w = tiny_workload(300, 17);
+  const TimePoint start = sh("2026-09-29T14:00:00");
+  const ReplayResult r = run_push(w, Strategy::recharged, 0.0, std::make_pair(start, Millis{4h}));
+  const Figures f = summarize(r);
+  CHECK(f.unhealthy_turns >= 1);
+  CHECK(f.outage_to_unhealthy >= 0);
+  CHECK(f.outage_to_unhealthy < 240); // noticed during the outage (how soon depends on how many pay then)
+  CHECK(f.expired == 0);
+  CHECK(f.paid_closed == 0);
+  CHECK(f.never_detected == 0);
+  // Nothing arrives during the outage; what was due then arrives at a retry after it.
+  bool healthy_again = false;
+  for (const auto& c : r.push)
+    if (c.at > start + 4h && c.health == schedule::PushHealth::healthy) healthy_again = true;
+  CHECK(healthy_again);
 }

@@ -44,6 +44,7 @@ std::vector<Visit> visits(Strategy s, orders::Order o) {
 TEST_CASE("strategies are named for the JSON and parsed back") {
   for (const Strategy s : all_strategies()) CHECK(parse_strategy(to_string(s)) == s);
   CHECK(all_strategies().front() == Strategy::recharged);
+  CHECK(parse_strategy("recharged_full") == Strategy::recharged_full);
   CHECK_FALSE(parse_strategy("fixed_5m").has_value());
 }
 

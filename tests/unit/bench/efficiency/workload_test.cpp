@@ -55,14 +55,18 @@ TEST_CASE("a workload printed as JSON reads back the same") {
   CHECK(again->offers.size() == 4);
 }
 
-TEST_CASE("a workload with an unknown key, a bad value or notifications delivered is refused with the key named") {
+TEST_CASE("a workload with an unknown key or a bad value is refused with the key named") {
   const std::string period = R"("apply": {"periods": [{"start": "2026-09-29T00:00:00+08:00", "days": 2}]})";
   CHECK(error_of("{" + period + R"(, "oders": 10})").find("oders") != std::string::npos);
   CHECK(error_of("{" + period + R"(, "payers": {"qr": {"median_delay": "soon"}}})").find("payers.qr.median_delay") !=
         std::string::npos);
   CHECK(error_of("{" + period + R"(, "payers": {"never": 1.5}})").find("payers.never") != std::string::npos);
-  CHECK(error_of("{" + period + R"(, "notifications": {"lost": 0.5}})").find("every notification is lost") !=
+  CHECK(error_of("{" + period + R"(, "notifications": {"lost": 1.5}})").find("notifications.lost") !=
         std::string::npos);
+  CHECK(error_of("{" + period + R"(, "notifications": {"outage": {"start": "noon"}}})")
+            .find("notifications.outage.start") != std::string::npos);
+  CHECK(error_of("{" + period + R"(, "notifications": {"outage": {"start": "2026-09-29T10:00:00+08:00", "length": "0s"}}})")
+            .find("notifications.outage.length") != std::string::npos);
   CHECK(error_of("{" + period + R"(, "channel_offers": [{"share": 1, "channels": ["CASH"]}]})").find("CASH") !=
         std::string::npos);
   CHECK(error_of(R"({"orders": 10})").find("apply.periods") != std::string::npos);
@@ -98,4 +102,17 @@ TEST_CASE("generated orders follow the workload: inside the periods, in apply or
   const auto again = generate_orders(w);
   CHECK(again.front().out_recharge_no == orders.front().out_recharge_no);
   CHECK(again.back().apply_at == orders.back().apply_at);
+}
+
+TEST_CASE("a workload's notifications: a lost share and an outage of our endpoint, written back as read") {
+  const std::string text = R"({"apply": {"periods": [{"start": "2026-09-29T00:00:00+08:00", "days": 2}]},
+    "notifications": {"lost": 0.01, "outage": {"start": "2026-09-29T10:00:00+08:00", "length": "2h"}}})";
+  auto w = parse_workload(text, "push");
+  REQUIRE(w.ok());
+  CHECK(w->notifications_lost == doctest::Approx(0.01));
+  CHECK(w->outage_start == parse_rfc3339("2026-09-29T10:00:00+08:00").value());
+  CHECK(w->outage_length == 2h);
+  auto again = parse_workload(workload_json(*w), "again");
+  REQUIRE(again.ok());
+  CHECK(workload_json(*again) == workload_json(*w));
 }
