@@ -33,6 +33,7 @@ base=$BENCH_SANDBOX_CONFIG
 db=$work/orders.db
 bench_config "$base" "$work/seed.toml" "$db" 4 "${schedule[@]}"
 bench_log "poll cost: applying $orders QR orders through the engine"
+"$BENCH_BIN" -c "$work/seed.toml" migrate >/dev/null # only migrate creates a database
 "$BENCH_TOOLS/bench_seed" apply -c "$work/seed.toml" --orders "$orders" --threads 4 --prefix PC \
   --channel QR_RECHARGE >"$work/seed.json"
 
