@@ -15,6 +15,7 @@ namespace recharged::storage {
 enum class Sql {
   insert_order,
   update_order, // the compare-and-set UPDATE behind every change (SUCCESS, CLOSED, …); returns the row as stored
+  update_order_keep_state, // the same for an update without new_state: it leaves state and final_at unnamed
   claim_apply,  // takes a NEW order's apply lease when it is free
   insert_event,
   insert_fund_return,

@@ -87,7 +87,7 @@ void insert_feed_event(StatementCache& sql, std::int64_t order_id, orders::FeedT
 Result<std::optional<orders::Order>> write_update(StatementCache& sql, const OrderUpdate& u) {
   std::optional<orders::Order> stored;
   {
-    auto update = sql.get(Sql::update_order);
+    auto update = sql.get(u.new_state ? Sql::update_order : Sql::update_order_keep_state);
     bind_update(*update, u);
     RECHARGED_TRY(stored, read_optional_order(*update));
     if (!stored) return stored;
