@@ -41,7 +41,8 @@ WHERE id = :id AND state = 'NEW' AND (apply_lease_until IS NULL OR apply_lease_u
 
 // One statement for every change: a NULL parameter leaves its column alone. The WHERE clause is the
 // compare-and-set guard; finished and SUSPECT orders always lose their next poll (the due() index invariant).
-// It answers with the row as stored. storage::after_update is the same rule in C++ (order_update_test proves it).
+// The store reads the row back by id when it matched (a RETURNING clause costs SQLite an ephemeral table per
+// call). storage::after_update is the same rule in C++ (order_update_test proves it).
 // {state_columns} is k_update_state for a state change and nothing otherwise: an UPDATE that names `state`
 // rewrites the state index and runs the lifecycle triggers even when the value stays the same.
 constexpr std::string_view k_update_order = R"(
@@ -67,8 +68,7 @@ UPDATE orders SET{state_columns}
   last_error          = COALESCE(:last_error, last_error),
   apply_lease_until   = CASE WHEN :release_apply_lease THEN NULL
                              ELSE COALESCE(:apply_lease_until, apply_lease_until) END
-WHERE id = :id AND (:expect_state IS NULL OR state = :expect_state)
-RETURNING {order_columns})";
+WHERE id = :id AND (:expect_state IS NULL OR state = :expect_state))";
 
 constexpr std::string_view k_insert_event = R"(
 INSERT INTO order_events (order_id, at, source, kind, old_state, new_state, endpoint, http_status, request_id,

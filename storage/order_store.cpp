@@ -85,12 +85,17 @@ void insert_feed_event(StatementCache& sql, std::int64_t order_id, orders::FeedT
 // announces it, nor a message without its change. Returns the order as stored afterwards, or nullopt when the
 // guard did not hold.
 Result<std::optional<orders::Order>> write_update(StatementCache& sql, const OrderUpdate& u) {
-  std::optional<orders::Order> stored;
   {
     auto update = sql.get(u.new_state ? Sql::update_order : Sql::update_order_keep_state);
     bind_update(*update, u);
-    RECHARGED_TRY(stored, read_optional_order(*update));
-    if (!stored) return stored;
+    if (update->exec() == 0) return std::optional<orders::Order>(); // the guard did not hold
+  }
+  std::optional<orders::Order> stored;
+  {
+    auto find = sql.get(Sql::find_by_id);
+    find->bind(":id", u.order_id);
+    RECHARGED_TRY(stored, read_optional_order(*find));
+    if (!stored) return Error::make(ErrorKind::internal, "lost_row", "The " + order_label(u.order_id) + " vanished.");
   }
   insert_events(sql, u.order_id, u.events);
   if (u.new_state && u.new_state != u.expect_state)
