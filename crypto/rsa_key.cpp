@@ -6,6 +6,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include <mutex>
 #include <stdexcept>
 
 namespace recharged::crypto {
@@ -22,6 +23,61 @@ Status require_rsa(EVP_PKEY* key, std::string_view what) {
                        "The " + std::string(what) + " has " + std::to_string(EVP_PKEY_get_bits(key)) +
                            " bits; WeChat Pay requires RSA keys of at least 2048 bits.");
   return {};
+}
+
+enum class Operation { sign, verify };
+
+// A new context set up for one SHA256withRSA operation with `key`, the long way (fetches the algorithms); null
+// on failure.
+MdCtxPtr new_context(EVP_PKEY* key, Operation op) {
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  const int ok = !ctx ? 0
+                 : op == Operation::sign ? EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key)
+                                         : EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key);
+  return ok == 1 ? std::move(ctx) : nullptr;
+}
+
+} // namespace
+
+class DigestPrototype {
+public:
+  explicit DigestPrototype(MdCtxPtr ctx) : ctx_(std::move(ctx)) {}
+
+  // A SHA256withRSA context for `key`, or null when OpenSSL cannot make one (the caller then starts afresh).
+  static std::shared_ptr<DigestPrototype> make(EVP_PKEY* key, Operation op) {
+    if (key == nullptr || EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) return nullptr;
+    MdCtxPtr ctx = new_context(key, op);
+    if (!ctx) {
+      ERR_clear_error();
+      return nullptr;
+    }
+    return std::make_shared<DigestPrototype>(std::move(ctx));
+  }
+
+  // A fresh copy, ready for one EVP_DigestSign or EVP_DigestVerify (null on failure). Copies are serialised:
+  // OpenSSL does not promise that concurrent copies of one context are safe.
+  MdCtxPtr copy() const {
+    MdCtxPtr out(EVP_MD_CTX_new());
+    std::lock_guard lock(mu_);
+    if (!out || EVP_MD_CTX_copy_ex(out.get(), ctx_.get()) != 1) return nullptr;
+    // One use only: the final step may then consume the context instead of duplicating it first.
+    EVP_MD_CTX_set_flags(out.get(), EVP_MD_CTX_FLAG_FINALISE);
+    return out;
+  }
+
+private:
+  MdCtxPtr ctx_;
+  mutable std::mutex mu_;
+};
+
+namespace {
+
+// A context ready for one operation: a copy of the prototype, else one built the long way.
+MdCtxPtr start(const DigestPrototype* prototype, EVP_PKEY* key, Operation op) {
+  if (prototype != nullptr)
+    if (MdCtxPtr copy = prototype->copy()) return copy;
+  ERR_clear_error();
+  return new_context(key, op);
 }
 
 // A passphrase callback that supplies none: without it OpenSSL prompts on the terminal or reads stdin.
@@ -48,9 +104,12 @@ Result<PublicKey> PublicKey::from_pem(std::string_view pem) {
   return PublicKey(std::move(shared));
 }
 
+PublicKey::PublicKey(std::shared_ptr<evp_pkey_st> key)
+    : key_(std::move(key)), verify_(DigestPrototype::make(key_.get(), Operation::verify)) {}
+
 bool PublicKey::verify_sha256(std::string_view message, std::string_view signature) const {
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_.get()) != 1) {
+  const MdCtxPtr ctx = start(verify_.get(), key_.get(), Operation::verify);
+  if (!ctx) {
     ERR_clear_error();
     return false;
   }
@@ -86,10 +145,12 @@ PrivateKey PrivateKey::generate(int bits) {
   return PrivateKey(share(key));
 }
 
+PrivateKey::PrivateKey(std::shared_ptr<evp_pkey_st> key)
+    : key_(std::move(key)), sign_(DigestPrototype::make(key_.get(), Operation::sign)) {}
+
 Result<std::string> PrivateKey::sign_sha256(std::string_view message) const {
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_.get()) != 1)
-    return crypto_error("Could not start an RSA-SHA256 signature");
+  const MdCtxPtr ctx = start(sign_.get(), key_.get(), Operation::sign);
+  if (!ctx) return crypto_error("Could not start an RSA-SHA256 signature");
   std::size_t len = static_cast<std::size_t>(EVP_PKEY_get_size(key_.get()));
   std::string sig(len, '\0');
   if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,

@@ -10,6 +10,10 @@ struct evp_pkey_st;
 
 namespace recharged::crypto {
 
+// A SHA256withRSA context set up once for a key (rsa_key.cpp): each signature or verification starts from a
+// copy of it instead of fetching the algorithms and building a context again.
+class DigestPrototype;
+
 // An RSA public key (SPKI). Immutable, cheap to copy, safe to share between threads.
 class PublicKey {
 public:
@@ -21,11 +25,12 @@ public:
   [[nodiscard]] bool same_key(const PublicKey& other) const;
   [[nodiscard]] int bits() const;
 
-  explicit PublicKey(std::shared_ptr<evp_pkey_st> key) : key_(std::move(key)) {}
+  explicit PublicKey(std::shared_ptr<evp_pkey_st> key);
   [[nodiscard]] evp_pkey_st* native() const noexcept { return key_.get(); }
 
 private:
   std::shared_ptr<evp_pkey_st> key_;
+  std::shared_ptr<DigestPrototype> verify_; // null when it could not be set up: then each call builds its own
 };
 
 // An RSA private key (the merchant's apiclient_key.pem). Immutable and thread-safe; never printed.
@@ -40,11 +45,12 @@ public:
   // PKCS#8 PEM. Only for writing key files (sandbox and tests).
   [[nodiscard]] std::string to_pem() const;
 
-  explicit PrivateKey(std::shared_ptr<evp_pkey_st> key) : key_(std::move(key)) {}
+  explicit PrivateKey(std::shared_ptr<evp_pkey_st> key);
   [[nodiscard]] evp_pkey_st* native() const noexcept { return key_.get(); }
 
 private:
   std::shared_ptr<evp_pkey_st> key_;
+  std::shared_ptr<DigestPrototype> sign_; // null when it could not be set up: then each call builds its own
 };
 
 } // namespace recharged::crypto

@@ -50,24 +50,29 @@ TimePoint Dispatcher::dispatch_once() {
     skip = in_flight_.size() + cooldown_.size();
   }
   if (idle == 0) return now + k_idle_look;
-  if (batch_.empty() || now - batch_read_at_ >= k_batch_max_age) {
+  bool stale = false;
+  {
+    std::lock_guard lock(mu_);
+    stale = batch_.empty() || now - batch_read_at_ >= k_batch_max_age;
+  }
+  if (stale) {
     // Room for the orders in hand, which the index still lists as due until their visits are recorded.
     auto due = store_.due(now, static_cast<int>(std::max(batch_size_, idle) + skip));
     if (!due) return storage_trouble(due.error(), now);
     storage_backoff_ = Millis{0};
+    std::lock_guard lock(mu_);
     batch_.assign(std::make_move_iterator(due->begin()), std::make_move_iterator(due->end()));
     batch_read_at_ = now;
   }
   std::size_t handed = 0;
-  while (!batch_.empty()) {
-    orders::Order order = std::move(batch_.front());
-    batch_.pop_front();
+  for (;;) {
+    std::optional<orders::Order> order;
     {
       std::lock_guard lock(mu_);
-      if (in_flight_.contains(order.id) || cooldown_.contains(order.id)) continue;
-      in_flight_.insert(order.id);
+      order = take_from_batch();
     }
-    pool_.submit([this, order = std::move(order)] { visit(order); });
+    if (!order) break;
+    pool_.submit([this, order = std::move(*order)] { visit(order); });
     if (++handed == idle) return now + k_idle_look; // woken when a worker frees up
   }
   // Nothing more is due now: sleep until the earliest scheduled order that is not already in hand.
@@ -123,7 +128,34 @@ void Dispatcher::visit_not_recorded(const orders::Order& order, const Error& err
                   .str());
 }
 
-void Dispatcher::visit(const orders::Order& order) {
+std::optional<orders::Order> Dispatcher::take_from_batch() {
+  while (!batch_.empty()) {
+    orders::Order order = std::move(batch_.front());
+    batch_.pop_front();
+    if (in_flight_.contains(order.id) || cooldown_.contains(order.id)) continue;
+    in_flight_.insert(order.id);
+    return order;
+  }
+  return std::nullopt;
+}
+
+void Dispatcher::visit(orders::Order order) {
+  for (;;) {
+    visit_one(order);
+    std::optional<orders::Order> next;
+    {
+      std::lock_guard lock(mu_);
+      in_flight_.erase(order.id);
+      // The next due order of a fresh batch, on this thread: no hand-off to the dispatch thread and back.
+      if (!wake_.stop_requested() && clock_.now() - batch_read_at_ < k_batch_max_age) next = take_from_batch();
+    }
+    if (!next) break;
+    order = std::move(*next);
+  }
+  wake_.wake();
+}
+
+void Dispatcher::visit_one(const orders::Order& order) {
   auto result = service_.work(order);
   if (!result) {
     const Error& e = result.error();
@@ -136,11 +168,6 @@ void Dispatcher::visit(const orders::Order& order) {
                       .str());
   }
   ++visits_;
-  {
-    std::lock_guard lock(mu_);
-    in_flight_.erase(order.id);
-  }
-  wake_.wake();
 }
 
 } // namespace recharged::daemon

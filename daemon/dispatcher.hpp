@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_set>
 
 namespace spdlog {
@@ -21,9 +22,11 @@ namespace recharged::daemon {
 // Feeds due orders to the worker pool: picks them by the next-poll index (most overdue first), never hands
 // the same order to two workers, keeps at most one task per idle worker, and backs off when the database
 // fails (an order whose visit could not be recorded cools down before it is tried again). Due orders are
-// read `batch_size` at a time ([limits] batch_size) and handed out as workers free up; a batch is read
-// again when it runs out or is k_batch_max_age old, so a visit's snapshot of its order is at most that stale
-// (the engine's compare-and-set guards make a stale snapshot cost at most one extra query).
+// read `batch_size` at a time ([limits] batch_size) and handed out as workers free up — a worker that
+// finishes a visit takes the next order of the batch itself, and wakes the dispatch thread only when the
+// batch runs out; a batch is read again when it runs out or is k_batch_max_age old, so a visit's snapshot of
+// its order is at most that stale (the engine's compare-and-set guards make a stale snapshot cost at most one
+// extra query).
 class Dispatcher {
 public:
   Dispatcher(storage::OrderStore& store, engine::OrderService& service, WorkerPool& pool, Clock& clock,
@@ -39,7 +42,12 @@ public:
   [[nodiscard]] std::uint64_t visits() const noexcept { return visits_.load(); }
 
 private:
-  void visit(const orders::Order& order);
+  // Visits `order` on a worker, then the next orders of the current batch while it is fresh; wakes the
+  // dispatch thread when it runs out.
+  void visit(orders::Order order);
+  void visit_one(const orders::Order& order);
+  // The next order of batch_ that is neither in hand nor cooling down, now in hand. Needs mu_.
+  std::optional<orders::Order> take_from_batch();
   TimePoint storage_trouble(const Error& error, TimePoint now);
   // A visit whose outcome could not be recorded: cools the order down and says so (storage_unavailable, at
   // most once per k_storage_log_every of clock time, with the number of failures not logged since).
@@ -59,8 +67,8 @@ private:
   std::uint64_t storage_unlogged_ = 0;  // guarded by mu_
   std::atomic<std::uint64_t> visits_{0};
   const std::size_t batch_size_;
-  std::deque<orders::Order> batch_; // due orders read but not yet handed out (dispatch thread only)
-  TimePoint batch_read_at_{};
+  std::deque<orders::Order> batch_; // due orders read but not yet handed out; guarded by mu_
+  TimePoint batch_read_at_{};       // guarded by mu_
 };
 
 } // namespace recharged::daemon

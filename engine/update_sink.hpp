@@ -6,7 +6,8 @@
 
 namespace recharged::engine {
 
-// Where the engine's decisions become durable. commit() returns only after the updates are on disk;
+// Where the engine's decisions become durable. commit() returns only after the updates are committed as
+// durably as they need (storage::durability_of: on disk unless they are observations that lead to nothing);
 // result[i] is the order as stored after update i, or nullopt when its compare-and-set guard did not hold.
 // Thread-safe.
 class UpdateSink {

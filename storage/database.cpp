@@ -181,6 +181,24 @@ Status Database::check_in_place() {
                       "since that backup in WeChat Pay's merchant platform (README, \"Backups and recovery\").");
 }
 
+// The PRAGMAs are parsed each time on purpose: SQLite applies a synchronous setting when the statement is
+// prepared, not when it is stepped.
+Database::UnsyncedCommits::UnsyncedCommits(Database& db) : db_(db) {
+  db_.native().exec("PRAGMA synchronous = NORMAL");
+  db_.unsynced_left_ = true;
+}
+
+Database::UnsyncedCommits::~UnsyncedCommits() {
+  if (sqlite3_exec(db_.native().getHandle(), "PRAGMA synchronous = FULL", nullptr, nullptr, nullptr) == SQLITE_OK)
+    db_.unsynced_left_ = false;
+}
+
+void Database::require_synced() {
+  if (!unsynced_left_) return;
+  db_->exec("PRAGMA synchronous = FULL");
+  unsynced_left_ = false;
+}
+
 Result<Database::Checkpoint> Database::checkpoint() {
   return guarded("checkpoint the WAL", path_, [&]() -> Result<Checkpoint> {
     SQLite::Statement q(*db_, "PRAGMA wal_checkpoint(PASSIVE)");

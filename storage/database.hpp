@@ -29,6 +29,14 @@ enum class MigrationMode {
 // database is an operator's problem to fix, never a database to start afresh.
 [[nodiscard]] Status require_existing(const std::filesystem::path& path);
 
+// How far a commit has gone when it returns.
+//   synced    fsynced (synchronous=FULL, every connection's default): survives a process crash and a power loss.
+//   unsynced  written to the WAL through the OS, not fsynced (synchronous=NORMAL): survives a process crash
+//             (kill -9 included), but a power loss or kernel crash may lose it, and with it the unsynced commits
+//             after it, never a synced commit nor anything before one (one fsync of the WAL covers every frame
+//             written before it). The database stays consistent either way.
+enum class Durability { unsynced, synced };
+
 struct DatabaseOptions {
   std::filesystem::path path;
   Millis busy_timeout{5'000};
@@ -36,7 +44,8 @@ struct DatabaseOptions {
   const Clock* clock = nullptr; // stamps schema_migrations.applied_at; null = the system clock
 };
 
-// One SQLite connection with the pragmas money needs: WAL, synchronous=FULL, foreign_keys=ON, busy_timeout.
+// One SQLite connection with the pragmas money needs: WAL, synchronous=FULL (commits are synced unless an
+// UnsyncedCommits scope says otherwise), foreign_keys=ON, busy_timeout.
 // The schema comes only from migrations/NNNN_*.sql, embedded at build time and applied in order, each in
 // one IMMEDIATE transaction with its version recorded. A database whose version is newer than this binary
 // knows is refused. Not thread-safe: one connection per thread (OrderStore serialises its own use).
@@ -67,6 +76,13 @@ public:
   [[nodiscard]] Status check_in_place();
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
 
+  // While one lives, commits on this connection are Durability::unsynced; its end restores synced. Create it
+  // outside any transaction, inside guarded() (the constructor throws SQLite::Exception on failure).
+  class UnsyncedCommits;
+  // Before a write that must be synced: restores synchronous=FULL if an UnsyncedCommits could not (throws
+  // SQLite::Exception when it still cannot). Free when the connection is as it should be.
+  void require_synced();
+
   // For storage/*.cpp only.
   [[nodiscard]] SQLite::Database& native() noexcept { return *db_; }
 
@@ -74,6 +90,18 @@ private:
   Database(std::unique_ptr<SQLite::Database> db, std::filesystem::path path);
   std::unique_ptr<SQLite::Database> db_;
   std::filesystem::path path_;
+  bool unsynced_left_ = false; // an UnsyncedCommits ended without restoring synchronous=FULL
+};
+
+class Database::UnsyncedCommits {
+public:
+  explicit UnsyncedCommits(Database& db);
+  ~UnsyncedCommits();
+  UnsyncedCommits(const UnsyncedCommits&) = delete;
+  UnsyncedCommits& operator=(const UnsyncedCommits&) = delete;
+
+private:
+  Database& db_;
 };
 
 } // namespace recharged::storage

@@ -30,6 +30,10 @@ VALUES (:out_recharge_no, :sub_mchid, :recharge_scene, :account_type, :amount, :
         :channels, :remark, 'NEW', :now, :now, :next_poll_at, :next_poll_reason, :close_after,
         :apply_lease_until, :apply_lease_owner))";
 
+constexpr std::string_view k_update_state = R"(
+  state               = COALESCE(:new_state, state),
+  final_at            = CASE WHEN :new_state IN {terminal_states} THEN :updated_at ELSE final_at END,)";
+
 // Takes the apply lease of a NEW order unless another holder's lease is still running (compare-and-set).
 constexpr std::string_view k_claim_apply = R"(
 UPDATE orders SET apply_lease_until = :until, apply_lease_owner = :owner, updated_at = :now
@@ -37,12 +41,13 @@ WHERE id = :id AND state = 'NEW' AND (apply_lease_until IS NULL OR apply_lease_u
 
 // One statement for every change: a NULL parameter leaves its column alone. The WHERE clause is the
 // compare-and-set guard; finished and SUSPECT orders always lose their next poll (the due() index invariant).
-// It answers with the row as stored. storage::after_update is the same rule in C++ (order_update_test proves it).
+// The store reads the row back by id when it matched (a RETURNING clause costs SQLite an ephemeral table per
+// call). storage::after_update is the same rule in C++ (order_update_test proves it).
+// {state_columns} is k_update_state for a state change and nothing otherwise: an UPDATE that names `state`
+// rewrites the state index and runs the lifecycle triggers even when the value stays the same.
 constexpr std::string_view k_update_order = R"(
-UPDATE orders SET
-  state               = COALESCE(:new_state, state),
+UPDATE orders SET{state_columns}
   updated_at          = :updated_at,
-  final_at            = CASE WHEN :new_state IN {terminal_states} THEN :updated_at ELSE final_at END,
   recharge_id         = COALESCE(:recharge_id, recharge_id),
   recharge_url        = COALESCE(:recharge_url, recharge_url),
   platform_state      = COALESCE(:platform_state, platform_state),
@@ -63,8 +68,7 @@ UPDATE orders SET
   last_error          = COALESCE(:last_error, last_error),
   apply_lease_until   = CASE WHEN :release_apply_lease THEN NULL
                              ELSE COALESCE(:apply_lease_until, apply_lease_until) END
-WHERE id = :id AND (:expect_state IS NULL OR state = :expect_state)
-RETURNING {order_columns})";
+WHERE id = :id AND (:expect_state IS NULL OR state = :expect_state))";
 
 constexpr std::string_view k_insert_event = R"(
 INSERT INTO order_events (order_id, at, source, kind, old_state, new_state, endpoint, http_status, request_id,
@@ -95,15 +99,16 @@ std::string state_list(Keep keep) {
   return list + ")";
 }
 
-// `text` with {open_states}, {terminal_states} and {order_columns} filled in.
-std::string expand(std::string_view text) {
-  static const std::array<std::pair<std::string_view, std::string>, 3> k_names{{
+// `text` with {open_states}, {terminal_states}, {order_columns} and, when given, {state_columns} filled in.
+std::string expand(std::string_view text, std::string_view state_columns = {}) {
+  const std::array<std::pair<std::string_view, std::string>, 4> names{{
+      {"{state_columns}", std::string(state_columns)},
       {"{open_states}", state_list(orders::is_open)},
       {"{terminal_states}", state_list(orders::is_terminal)},
       {"{order_columns}", std::string(k_order_columns)},
   }};
   std::string out(text);
-  for (const auto& [name, value] : k_names)
+  for (const auto& [name, value] : names)
     for (auto at = out.find(name); at != std::string::npos; at = out.find(name, at + value.size()))
       out.replace(at, name.size(), value);
   return out;
@@ -117,7 +122,8 @@ std::array<std::string, k_sql_count> build_table() {
   std::array<std::string, k_sql_count> t;
   auto at = [&t](Sql s) -> std::string& { return t[static_cast<std::size_t>(s)]; };
   at(Sql::insert_order) = k_insert_order;
-  at(Sql::update_order) = expand(k_update_order);
+  at(Sql::update_order) = expand(k_update_order, k_update_state);
+  at(Sql::update_order_keep_state) = expand(k_update_order);
   at(Sql::claim_apply) = k_claim_apply;
   at(Sql::insert_event) = k_insert_event;
   at(Sql::insert_fund_return) = k_insert_fund_return;

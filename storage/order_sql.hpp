@@ -14,7 +14,8 @@ namespace recharged::storage {
 // Every fixed SQL statement of the order store (order_sql.cpp holds the text). Values are always bound.
 enum class Sql {
   insert_order,
-  update_order, // the compare-and-set UPDATE behind every change (SUCCESS, CLOSED, …); returns the row as stored
+  update_order, // the compare-and-set UPDATE behind every change (SUCCESS, CLOSED, …)
+  update_order_keep_state, // the same for an update without new_state: it leaves state and final_at unnamed
   claim_apply,  // takes a NEW order's apply lease when it is free
   insert_event,
   insert_fund_return,

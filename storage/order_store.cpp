@@ -11,6 +11,8 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
+#include <algorithm>
+
 namespace recharged::storage {
 namespace {
 
@@ -90,12 +92,17 @@ void insert_feed_event(StatementCache& sql, std::int64_t order_id, orders::FeedT
 // announces it, nor a message without its change. Returns the order as stored afterwards, or nullopt when the
 // guard did not hold.
 Result<std::optional<orders::Order>> write_update(StatementCache& sql, const OrderUpdate& u) {
+  {
+    auto update = sql.get(u.new_state ? Sql::update_order : Sql::update_order_keep_state);
+    bind_update(*update, u);
+    if (update->exec() == 0) return std::optional<orders::Order>(); // the guard did not hold
+  }
   std::optional<orders::Order> stored;
   {
-    auto update = sql.get(Sql::update_order);
-    bind_update(*update, u);
-    RECHARGED_TRY(stored, read_optional_order(*update));
-    if (!stored) return stored;
+    auto find = sql.get(Sql::find_by_id);
+    find->bind(":id", u.order_id);
+    RECHARGED_TRY(stored, read_optional_order(*find));
+    if (!stored) return Error::make(ErrorKind::internal, "lost_row", "The " + order_label(u.order_id) + " vanished.");
   }
   insert_events(sql, u.order_id, u.events);
   if (u.new_state && u.new_state != u.expect_state)
@@ -121,6 +128,14 @@ orders::OrderEvent created_event(TimePoint now) {
   return e;
 }
 
+// A batch is synced when any of its updates must be.
+Durability batch_durability(std::span<const OrderUpdate> updates) {
+  return std::any_of(updates.begin(), updates.end(),
+                     [](const OrderUpdate& u) { return storage::durability_of(u) == Durability::synced; })
+             ? Durability::synced
+             : Durability::unsynced;
+}
+
 std::string clip(std::string_view text) { return std::string(text.substr(0, 64)); }
 
 } // namespace
@@ -137,6 +152,7 @@ Result<InsertResult> OrderStore::insert_new(const orders::Order& order, TimePoin
   RECHARGED_CHECK(db_.check_in_place()); // never write into a file that was replaced
   return guarded("record the new order '" + clip(order.out_recharge_no) + "'", db_.path(),
                  [&]() -> Result<InsertResult> {
+                   db_.require_synced(); // the write-ahead row, durable before the apply call
                    SQLite::Transaction tx(db_.native(), SQLite::TransactionBehavior::IMMEDIATE);
                    {
                      auto find = statements_->get(Sql::find_by_out_recharge_no);
@@ -167,6 +183,7 @@ Result<ClaimResult> OrderStore::claim_apply(std::int64_t id, TimePoint now, Time
   std::lock_guard lock(mu_);
   RECHARGED_CHECK(db_.check_in_place()); // never write into a file that was replaced
   return guarded("claim the apply of " + order_label(id), db_.path(), [&]() -> Result<ClaimResult> {
+    db_.require_synced();
     SQLite::Transaction tx(db_.native(), SQLite::TransactionBehavior::IMMEDIATE);
     bool claimed = false;
     {
@@ -198,12 +215,15 @@ Result<Committed> OrderStore::commit(std::span<const OrderUpdate> updates) {
                    Committed stored;
                    if (updates.empty()) return stored;
                    stored.reserve(updates.size());
+                   std::optional<Database::UnsyncedCommits> unsynced;
+                   if (batch_durability(updates) == Durability::unsynced) unsynced.emplace(db_);
+                   else db_.require_synced();
                    SQLite::Transaction tx(db_.native(), SQLite::TransactionBehavior::IMMEDIATE);
                    for (const auto& u : updates) {
                      RECHARGED_TRY(auto order, write_update(*statements_, u));
                      stored.push_back(std::move(order));
                    }
-                   tx.commit(); // one fsync for the whole batch: the group commit
+                   tx.commit(); // synced: one fsync for the whole batch (the group commit)
                    return stored;
                  });
 }
@@ -218,6 +238,7 @@ Result<NotificationResult> OrderStore::record_notification(NotificationRecord re
   RECHARGED_CHECK(db_.check_in_place()); // never write into a file that was replaced
   return guarded("record the notification '" + clip(record.id) + "'", db_.path(),
                  [&]() -> Result<NotificationResult> {
+                   db_.require_synced(); // durable before the platform hears it was received
                    SQLite::Transaction tx(db_.native(), SQLite::TransactionBehavior::IMMEDIATE);
                    {
                      auto seen = statements_->get(Sql::notification_seen);

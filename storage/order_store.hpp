@@ -96,8 +96,10 @@ struct SettlementLag {
   std::int64_t bank_transfer = 0; // bank capable, accepted > 10 min ago, no query since; counted while interbank is open
 };
 
-// Every read and write of orders, events and notifications. Each write is one IMMEDIATE transaction,
-// durable (synchronous=FULL) before the call returns: nothing is acknowledged before it is on disk.
+// Every read and write of orders, events and notifications. Each write is one IMMEDIATE transaction, synced
+// (synchronous=FULL) before the call returns — except a commit() of observations only (durability_of, in
+// storage/order_update.hpp), which is unsynced: written, safe from a process crash, made durable by the next
+// synced commit, and lost to a power loss only at the price of an early poll.
 // SQL uses bound parameters only. Thread-safe: calls are serialised on the one connection.
 class OrderStore {
 public:
@@ -112,7 +114,8 @@ public:
   // lease holder may send the order's apply (after querying, when it is a recovery).
   [[nodiscard]] Result<ClaimResult> claim_apply(std::int64_t id, TimePoint now, TimePoint until, const std::string& owner);
 
-  // Group commit: applies every update in one transaction. Result[i] is the order as stored after update i, or
+  // Group commit: applies every update in one transaction, synced when any of them must be (durability_of).
+  // Result[i] is the order as stored after update i, or
   // nullopt when its guard did not hold: such an update writes nothing (not even its events). A storage failure
   // rolls back all.
   // A state change without expect_state, or one orders::transition_allowed forbids, is a caller bug: the

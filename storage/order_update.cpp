@@ -1,5 +1,7 @@
 #include "storage/order_update.hpp"
 
+#include <algorithm>
+
 namespace recharged::storage {
 
 orders::Order after_update(orders::Order o, const OrderUpdate& u) {
@@ -28,6 +30,16 @@ orders::Order after_update(orders::Order o, const OrderUpdate& u) {
   if (u.release_apply_lease) o.apply_lease_until.reset();
   else if (u.apply_lease_until) o.apply_lease_until = u.apply_lease_until;
   return o;
+}
+
+Durability durability_of(const OrderUpdate& u) {
+  const bool moves = u.new_state.has_value() || u.fund_return.has_value();
+  const bool lease = u.apply_lease_until.has_value() || u.release_apply_lease;
+  const bool apply_facts = u.recharge_url.has_value() || u.applied_at.has_value() || u.close_after.has_value();
+  const bool only_calls = std::all_of(u.events.begin(), u.events.end(), [](const orders::OrderEvent& e) {
+    return e.kind == orders::EventKind::api_call;
+  });
+  return moves || lease || apply_facts || !only_calls ? Durability::synced : Durability::unsynced;
 }
 
 } // namespace recharged::storage

@@ -3,6 +3,7 @@
 #include "core/money.hpp"
 #include "core/time.hpp"
 #include "orders/order.hpp"
+#include "storage/database.hpp"
 
 #include <optional>
 #include <string>
@@ -50,6 +51,14 @@ struct OrderUpdate {
   std::vector<orders::OrderEvent> events; // appended in order; order_id is filled in by the store
   std::optional<FundReturnRecord> fund_return; // inserted once per recharge_returned_id (a repeat is ignored)
 };
+
+// How durable `update` must be before the caller goes on. Synced: everything that moves the order or leads to an
+// action outside — a state change (and its feed row, which a webhook announces), an apply lease taken, extended
+// or released, a fund return, the apply's own facts (recharge_url, applied_at, close_after), an alert, any event
+// but an api_call. Unsynced: an observation that changes nothing else — "still RECHARGING", a failed query, the
+// platform's fields as they stand, the poll count and the next poll. Losing one to a power loss costs one early
+// poll: the order is due again at the time the previous synced commit set.
+[[nodiscard]] Durability durability_of(const OrderUpdate& update);
 
 // What committing a batch of updates returns: for each, the order as stored after it, or nullopt when its
 // compare-and-set guard did not hold (it then wrote nothing).

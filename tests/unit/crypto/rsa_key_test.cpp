@@ -8,10 +8,13 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <cstdio>
 #include <fcntl.h>
 #include <string>
+#include <thread>
 #include <unistd.h>
+#include <vector>
 
 using namespace recharged;
 using namespace recharged::crypto;
@@ -223,4 +226,24 @@ TEST_CASE("an encrypted private key is refused without reading a passphrase from
   ::close(saved_stdin);
   REQUIRE_FALSE(key.ok());
   CHECK(key.error().message.find("unencrypted") != std::string::npos);
+}
+
+TEST_CASE("one key object signs and verifies again and again, from many threads at once, with the vectors' results") {
+  // Each call starts from a copy of a context the key set up once: no call may see another's state.
+  const PrivateKey key = private_key("go_test_key.pem");
+  const PublicKey pub = key.public_key();
+  const std::string v1 = base64_decode(k_v1_signature).value();
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        const std::string other = "message " + std::to_string(t) + "/" + std::to_string(i);
+        const auto sig = key.sign_sha256(other);
+        if (!sig || !pub.verify_sha256(other, *sig) || pub.verify_sha256(other + ".", *sig)) ++wrong;
+        if (sign_b64(key, "source") != k_v1_signature || !pub.verify_sha256("source", v1)) ++wrong;
+      }
+    });
+  for (auto& t : threads) t.join();
+  CHECK(wrong == 0);
 }

@@ -6,6 +6,7 @@
 #include "engine/policy_planner.hpp"
 #include "logging/setup.hpp"
 #include "storage/database.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/sandbox_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -110,6 +111,21 @@ TEST_CASE("with one worker the next due order is handed over as soon as a visit 
     REQUIRE(found->has_value());
     CHECK((*found)->state == orders::OrderState::recharging);
   }
+}
+
+TEST_CASE("a worker that ends a visit takes the next due order itself, with no round of the dispatch thread") {
+  // Handing each order over (dispatch thread → worker → dispatch thread) cost two thread switches per poll.
+  DispatchRig rig(1);
+  constexpr int k_orders = 10;
+  for (int i = 0; i < k_orders; ++i) rig.add_due_order("RCPULL" + std::to_string(100 + i));
+  rig.dispatcher->dispatch_once(); // one round: one order for the one worker, the batch read
+  CHECK(test::eventually([&] { return rig.dispatcher->visits() == k_orders && rig.dispatcher->in_flight() == 0; },
+                         minutes{5}));
+  rig.stop.request_stop();
+  rig.pool.join();
+  rig.sink->shutdown();
+  for (int i = 0; i < k_orders; ++i)
+    CHECK(rig.store->find("RCPULL" + std::to_string(100 + i)).value()->state == orders::OrderState::recharging);
 }
 
 TEST_CASE("the dispatcher never hands more visits at once than it has workers") {

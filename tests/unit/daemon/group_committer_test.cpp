@@ -3,8 +3,10 @@
 #include "storage/database.hpp"
 #include "tests/support/temp_dir.hpp"
 
+#include <SQLiteCpp/Database.h>
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <thread>
 
 using namespace recharged;
@@ -13,9 +15,10 @@ using orders::OrderState;
 namespace {
 
 struct Db {
-  Db() {
+  explicit Db(Millis busy_timeout = Millis{5'000}) {
     storage::DatabaseOptions o;
     o.path = dir / "g.db";
+    o.busy_timeout = busy_timeout;
     auto db = storage::Database::open(o, storage::MigrationMode::create);
     REQUIRE(db.ok());
     database = std::move(*db);
@@ -53,7 +56,49 @@ struct Db {
   std::unique_ptr<storage::OrderStore> store;
 };
 
+std::size_t threads_of_this_process() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& task : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
 } // namespace
+
+TEST_CASE("a committer has no thread of its own: a caller alone writes its own updates") {
+  Db db;
+  const auto id = db.order("RCG-L");
+  const std::size_t before = threads_of_this_process();
+  daemon::GroupCommitter committer(*db.store);
+  CHECK(threads_of_this_process() == before); // no writer to hand the batch to, and none to wake
+  auto r = committer.commit({Db::to(id, OrderState::new_order, OrderState::recharging)});
+  REQUIRE(r.ok());
+  CHECK(r->front());
+  CHECK(committer.stats().transactions == 1);
+}
+
+TEST_CASE("callers that arrive while a batch is being written are written together, in one transaction") {
+  Db db(std::chrono::minutes{10}); // the first batch waits for the lock below as long as it must
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 9; ++i) ids.push_back(db.order("RCG-W" + std::to_string(i)));
+  daemon::GroupCommitter committer(*db.store);
+  SQLite::Database holder((db.dir / "g.db").string(), SQLite::OPEN_READWRITE);
+  holder.exec("BEGIN IMMEDIATE"); // another writer holds the database: the first batch cannot finish
+
+  std::vector<std::thread> threads;
+  std::atomic<int> applied{0};
+  auto caller = [&](std::int64_t id) {
+    auto r = committer.commit({Db::to(id, OrderState::new_order, OrderState::recharging)});
+    if (r.ok() && r->front()) ++applied;
+  };
+  for (const auto id : ids) threads.emplace_back(caller, id);
+  // The first caller to arrive writes its batch and is stuck on the lock; the eight others queue behind it.
+  while (committer.queued() != ids.size() - 1) std::this_thread::yield();
+  holder.exec("ROLLBACK");
+  for (auto& t : threads) t.join();
+  CHECK(applied == 9);
+  CHECK(committer.stats().transactions == 2);
+  CHECK(committer.stats().updates == 9);
+}
 
 TEST_CASE("updates from many threads are group-committed and each caller gets its own results") {
   Db db;

@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <set>
+
 using namespace recharged;
 using namespace recharged::storage;
 using namespace recharged::test;
@@ -277,4 +279,43 @@ TEST_CASE("a value the store cannot read back is reported as corrupt, not guesse
   CHECK(found.error().code == "corrupt");
   CHECK(found.error().message.find("orders.last_poll_at") != std::string::npos);
   CHECK(found.error().message.find("yesterday") != std::string::npos);
+}
+
+namespace {
+
+// The root pages of the b-trees the program of `sql` opens for writing, and whether it runs a trigger.
+struct WritePlan {
+  std::set<int> written_roots;
+  bool runs_triggers = false;
+};
+
+WritePlan write_plan(const SQLite::Database& conn, std::string_view sql) {
+  SQLite::Statement explain(conn, "EXPLAIN " + std::string(sql));
+  WritePlan plan;
+  while (explain.executeStep()) {
+    const std::string opcode = explain.getColumn(1).getString();
+    if (opcode == "OpenWrite") plan.written_roots.insert(explain.getColumn(3).getInt());
+    if (opcode == "Program") plan.runs_triggers = true;
+  }
+  return plan;
+}
+
+} // namespace
+
+TEST_CASE("an update that sets no state leaves the state index and the lifecycle triggers alone") {
+  StoreFixture f;
+  auto conn = f.raw();
+  const int state_index = std::stoi(scalar(conn, "SELECT rootpage FROM sqlite_master WHERE name = 'orders_state'"));
+  const int next_poll_index =
+      std::stoi(scalar(conn, "SELECT rootpage FROM sqlite_master WHERE name = 'orders_next_poll'"));
+
+  const WritePlan moving = write_plan(conn, sql_text(Sql::update_order));
+  CHECK(moving.written_roots.contains(state_index));
+  CHECK(moving.runs_triggers);
+
+  // A poll that learns nothing new writes the row and its next-poll entry, nothing more.
+  const WritePlan keeping = write_plan(conn, sql_text(Sql::update_order_keep_state));
+  CHECK_FALSE(keeping.written_roots.contains(state_index));
+  CHECK(keeping.written_roots.contains(next_poll_index));
+  CHECK_FALSE(keeping.runs_triggers);
 }
