@@ -2,8 +2,7 @@
 // families, with values that move as the daemon works) and /healthz (200 while it works, 503 when its
 // database is unavailable).
 
-#include "tests/integration/rig.hpp"
-#include "tests/support/port_relay.hpp"
+#include "tests/integration/listening_rig.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -18,44 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct OpsRig {
-  // The daemon binds both listeners on port 0; the sandbox delivers through a relay to whichever port the
-  // daemon logged last.
-  OpsRig() : relay([this] { return last_listening_port(rig.daemon_log_text(), "notify"); }), rig(options(relay)) {
-    rig.config().notify_enabled = true;
-    rig.config().notify_port = 0;
-    rig.config().metrics_enabled = true;
-    rig.config().metrics_port = 0; // any: read back from the daemon's `listening` log line
-    rig.write_config();
-  }
-
-  static RigOptions options(const PortRelay& relay) {
-    RigOptions o;
-    o.speed = 60;
-    o.sandbox.notifier.notify_target = relay.url();
-    return o;
-  }
-
-  void apply(const std::string& no) {
-    const auto r = rig.cli({"apply", "--sub-mchid", rig.sub_mchid(), "--amount", "10.00", "--out-recharge-no", no});
-    INFO(r.err);
-    REQUIRE(r.status.exited(0));
-  }
-
-  void pay_now(const std::string& no) {
-    sandbox::PayRequest pay;
-    pay.settlement = sandbox::Settlement::immediate;
-    REQUIRE(rig.platform().pay_now(no, pay).ok());
-  }
-
-  std::unique_ptr<Process> start() {
-    auto d = rig.start_daemon();
-    REQUIRE(rig.wait_for_log("event=listening", Millis{10'000}));
-    metrics_port = listening_port(rig.daemon_log_text(), "metrics");
-    REQUIRE(metrics_port > 0);
-    return d;
-  }
-
+struct OpsRig : ListeningRig {
   std::string scrape() {
     const auto r = http_get(metrics_port, "/metrics");
     INFO(r.error);
@@ -70,9 +32,6 @@ struct OpsRig {
     return *v;
   }
 
-  int metrics_port = 0;
-  PortRelay relay; // before rig: the sandbox inside it delivers here
-  Rig rig;
 };
 
 void stop(Process& daemon) {

@@ -3,8 +3,7 @@
 // daemon's queries find payments nobody notified, it turns recharged_push_healthy 0 with a reason, logs it and
 // puts every open order back on the full schedule at once; when the endpoint is back it recovers.
 
-#include "tests/integration/rig.hpp"
-#include "tests/support/port_relay.hpp"
+#include "tests/integration/listening_rig.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -22,48 +21,14 @@ constexpr Millis k_wait{120'000}; // real time; virtual time runs 60 times faste
 
 bool starts_with(const std::string& s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }
 
-struct PushRig {
-  PushRig() : relay([this] { return last_listening_port(rig.daemon_log_text(), "notify"); }), rig(options(relay)) {
-    rig.config().notify_enabled = true;
-    rig.config().notify_port = 0;
-    rig.config().metrics_enabled = true;
-    rig.config().metrics_port = 0;
-    rig.config().schedule = {{"push_recover_count", "2"}, {"push_miss_limit", "2"}};
-    rig.write_config();
-  }
-
-  static RigOptions options(const PortRelay& relay) {
-    RigOptions o;
-    o.speed = 60;
-    o.sandbox.notifier.notify_target = relay.url();
-    return o;
-  }
-
-  void apply(const std::string& no) {
-    const auto r = rig.cli({"apply", "--sub-mchid", rig.sub_mchid(), "--amount", "10.00", "--out-recharge-no", no});
-    INFO(r.err);
-    REQUIRE(r.status.exited(0));
-  }
-
-  void pay_now(const std::string& no) {
-    sandbox::PayRequest pay;
-    pay.settlement = sandbox::Settlement::immediate;
-    REQUIRE(rig.platform().pay_now(no, pay).ok());
-  }
+struct PushRig : ListeningRig {
+  PushRig() : ListeningRig({{"push_recover_count", "2"}, {"push_miss_limit", "2"}}) {}
 
   void fault(const std::string& key, const std::string& value) {
     auto& faults = rig.sandbox().sandbox().faults();
     sandbox::FaultConfig c = faults.config();
     REQUIRE(sandbox::set_fault(c, key, value).ok());
     faults.set_config(c);
-  }
-
-  std::unique_ptr<Process> start() {
-    auto d = rig.start_daemon();
-    REQUIRE(rig.wait_for_log("event=listening", Millis{10'000}));
-    metrics_port = listening_port(rig.daemon_log_text(), "metrics");
-    REQUIRE(metrics_port > 0);
-    return d;
   }
 
   double healthy() {
@@ -137,9 +102,6 @@ struct PushRig {
     CHECK(lost.value_or(0) >= 2);
   }
 
-  int metrics_port = 0;
-  PortRelay relay; // before rig: the sandbox inside it delivers here
-  Rig rig;
 };
 
 void stop(Process& daemon) {
