@@ -16,7 +16,8 @@ struct SeedRun {
   std::vector<Figures> strategies;
 };
 
-// Issue 7 §4's targets for recharged, checked on the median figures over the seeds.
+// The polling targets for recharged (BENCHMARKS.md, "Polling efficiency"), checked on the median figures over
+// the seeds.
 struct Targets {
   double mean_calls_max = 40;   // API calls per order, apply and close included
   double p95_all_max = 10;      // minutes, every detected payment

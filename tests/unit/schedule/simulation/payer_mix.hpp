@@ -41,7 +41,7 @@ struct PayerMix {
   double bank_later_share = 0.15;
 };
 
-// The brief's mix: QR payers who mostly pay within minutes, same-session bank transfers plus some at random
+// The reference mix (the product's stated payer shape): QR payers who mostly pay within minutes, same-session bank transfers plus some at random
 // business-hour times over the next days (inside closed windows and holidays too), online-bank payers, and
 // never-paid orders; merchants restrict channels on 40% of orders.
 [[nodiscard]] PayerMix brief_mix();
