@@ -465,8 +465,11 @@ void Server::stop() {
   Impl& s = *impl_;
   if (s.daemon == nullptr) return;
   s.closing.store(true);
-  if (const MHD_socket fd = MHD_quiesce_daemon(s.daemon); fd != MHD_INVALID_SOCKET) ::close(fd);
-  close_listen_socket(s.listener); // new connects are refused from here on
+  // MHD stops accepting and hands back the listen socket, which is ours (we passed it in): its thread may still
+  // be taking it out of its epoll set, so it is shut down now (new connects are refused from here on) and closed
+  // only after MHD_stop_daemon. Closing it here raced that thread, and closed the number a second time below.
+  (void)MHD_quiesce_daemon(s.daemon);
+  if (s.listener.fd >= 0) ::shutdown(s.listener.fd, SHUT_RDWR);
   s.pool.drain_and_join();         // every handler finishes and resumes its connection
   {
     std::unique_lock lock(s.mu);
@@ -477,6 +480,7 @@ void Server::stop() {
   if (s.reaper.joinable()) s.reaper.join();
   MHD_stop_daemon(s.daemon);
   s.daemon = nullptr;
+  close_listen_socket(s.listener);
 }
 
 ServerStats Server::stats() const {
