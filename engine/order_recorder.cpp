@@ -53,6 +53,17 @@ void schedule(OrderUpdate& u, const Order& before, const Planner& planner, TimeP
   u.next_poll_reason = plan.reason;
 }
 
+// Moves `u`'s stale close past a payment sent back at `returned_at` (RECHARGING orders only); true when it moved.
+// The caller plans the next visit on the moved close.
+bool move_close_for_return(OrderUpdate& u, const Order& order, TimePoint returned_at, const Planner& planner) {
+  const Order current = storage::after_update(order, u);
+  if (current.state != OrderState::recharging) return false;
+  const TimePoint close = planner.close_deadline_after_return(current, returned_at);
+  if (close <= current.close_after) return false;
+  u.close_after = close;
+  return true;
+}
+
 // When the bank sent the order's latest payment back, as the answer shows it (bank transfer or online banking).
 std::optional<TimePoint> return_time_of(const wxpay::MchDeposit& v) {
   if (v.bank_transfer_info && v.bank_transfer_info->return_time) return v.bank_transfer_info->return_time;
@@ -88,7 +99,7 @@ std::vector<OrderUpdate> record_view(const Order& order, const wxpay::MchDeposit
   if (d.verdict == orders::Verdict::none) {
     if (order.state != OrderState::suspect) copy_platform_fields(first, order, view);
     first.events.push_back(event_for(order, EventKind::api_call, meta, now, d.reason));
-    if (const auto returned = return_time_of(view)) defer_close_for_return(first, order, *returned, planner, now);
+    if (const auto returned = return_time_of(view)) (void)move_close_for_return(first, order, *returned, planner);
     schedule(first, order, planner, now);
     return {std::move(first)};
   }
@@ -221,12 +232,7 @@ OrderUpdate record_note(const Order& order, std::string message, const CallMeta&
 
 void defer_close_for_return(OrderUpdate& u, const Order& order, TimePoint returned_at, const Planner& planner,
                             TimePoint now) {
-  const Order current = storage::after_update(order, u);
-  if (current.state != OrderState::recharging) return;
-  const TimePoint close = planner.close_deadline_after_return(current, returned_at);
-  if (close <= current.close_after) return;
-  u.close_after = close;
-  schedule(u, order, planner, now);
+  if (move_close_for_return(u, order, returned_at, planner)) schedule(u, order, planner, now);
 }
 
 orders::NotificationOutcome as_notification(storage::OrderUpdate& u, std::string_view event_type) {

@@ -157,12 +157,14 @@ Result<NotificationRecord> read_notification(const SQLite::Statement& row) {
   n.resource = r.text();
   const std::string outcome = r.text();
   RECHARGED_CHECK(r.status());
-  const auto parsed = orders::parse_notification_outcome(outcome);
-  if (!parsed)
-    return Error::make(ErrorKind::storage, "corrupt", "The notification '" + n.id.substr(0, 64) + "' has the outcome '" +
-                                                          outcome.substr(0, 40) + "', which no version of recharged writes.");
-  n.outcome = *parsed;
+  RECHARGED_TRY(n.outcome, recorded_outcome(outcome));
   return n;
+}
+
+Result<orders::NotificationOutcome> recorded_outcome(const std::string& text) {
+  if (auto o = orders::parse_notification_outcome(text)) return *o;
+  return Error::make(ErrorKind::storage, "corrupt", "A recorded notification has the outcome '" + text.substr(0, 40) +
+                                                        "', which no version of recharged writes.");
 }
 
 Result<FundReturnRecord> read_fund_return(const SQLite::Statement& row) {

@@ -22,6 +22,8 @@ namespace recharged::storage {
 [[nodiscard]] Result<orders::OrderEvent> read_event(const SQLite::Statement& row);
 [[nodiscard]] Result<NotificationRecord> read_notification(const SQLite::Statement& row);
 [[nodiscard]] Result<FundReturnRecord> read_fund_return(const SQLite::Statement& row);
+// notifications.outcome as stored, back to the enum; a text no version writes is reported as corrupt.
+[[nodiscard]] Result<orders::NotificationOutcome> recorded_outcome(const std::string& text);
 
 // Step `query` once (the _optional variant) or to its end, reading every row.
 [[nodiscard]] Result<std::optional<orders::Order>> read_optional_order(SQLite::Statement& query);

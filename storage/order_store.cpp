@@ -16,13 +16,6 @@
 namespace recharged::storage {
 namespace {
 
-// notifications.outcome as stored: the text of a recorded NotificationOutcome.
-Result<orders::NotificationOutcome> recorded_outcome(const std::string& text) {
-  if (auto o = orders::parse_notification_outcome(text)) return *o;
-  return Error::make(ErrorKind::storage, "corrupt", "A recorded notification has the outcome '" + text.substr(0, 40) +
-                                                        "', which no version of recharged writes.");
-}
-
 using orders::OrderState;
 
 std::string order_label(std::int64_t id) { return "order " + std::to_string(id); }
