@@ -1,6 +1,7 @@
 #include "cli/context.hpp"
 
 #include "engine/policy_planner.hpp"
+#include "storage/sqlite_order_store.hpp"
 
 #include <unistd.h>
 
@@ -26,7 +27,7 @@ Status open_database(Context& ctx, storage::MigrationMode migration) {
     RECHARGED_TRY(ctx.daemon_lock, storage::DaemonLock::acquire(db.path));
   }
   RECHARGED_TRY(ctx.database, storage::Database::open(db, migration));
-  ctx.store = std::make_unique<storage::OrderStore>(*ctx.database);
+  ctx.store = std::make_unique<storage::SqliteOrderStore>(*ctx.database);
   return {};
 }
 

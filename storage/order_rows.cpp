@@ -8,26 +8,38 @@
 namespace recharged::storage {
 namespace {
 
+// A row of an SQLite statement that has just stepped.
+class SqliteColumns final : public Columns {
+public:
+  explicit SqliteColumns(const SQLite::Statement& row) noexcept : row_(row) {}
+  bool is_null(int column) const override { return row_.getColumn(column).isNull(); }
+  std::string text(int column) const override { return row_.getColumn(column).getString(); }
+  std::int64_t integer(int column) const override { return row_.getColumn(column).getInt64(); }
+  std::string name(int column) const override { return row_.getColumnName(column); }
+
+private:
+  const SQLite::Statement& row_;
+};
+
 // Reads the columns of one row left to right and remembers the first value that does not parse.
 class RowReader {
 public:
-  RowReader(const SQLite::Statement& row, std::string_view table) : row_(row), table_(table) {}
+  RowReader(const Columns& row, std::string_view table) : row_(row), table_(table) {}
 
-  std::int64_t integer() { return row_.getColumn(next_++).getInt64(); }
+  std::int64_t integer() { return row_.integer(next_++); }
   int small_integer() { return static_cast<int>(integer()); }
-  std::string text() { return row_.getColumn(next_++).getString(); }
+  std::string text() { return row_.text(next_++); }
 
   std::optional<std::int64_t> optional_integer() {
-    const SQLite::Column column = row_.getColumn(next_++);
-    if (column.isNull()) return std::nullopt;
-    return column.getInt64();
+    const int index = next_++;
+    if (row_.is_null(index)) return std::nullopt;
+    return row_.integer(index);
   }
 
   std::optional<TimePoint> optional_time() {
     const int index = next_++;
-    const SQLite::Column column = row_.getColumn(index);
-    if (column.isNull()) return std::nullopt;
-    const std::string value = column.getString();
+    if (row_.is_null(index)) return std::nullopt;
+    const std::string value = row_.text(index);
     auto parsed = parse_rfc3339(value);
     if (!parsed) {
       fail(index, value);
@@ -47,9 +59,8 @@ public:
   template <class Parse>
   auto optional_enum(Parse parse) -> decltype(parse(std::string_view{})) {
     const int index = next_++;
-    const SQLite::Column column = row_.getColumn(index);
-    if (column.isNull()) return std::nullopt;
-    const std::string value = column.getString();
+    if (row_.is_null(index)) return std::nullopt;
+    const std::string value = row_.text(index);
     auto parsed = parse(value);
     if (!parsed) fail(index, value);
     return parsed;
@@ -73,11 +84,11 @@ private:
     if (error_) return;
     error_ = Error::make(ErrorKind::storage, "corrupt",
                          "The database holds a value that cannot be read back in " + std::string(table_) + "." +
-                             row_.getColumnName(index) + ": '" + std::string(value.substr(0, 64)) +
+                             row_.name(index) + ": '" + std::string(value.substr(0, 64)) +
                              "'; it was not written by recharged.");
   }
 
-  const SQLite::Statement& row_;
+  const Columns& row_;
   std::string_view table_;
   int next_ = 0;
   std::optional<Error> error_;
@@ -85,7 +96,7 @@ private:
 
 } // namespace
 
-Result<orders::Order> read_order(const SQLite::Statement& row) {
+Result<orders::Order> read_order(const Columns& row) {
   RowReader r(row, "orders");
   orders::Order o;
   o.id = r.integer();
@@ -124,7 +135,7 @@ Result<orders::Order> read_order(const SQLite::Statement& row) {
   return o;
 }
 
-Result<orders::OrderEvent> read_event(const SQLite::Statement& row) {
+Result<orders::OrderEvent> read_event(const Columns& row) {
   RowReader r(row, "order_events");
   orders::OrderEvent e;
   e.id = r.integer();
@@ -145,7 +156,7 @@ Result<orders::OrderEvent> read_event(const SQLite::Statement& row) {
   return e;
 }
 
-Result<NotificationRecord> read_notification(const SQLite::Statement& row) {
+Result<NotificationRecord> read_notification(const Columns& row) {
   RowReader r(row, "notifications");
   NotificationRecord n;
   n.id = r.text();
@@ -167,7 +178,7 @@ Result<orders::NotificationOutcome> recorded_outcome(const std::string& text) {
                                                         "', which no version of recharged writes.");
 }
 
-Result<FundReturnRecord> read_fund_return(const SQLite::Statement& row) {
+Result<FundReturnRecord> read_fund_return(const Columns& row) {
   RowReader r(row, "fund_returns");
   FundReturnRecord f;
   f.recharge_returned_id = r.text();
@@ -187,10 +198,11 @@ Result<FundReturnRecord> read_fund_return(const SQLite::Statement& row) {
 namespace {
 
 template <class T>
-Result<std::vector<T>> read_all(SQLite::Statement& query, Result<T> (*read)(const SQLite::Statement&)) {
+Result<std::vector<T>> read_all(SQLite::Statement& query, Result<T> (*read)(const Columns&)) {
   std::vector<T> rows;
+  const SqliteColumns columns(query);
   while (query.executeStep()) {
-    RECHARGED_TRY(T row, read(query));
+    RECHARGED_TRY(T row, read(columns));
     rows.push_back(std::move(row));
   }
   return rows;
@@ -200,7 +212,7 @@ Result<std::vector<T>> read_all(SQLite::Statement& query, Result<T> (*read)(cons
 
 Result<std::optional<orders::Order>> read_optional_order(SQLite::Statement& query) {
   if (!query.executeStep()) return std::optional<orders::Order>{};
-  RECHARGED_TRY(orders::Order order, read_order(query));
+  RECHARGED_TRY(orders::Order order, read_order(SqliteColumns(query)));
   return std::optional<orders::Order>(std::move(order));
 }
 

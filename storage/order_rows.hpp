@@ -3,6 +3,7 @@
 #include "core/result.hpp"
 #include "orders/order.hpp"
 #include "storage/order_store.hpp"
+#include "storage/row_access.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -18,10 +19,10 @@ namespace recharged::storage {
 
 // Rows to values, for the column lists of order_sql.cpp. A value that does not parse back (a time, a state,
 // an event source) is Error{kind=storage, code="corrupt"} naming the table, the column and the value.
-[[nodiscard]] Result<orders::Order> read_order(const SQLite::Statement& row);
-[[nodiscard]] Result<orders::OrderEvent> read_event(const SQLite::Statement& row);
-[[nodiscard]] Result<NotificationRecord> read_notification(const SQLite::Statement& row);
-[[nodiscard]] Result<FundReturnRecord> read_fund_return(const SQLite::Statement& row);
+[[nodiscard]] Result<orders::Order> read_order(const Columns& row);
+[[nodiscard]] Result<orders::OrderEvent> read_event(const Columns& row);
+[[nodiscard]] Result<NotificationRecord> read_notification(const Columns& row);
+[[nodiscard]] Result<FundReturnRecord> read_fund_return(const Columns& row);
 // notifications.outcome as stored, back to the enum; a text no version writes is reported as corrupt.
 [[nodiscard]] Result<orders::NotificationOutcome> recorded_outcome(const std::string& text);
 
@@ -32,13 +33,26 @@ namespace recharged::storage {
 [[nodiscard]] Result<std::vector<NotificationRecord>> read_notifications(SQLite::Statement& query);
 [[nodiscard]] Result<std::vector<FundReturnRecord>> read_fund_returns(SQLite::Statement& query);
 
-// Values to the named parameters of order_sql.cpp. Times are bound as format_utc text, enums as their text,
-// unset optionals as NULL. These throw SQLite::Exception on a binding error (callers run inside `guarded`).
-void bind_new_order(SQLite::Statement& insert, const orders::Order& order, TimePoint now);
-void bind_update(SQLite::Statement& update, const OrderUpdate& update_values);
-void bind_event(SQLite::Statement& insert, std::int64_t order_id, const orders::OrderEvent& event);
-void bind_fund_return(SQLite::Statement& insert, std::int64_t order_id, const FundReturnRecord& record);
-void bind_notification(SQLite::Statement& insert, const NotificationRecord& record);
+// Values to the named parameters of the order SQL of either backend. Times are set as format_utc text, enums as
+// their text, unset optionals as NULL, flags as 0/1.
+void bind_new_order(Params& insert, const orders::Order& order, TimePoint now);
+void bind_update(Params& update, const OrderUpdate& update_values);
+void bind_event(Params& insert, std::int64_t order_id, const orders::OrderEvent& event);
+void bind_fund_return(Params& insert, std::int64_t order_id, const FundReturnRecord& record);
+void bind_notification(Params& insert, const NotificationRecord& record);
+
+// The named parameters of an SQLite statement (they throw SQLite::Exception on a binding error: callers run
+// inside `guarded`).
+class SqliteParams final : public Params {
+public:
+  explicit SqliteParams(SQLite::Statement& statement) noexcept : statement_(statement) {}
+  void text(const char* name, std::string value) override;
+  void integer(const char* name, std::int64_t value) override;
+  void null(const char* name) override;
+
+private:
+  SQLite::Statement& statement_;
+};
 
 // available_recharge_channels as stored: "BANK_TRANSFER,QR_RECHARGE"; "" = all channels.
 [[nodiscard]] std::string join_channels(const std::vector<std::string>& channels);

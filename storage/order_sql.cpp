@@ -99,8 +99,9 @@ std::string state_list(Keep keep) {
   return list + ")";
 }
 
-// `text` with {open_states}, {terminal_states}, {order_columns} and, when given, {state_columns} filled in.
-std::string expand(std::string_view text, std::string_view state_columns = {}) {
+} // namespace
+
+std::string expand(std::string_view text, std::string_view state_columns) {
   const std::array<std::pair<std::string_view, std::string>, 4> names{{
       {"{state_columns}", std::string(state_columns)},
       {"{open_states}", state_list(orders::is_open)},
@@ -113,6 +114,8 @@ std::string expand(std::string_view text, std::string_view state_columns = {}) {
       out.replace(at, name.size(), value);
   return out;
 }
+
+namespace {
 
 std::string select_orders(std::string_view rest) {
   return "SELECT " + std::string(k_order_columns) + " FROM orders " + expand(rest);

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <memory>
+#include <string>
 #include <string_view>
 
 namespace SQLite {
@@ -40,6 +41,9 @@ inline constexpr std::size_t k_sql_count = static_cast<std::size_t>(Sql::next_du
 
 // The columns of an orders row in the order read_order (order_rows.hpp) expects them.
 [[nodiscard]] std::string_view order_columns() noexcept;
+// `text` with {open_states}, {terminal_states} (SQL lists built from orders::, never typed), {order_columns} and,
+// when given, {state_columns} filled in. Both backends' SQL is written with these names.
+[[nodiscard]] std::string expand(std::string_view text, std::string_view state_columns = {});
 
 // Prepared statements of one connection, each compiled on first use and kept: the hot paths (commit, due)
 // then only bind and step. Not thread-safe (the OrderStore's mutex guards it). Must die before the connection.

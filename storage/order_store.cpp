@@ -1,24 +1,50 @@
 #include "storage/order_store.hpp"
 
-#include "orders/feed_event.hpp"
 #include "orders/lifecycle.hpp"
 #include "storage/order_json.hpp"
-#include "storage/order_rows.hpp"
-#include "storage/order_sql.hpp"
-#include "storage/sqlite_error.hpp"
-
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-#include <SQLiteCpp/Transaction.h>
+#include "storage/order_store_rules.hpp"
 
 #include <algorithm>
 
 namespace recharged::storage {
-namespace {
+
+Result<std::optional<orders::Order>> OrderStore::commit_one(const OrderUpdate& update) {
+  RECHARGED_TRY(auto stored, commit(std::span<const OrderUpdate>(&update, 1)));
+  return std::move(stored.front());
+}
+
+Result<NotificationResult> OrderStore::record_notification(const NotificationRecord& record,
+                                                           const std::optional<OrderUpdate>& update) {
+  return record_notification(record, [&](const std::optional<orders::Order>&) -> Result<NotificationDecision> {
+    return NotificationDecision{record.outcome, update};
+  });
+}
+
+std::string format_cursor(const ListCursor& cursor) { return format_utc(cursor.created_at) + "~" + std::to_string(cursor.id); }
+
+Result<ListCursor> parse_cursor(std::string_view text, const std::string& field) {
+  const auto bad = [&] {
+    return Error::invalid(field, "The " + field + " '" + rules::clip(text) +
+                                     "' is not a cursor; pass the next_cursor of a previous page unchanged.");
+  };
+  const auto tilde = text.find('~');
+  if (tilde == std::string_view::npos) return bad();
+  auto at = parse_rfc3339(text.substr(0, tilde));
+  const std::string digits(text.substr(tilde + 1));
+  if (!at || digits.empty() || digits.size() > 18 || digits.find_first_not_of("0123456789") != std::string::npos)
+    return bad();
+  return ListCursor{*at, std::stoll(digits)};
+}
+
+namespace rules {
 
 using orders::OrderState;
 
 std::string order_label(std::int64_t id) { return "order " + std::to_string(id); }
+
+std::string clip(std::string_view text) { return std::string(text.substr(0, 64)); }
+
+namespace {
 
 std::string why_forbidden(OrderState from) {
   if (orders::is_terminal(from)) return "SUCCESS, CLOSED and REJECTED orders never change state";
@@ -26,8 +52,8 @@ std::string why_forbidden(OrderState from) {
   return "the order lifecycle does not allow it";
 }
 
-// Defence in depth: orders::reconcile decides, but no caller may ask for a move the lifecycle forbids,
-// nor for a state change without its compare-and-set guard. Such an update is a bug: the whole call fails.
+} // namespace
+
 Status check_update(const OrderUpdate& u) {
   if (!u.new_state) return {};
   const std::string to{orders::to_string(*u.new_state)};
@@ -48,15 +74,6 @@ Status check_updates(std::span<const OrderUpdate> updates) {
   return {};
 }
 
-void insert_events(StatementCache& sql, std::int64_t order_id, const std::vector<orders::OrderEvent>& events) {
-  for (const auto& e : events) {
-    auto insert = sql.get(Sql::insert_event);
-    bind_event(*insert, order_id, e);
-    insert->exec();
-  }
-}
-
-// What the merchant's systems hear of a move to `to`: CLOSING is our own step and NEW is not news.
 std::optional<orders::FeedType> feed_type_of(OrderState to) {
   switch (to) {
   case OrderState::recharging: return orders::FeedType::recharging;
@@ -70,45 +87,10 @@ std::optional<orders::FeedType> feed_type_of(OrderState to) {
   return std::nullopt;
 }
 
-void insert_feed_event(StatementCache& sql, std::int64_t order_id, orders::FeedType type, TimePoint at,
-                       const nlohmann::json& data) {
-  auto insert = sql.get(Sql::insert_feed_event);
-  insert->bind(":order_id", order_id);
-  insert->bind(":type", std::string(orders::to_string(type)));
-  insert->bind(":at", format_utc(at));
-  insert->bind(":data", dump_json(data));
-  insert->exec();
-}
-
-// Inside the caller's transaction: the compare-and-set UPDATE, then (only if it matched) the events, the fund
-// return and their feed rows: the transactional outbox, so no change is committed without the message that
-// announces it, nor a message without its change. Returns the order as stored afterwards, or nullopt when the
-// guard did not hold.
-Result<std::optional<orders::Order>> write_update(StatementCache& sql, const OrderUpdate& u) {
-  {
-    auto update = sql.get(u.new_state ? Sql::update_order : Sql::update_order_keep_state);
-    bind_update(*update, u);
-    if (update->exec() == 0) return std::optional<orders::Order>(); // the guard did not hold
-  }
-  std::optional<orders::Order> stored;
-  {
-    auto find = sql.get(Sql::find_by_id);
-    find->bind(":id", u.order_id);
-    RECHARGED_TRY(stored, read_optional_order(*find));
-    if (!stored) return Error::make(ErrorKind::internal, "lost_row", "The " + order_label(u.order_id) + " vanished.");
-  }
-  insert_events(sql, u.order_id, u.events);
-  if (u.new_state && u.new_state != u.expect_state)
-    if (const auto type = feed_type_of(*u.new_state))
-      insert_feed_event(sql, u.order_id, *type, u.updated_at, nlohmann::json{{"order", order_object(*stored)}});
-  if (u.fund_return) {
-    auto insert = sql.get(Sql::insert_fund_return);
-    bind_fund_return(*insert, u.order_id, *u.fund_return);
-    if (insert->exec() == 1) // a repeat of a known recharge_returned_id is no news
-      insert_feed_event(sql, u.order_id, orders::FeedType::fund_returned, u.updated_at,
-                        nlohmann::json{{"order", order_object(*stored)}, {"fund_return", fund_return_object(*u.fund_return)}});
-  }
-  return stored;
+std::string feed_data(const orders::Order& stored, const FundReturnRecord* fund_return) {
+  nlohmann::json data{{"order", order_object(stored)}};
+  if (fund_return) data["fund_return"] = fund_return_object(*fund_return);
+  return dump_json(data);
 }
 
 orders::OrderEvent created_event(TimePoint now) {
@@ -121,7 +103,6 @@ orders::OrderEvent created_event(TimePoint now) {
   return e;
 }
 
-// A batch is synced when any of its updates must be.
 Durability batch_durability(std::span<const OrderUpdate> updates) {
   return std::any_of(updates.begin(), updates.end(),
                      [](const OrderUpdate& u) { return storage::durability_of(u) == Durability::synced; })
@@ -129,161 +110,42 @@ Durability batch_durability(std::span<const OrderUpdate> updates) {
              : Durability::unsynced;
 }
 
-std::string clip(std::string_view text) { return std::string(text.substr(0, 64)); }
-
-} // namespace
-
-OrderStore::OrderStore(Database& db) : db_(db), statements_(std::make_unique<StatementCache>(db.native())) {}
-
-OrderStore::~OrderStore() = default;
-
-Result<InsertResult> OrderStore::insert_new(const orders::Order& order, TimePoint now) {
-  if (order.state != OrderState::new_order)
-    return Error::invalid("state", "Only NEW orders can be recorded; order '" + clip(order.out_recharge_no) +
-                                       "' is " + std::string(orders::to_string(order.state)) + ".");
-  std::lock_guard lock(mu_);
-  RECHARGED_CHECK(db_.check_in_place()); // never write into a file that was replaced
-  return guarded("record the new order '" + clip(order.out_recharge_no) + "'", db_.path(),
-                 [&]() -> Result<InsertResult> {
-                   db_.require_synced(); // the write-ahead row, durable before the apply call
-                   SQLite::Transaction tx(db_.native(), SQLite::TransactionBehavior::IMMEDIATE);
-                   {
-                     auto find = statements_->get(Sql::find_by_out_recharge_no);
-                     find->bind(":out_recharge_no", order.out_recharge_no);
-                     RECHARGED_TRY(auto existing, read_optional_order(*find));
-                     if (existing) return InsertResult{std::move(*existing), false};
-                   }
-                   {
-                     auto insert = statements_->get(Sql::insert_order);
-                     bind_new_order(*insert, order, now);
-                     insert->exec();
-                   }
-                   const std::int64_t id = db_.native().getLastInsertRowid();
-                   insert_events(*statements_, id, {created_event(now)});
-                   std::optional<orders::Order> stored;
-                   {
-                     auto find = statements_->get(Sql::find_by_id);
-                     find->bind(":id", id);
-                     RECHARGED_TRY(stored, read_optional_order(*find));
-                   }
-                   if (!stored) return Error::make(ErrorKind::internal, "lost_row", "The new order vanished.");
-                   tx.commit();
-                   return InsertResult{std::move(*stored), true};
-                 });
+ListWhere list_where(const ListFilter& f, const std::function<std::string(int)>& placeholder) {
+  ListWhere out;
+  const auto add = [&out](const std::string& condition) {
+    out.where += (out.where.empty() ? " WHERE " : " AND ") + condition;
+  };
+  const auto next = [&](std::string value) {
+    out.values.push_back(std::move(value));
+    return placeholder(static_cast<int>(out.values.size()));
+  };
+  if (!f.states.empty()) {
+    std::string in = "state IN (";
+    for (std::size_t i = 0; i < f.states.size(); ++i)
+      in += (i == 0 ? "" : ", ") + next(std::string(orders::to_string(f.states[i])));
+    add(in + ")");
+  }
+  if (f.sub_mchid) add("sub_mchid = " + next(*f.sub_mchid));
+  if (f.created_since) add("created_at >= " + next(format_utc(*f.created_since)));
+  if (f.created_until) add("created_at < " + next(format_utc(*f.created_until)));
+  if (f.after) {
+    const std::string at = next(format_utc(f.after->created_at));
+    const std::string at_again = next(format_utc(f.after->created_at));
+    add("(created_at < " + at + " OR (created_at = " + at_again + " AND id < " + next(std::to_string(f.after->id)) +
+        "))");
+  }
+  return out;
 }
 
-Result<ClaimResult> OrderStore::claim_apply(std::int64_t id, TimePoint now, TimePoint until, const std::string& owner) {
-  std::lock_guard lock(mu_);
-  RECHARGED_CHECK(db_.check_in_place()); // never write into a file that was replaced
-  return guarded("claim the apply of " + order_label(id), db_.path(), [&]() -> Result<ClaimResult> {
-    db_.require_synced();
-    SQLite::Transaction tx(db_.native(), SQLite::TransactionBehavior::IMMEDIATE);
-    bool claimed = false;
-    {
-      auto claim = statements_->get(Sql::claim_apply);
-      claim->bind(":id", id);
-      claim->bind(":now", format_utc(now));
-      claim->bind(":until", format_utc(until));
-      claim->bind(":owner", owner);
-      claimed = claim->exec() == 1;
-    }
-    std::optional<orders::Order> stored;
-    {
-      auto find = statements_->get(Sql::find_by_id);
-      find->bind(":id", id);
-      RECHARGED_TRY(stored, read_optional_order(*find));
-    }
-    if (!stored) return Error::make(ErrorKind::internal, "missing", "The " + order_label(id) + " vanished.");
-    tx.commit();
-    return ClaimResult{std::move(*stored), claimed};
-  });
+ListPage page_of(std::vector<orders::Order> rows, const ListFilter& filter) {
+  ListPage page;
+  if (rows.size() > static_cast<std::size_t>(filter.limit)) {
+    rows.resize(static_cast<std::size_t>(filter.limit));
+    page.next = ListCursor{rows.back().created_at, rows.back().id};
+  }
+  page.orders = std::move(rows);
+  return page;
 }
 
-Result<Committed> OrderStore::commit(std::span<const OrderUpdate> updates) {
-  RECHARGED_CHECK(check_updates(updates));
-  std::lock_guard lock(mu_);
-  RECHARGED_CHECK(db_.check_in_place()); // never write into a file that was replaced
-  return guarded("commit " + std::to_string(updates.size()) + " order update(s)", db_.path(),
-                 [&]() -> Result<Committed> {
-                   Committed stored;
-                   if (updates.empty()) return stored;
-                   stored.reserve(updates.size());
-                   std::optional<Database::UnsyncedCommits> unsynced;
-                   if (batch_durability(updates) == Durability::unsynced) unsynced.emplace(db_);
-                   else db_.require_synced();
-                   SQLite::Transaction tx(db_.native(), SQLite::TransactionBehavior::IMMEDIATE);
-                   for (const auto& u : updates) {
-                     RECHARGED_TRY(auto order, write_update(*statements_, u));
-                     stored.push_back(std::move(order));
-                   }
-                   tx.commit(); // synced: one fsync for the whole batch (the group commit)
-                   return stored;
-                 });
-}
-
-Result<std::optional<orders::Order>> OrderStore::commit_one(const OrderUpdate& update) {
-  RECHARGED_TRY(auto stored, commit(std::span<const OrderUpdate>(&update, 1)));
-  return std::move(stored.front());
-}
-
-Result<NotificationResult> OrderStore::record_notification(NotificationRecord record, const NotificationJudge& judge) {
-  std::lock_guard lock(mu_);
-  RECHARGED_CHECK(db_.check_in_place()); // never write into a file that was replaced
-  return guarded("record the notification '" + clip(record.id) + "'", db_.path(),
-                 [&]() -> Result<NotificationResult> {
-                   db_.require_synced(); // durable before the platform hears it was received
-                   SQLite::Transaction tx(db_.native(), SQLite::TransactionBehavior::IMMEDIATE);
-                   {
-                     auto seen = statements_->get(Sql::notification_seen);
-                     seen->bind(":id", record.id);
-                     if (seen->executeStep()) {
-                       RECHARGED_TRY(const auto first, recorded_outcome(seen->getColumn(0).getString()));
-                       return NotificationResult{true, false, first};
-                     }
-                   }
-                   std::optional<orders::Order> order;
-                   if (!record.out_recharge_no.empty()) {
-                     auto find = statements_->get(Sql::find_by_out_recharge_no);
-                     find->bind(":out_recharge_no", record.out_recharge_no);
-                     RECHARGED_TRY(order, read_optional_order(*find));
-                   }
-                   RECHARGED_TRY(NotificationDecision decision, judge(order));
-                   if (decision.update) RECHARGED_CHECK(check_update(*decision.update));
-                   record.outcome = decision.outcome;
-                   {
-                     auto insert = statements_->get(Sql::insert_notification);
-                     bind_notification(*insert, record);
-                     insert->exec();
-                   }
-                   std::optional<orders::Order> updated;
-                   if (decision.update) {
-                     RECHARGED_TRY(updated, write_update(*statements_, *decision.update));
-                   }
-                   if (decision.update && !updated)
-                     return Error::make(ErrorKind::internal, "stale_decision",
-                                        "The notification '" + clip(record.id) + "' was judged against another state "
-                                        "of " + order_label(decision.update->order_id) + " than the stored one; "
-                                        "nothing was written."); // the transaction rolls back
-                   tx.commit();
-                   return NotificationResult{false, decision.update.has_value(), record.outcome};
-                 });
-}
-
-Result<std::string> OrderStore::check_orders_table() {
-  std::lock_guard lock(mu_);
-  return db_.integrity_check(true, "orders");
-}
-
-Result<Database::Checkpoint> OrderStore::checkpoint() {
-  std::lock_guard lock(mu_);
-  return db_.checkpoint();
-}
-
-Result<NotificationResult> OrderStore::record_notification(const NotificationRecord& record,
-                                                           const std::optional<OrderUpdate>& update) {
-  return record_notification(record, [&](const std::optional<orders::Order>&) -> Result<NotificationDecision> {
-    return NotificationDecision{record.outcome, update};
-  });
-}
-
+} // namespace rules
 } // namespace recharged::storage

@@ -9,7 +9,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -17,8 +16,6 @@
 #include <vector>
 
 namespace recharged::storage {
-
-class StatementCache; // storage/order_sql.hpp
 
 struct ClaimResult {
   orders::Order order; // as stored after the attempt
@@ -96,23 +93,23 @@ struct SettlementLag {
   std::int64_t bank_transfer = 0; // bank capable, accepted > 10 min ago, no query since; counted while interbank is open
 };
 
-// Every read and write of orders, events and notifications. Each write is one IMMEDIATE transaction, synced
-// (synchronous=FULL) before the call returns — except a commit() of observations only (durability_of, in
-// storage/order_update.hpp), which is unsynced: written, safe from a process crash, made durable by the next
-// synced commit, and lost to a power loss only at the price of an early poll.
-// SQL uses bound parameters only. Thread-safe: calls are serialised on the one connection.
+// Every read and write of orders, events and notifications, on either backend (SqliteOrderStore,
+// PgOrderStore); one contract test suite holds both to the same behaviour. Each write is one transaction, durable
+// (synced) before the call returns — except a commit() of observations only (durability_of, in
+// storage/order_update.hpp), which may be lost to a power loss at the price of an early poll.
+// Implementations are thread-safe.
 class OrderStore {
 public:
-  explicit OrderStore(Database& db); // `db` must outlive the store
-  ~OrderStore();
+  virtual ~OrderStore() = default;
 
   // Write-ahead: inserts the NEW row and a `created` event (source apply). If the out_recharge_no exists,
   // returns the stored order with created=false and writes nothing.
   // The order's apply_lease_until/owner are stored with it: its creator holds the apply lease.
-  [[nodiscard]] Result<InsertResult> insert_new(const orders::Order& order, TimePoint now);
+  [[nodiscard]] virtual Result<InsertResult> insert_new(const orders::Order& order, TimePoint now) = 0;
   // Takes the apply lease of NEW order `id` until `until` for `owner` when nobody holds a running one. Only the
   // lease holder may send the order's apply (after querying, when it is a recovery).
-  [[nodiscard]] Result<ClaimResult> claim_apply(std::int64_t id, TimePoint now, TimePoint until, const std::string& owner);
+  [[nodiscard]] virtual Result<ClaimResult> claim_apply(std::int64_t id, TimePoint now, TimePoint until,
+                                                        const std::string& owner) = 0;
 
   // Group commit: applies every update in one transaction, synced when any of them must be (durability_of).
   // Result[i] is the order as stored after update i, or
@@ -121,44 +118,41 @@ public:
   // A state change without expect_state, or one orders::transition_allowed forbids, is a caller bug: the
   // call fails with Error{internal} before writing anything. A multi-step path (NEW → RECHARGING → SUCCESS)
   // is consecutive updates in one batch, each expecting the state the previous one set.
-  [[nodiscard]] Result<Committed> commit(std::span<const OrderUpdate> updates);
+  [[nodiscard]] virtual Result<Committed> commit(std::span<const OrderUpdate> updates) = 0;
   [[nodiscard]] Result<std::optional<orders::Order>> commit_one(const OrderUpdate& update);
 
-  // Records a notification and what `judge` decides from its order (record.out_recharge_no) in one IMMEDIATE
+  // Records a notification and what `judge` decides from its order (record.out_recharge_no) in one
   // transaction: the order is read, judged and written with nothing able to move it in between, and the
   // record keeps the decision's outcome. A duplicate id calls nothing and writes nothing (duplicate=true).
   // A judge error, a forbidden update or one whose guard does not hold against the order it was shown writes
   // nothing and fails.
-  [[nodiscard]] Result<NotificationResult> record_notification(NotificationRecord record, const NotificationJudge& judge);
+  [[nodiscard]] virtual Result<NotificationResult> record_notification(NotificationRecord record,
+                                                                       const NotificationJudge& judge) = 0;
   // The same with a decision made beforehand: record.outcome and `update` (whose guard must hold).
   [[nodiscard]] Result<NotificationResult> record_notification(const NotificationRecord& record,
                                                                const std::optional<OrderUpdate>& update);
 
-  [[nodiscard]] Result<std::optional<orders::Order>> find(std::string_view out_recharge_no);
-  [[nodiscard]] Result<std::optional<orders::Order>> find_by_id(std::int64_t id);
+  [[nodiscard]] virtual Result<std::optional<orders::Order>> find(std::string_view out_recharge_no) = 0;
+  [[nodiscard]] virtual Result<std::optional<orders::Order>> find_by_id(std::int64_t id) = 0;
   // Oldest first.
-  [[nodiscard]] Result<std::vector<orders::OrderEvent>> events(std::int64_t order_id);
-  [[nodiscard]] Result<std::vector<NotificationRecord>> notifications(std::string_view out_recharge_no);
-  [[nodiscard]] Result<std::vector<FundReturnRecord>> fund_returns(std::int64_t order_id);
+  [[nodiscard]] virtual Result<std::vector<orders::OrderEvent>> events(std::int64_t order_id) = 0;
+  [[nodiscard]] virtual Result<std::vector<NotificationRecord>> notifications(std::string_view out_recharge_no) = 0;
+  [[nodiscard]] virtual Result<std::vector<FundReturnRecord>> fund_returns(std::int64_t order_id) = 0;
 
   // Open orders (NEW, RECHARGING, CLOSING) with next_poll_at <= now, earliest next_poll_at first (the most
   // overdue — the nearest deadline — first), at most `limit`. Uses the next-poll index; never scans all orders.
-  [[nodiscard]] Result<std::vector<orders::Order>> due(TimePoint now, int limit);
+  [[nodiscard]] virtual Result<std::vector<orders::Order>> due(TimePoint now, int limit) = 0;
   // Open orders without a next_poll_at, e.g. NEW rows left by a crash (recovery), at most `limit`.
-  [[nodiscard]] Result<std::vector<orders::Order>> unscheduled_open(int limit);
-  [[nodiscard]] Result<ListPage> list(const ListFilter& filter);
-  [[nodiscard]] Result<Counts> counts(TimePoint now);
-  [[nodiscard]] Result<SettlementLag> settlement_lag(TimePoint now, bool interbank_open);
-  // "ok", or what PRAGMA quick_check finds in the orders table and its indexes — every page the daemon reads to
-  // find, poll and update orders (about 1.7 s per million orders on a 2-core VM).
-  [[nodiscard]] Result<std::string> check_orders_table();
-  // Database::checkpoint() on the store's connection, between its other uses.
-  [[nodiscard]] Result<Database::Checkpoint> checkpoint();
-
-private:
-  Database& db_;
-  std::mutex mu_;
-  std::unique_ptr<StatementCache> statements_; // prepared once per connection; guarded by mu_
+  [[nodiscard]] virtual Result<std::vector<orders::Order>> unscheduled_open(int limit) = 0;
+  [[nodiscard]] virtual Result<ListPage> list(const ListFilter& filter) = 0;
+  [[nodiscard]] virtual Result<Counts> counts(TimePoint now) = 0;
+  [[nodiscard]] virtual Result<SettlementLag> settlement_lag(TimePoint now, bool interbank_open) = 0;
+  // "ok", or what the backend's own check finds wrong in the orders table and its indexes — every page the
+  // daemon reads to find, poll and update orders.
+  [[nodiscard]] virtual Result<std::string> check_orders_table() = 0;
+  // SQLite: a passive WAL checkpoint between the store's other uses. A backend without a WAL of ours to
+  // manage reports nothing to do.
+  [[nodiscard]] virtual Result<Database::Checkpoint> checkpoint() = 0;
 };
 
 } // namespace recharged::storage

@@ -2,7 +2,7 @@
 
 #include "storage/database.hpp"
 #include "core/clock.hpp"
-#include "storage/order_store.hpp"
+#include "storage/sqlite_order_store.hpp"
 
 #include <array>
 #include <utility>
@@ -49,7 +49,7 @@ Result<std::int64_t> read_back(const std::filesystem::path& path, std::int64_t m
   options.path = path;
   options.read_only = true;
   RECHARGED_TRY(auto db, storage::Database::open(options, storage::MigrationMode::require_current));
-  storage::OrderStore store(*db);
+  storage::SqliteOrderStore store(*db);
   std::int64_t failures = 0;
   for (std::int64_t id = 1; id <= max_id; id += every) {
     auto order = store.find_by_id(id);

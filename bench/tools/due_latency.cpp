@@ -6,7 +6,7 @@
 #include "bench/support/stats.hpp"
 #include "core/clock.hpp"
 #include "storage/database.hpp"
-#include "storage/order_store.hpp"
+#include "storage/sqlite_order_store.hpp"
 
 #include <CLI/CLI.hpp>
 #include <sqlite3.h>
@@ -72,7 +72,7 @@ Result<json> measure(const DueArgs& a) {
   storage::DatabaseOptions options;
   options.path = a.db;
   RECHARGED_TRY(auto db, storage::Database::open(options, storage::MigrationMode::require_current));
-  storage::OrderStore store(*db);
+  storage::SqliteOrderStore store(*db);
   const TimePoint now = SystemClock{}.now();
   std::size_t rows = 0;
   RECHARGED_TRY(json due, time_calls(a.repeat, [&] {

@@ -8,7 +8,7 @@
 //           pollers' write path) measured meanwhile against the same while idle.
 #include "core/clock.hpp"
 #include "http/server.hpp"
-#include "storage/order_store.hpp"
+#include "storage/sqlite_order_store.hpp"
 #include "storage/webhook_store.hpp"
 #include "webhooks/deliverer.hpp"
 
@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
   const auto path = std::filesystem::path(dir) / "webhooks.db";
   std::filesystem::remove(path);
   auto db = storage::Database::open({path}, storage::MigrationMode::create).value();
-  storage::OrderStore store(*db);
+  storage::SqliteOrderStore store(*db);
   auto hooks_db = storage::Database::open({path}, storage::MigrationMode::require_current).value();
   storage::WebhookStore hooks(*hooks_db);
   const auto secret_file = std::filesystem::path(dir) / "bench.whsec";

@@ -6,6 +6,7 @@
 
 #include "storage/backup.hpp"
 #include "storage/database.hpp"
+#include "storage/sqlite_order_store.hpp"
 #include "tests/integration/rig.hpp"
 
 #include <doctest/doctest.h>
@@ -65,7 +66,7 @@ std::vector<Applied> apply_batch(Rig& rig, const std::string& prefix, int n) {
 std::set<std::string> orders_in(const fs::path& file) {
   auto db = storage::Database::open({file, Millis{2'000}, true}, storage::MigrationMode::require_current);
   REQUIRE_MESSAGE(db.ok(), (db.ok() ? "" : db.error().message));
-  storage::OrderStore store(**db);
+  storage::SqliteOrderStore store(**db);
   storage::ListFilter f;
   f.limit = 100000;
   auto page = store.list(f);

@@ -2,6 +2,7 @@
 
 #include "http/curl_transport.hpp"
 #include "storage/database.hpp"
+#include "storage/sqlite_order_store.hpp"
 
 #include <cstdio>
 #include <regex>
@@ -177,13 +178,13 @@ bool Rig::wait_for_log(const std::string& needle, Millis timeout, std::size_t fr
 
 std::optional<orders::Order> Rig::order(const std::string& no) const {
   auto db = open_read_only(database_path());
-  storage::OrderStore store(*db);
+  storage::SqliteOrderStore store(*db);
   return must(store.find(no), "find");
 }
 
 std::vector<orders::Order> Rig::orders() const {
   auto db = open_read_only(database_path());
-  storage::OrderStore store(*db);
+  storage::SqliteOrderStore store(*db);
   storage::ListFilter f;
   f.limit = 100000;
   return must(store.list(f), "list").orders;
@@ -191,7 +192,7 @@ std::vector<orders::Order> Rig::orders() const {
 
 std::vector<orders::OrderEvent> Rig::events(const std::string& no) const {
   auto db = open_read_only(database_path());
-  storage::OrderStore store(*db);
+  storage::SqliteOrderStore store(*db);
   auto found = must(store.find(no), "find");
   if (!found) throw std::runtime_error("no order " + no + " in the database");
   return must(store.events(found->id), "events");
@@ -199,7 +200,7 @@ std::vector<orders::OrderEvent> Rig::events(const std::string& no) const {
 
 std::vector<storage::NotificationRecord> Rig::notifications(const std::string& no) const {
   auto db = open_read_only(database_path());
-  storage::OrderStore store(*db);
+  storage::SqliteOrderStore store(*db);
   return must(store.notifications(no), "notifications");
 }
 

@@ -2,7 +2,7 @@
 
 #include "orders/lifecycle.hpp"
 #include "storage/database.hpp"
-#include "storage/order_store.hpp"
+#include "storage/sqlite_order_store.hpp"
 #include "wxpay/codec.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -75,7 +75,7 @@ DatabaseSnapshot read_database(const std::filesystem::path& path) {
     o.read_only = true;
     o.busy_timeout = Millis{10'000};
     auto db = must(storage::Database::open(o, storage::MigrationMode::require_current), "open the database");
-    storage::OrderStore store(*db);
+    storage::SqliteOrderStore store(*db);
     storage::ListFilter all;
     all.limit = 10'000'000;
     snap.orders = must(store.list(all), "list orders").orders;

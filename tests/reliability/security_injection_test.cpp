@@ -9,7 +9,7 @@
 #include "tests/reliability/reliability_rig.hpp"
 
 #include "storage/database.hpp"
-#include "storage/order_store.hpp"
+#include "storage/sqlite_order_store.hpp"
 #include "wxpay/codec.hpp"
 
 #include <doctest/doctest.h>
@@ -119,7 +119,7 @@ TEST_CASE("hostile text in every column is stored and read back byte for byte, a
   storage::DatabaseOptions options;
   options.path = path;
   auto db = must(storage::Database::open(options, storage::MigrationMode::create));
-  auto owned_store = std::make_unique<storage::OrderStore>(*db);
+  auto owned_store = std::make_unique<storage::SqliteOrderStore>(*db);
   storage::OrderStore& store = *owned_store;
   const std::string schema_before = schema(path);
   const TimePoint now = monday_morning();

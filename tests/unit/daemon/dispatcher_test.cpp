@@ -6,6 +6,7 @@
 #include "engine/policy_planner.hpp"
 #include "logging/setup.hpp"
 #include "storage/database.hpp"
+#include "storage/sqlite_order_store.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/sandbox_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -46,7 +47,7 @@ struct DispatchRig {
     auto opened = storage::Database::open(options, storage::MigrationMode::create);
     REQUIRE(opened.ok());
     database = std::move(*opened);
-    store = std::make_unique<storage::OrderStore>(*database);
+    store = std::make_unique<storage::SqliteOrderStore>(*database);
     sink = std::make_unique<daemon::GroupCommitter>(*store);
     client = sandbox.client();
     planner = engine::make_policy_planner({}, sandbox.calendar());

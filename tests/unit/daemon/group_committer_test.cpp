@@ -1,6 +1,7 @@
 #include "daemon/group_committer.hpp"
 
 #include "storage/database.hpp"
+#include "storage/sqlite_order_store.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -22,7 +23,7 @@ struct Db {
     auto db = storage::Database::open(o, storage::MigrationMode::create);
     REQUIRE(db.ok());
     database = std::move(*db);
-    store = std::make_unique<storage::OrderStore>(*database);
+    store = std::make_unique<storage::SqliteOrderStore>(*database);
   }
   std::int64_t order(const std::string& no) {
     orders::Order o;

@@ -3,6 +3,7 @@
 #include "engine/policy_planner.hpp"
 #include "logging/setup.hpp"
 #include "storage/database.hpp"
+#include "storage/sqlite_order_store.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -43,7 +44,7 @@ struct StoreRig {
     storage::DatabaseOptions options;
     options.path = dir / "recharged.db";
     database = std::move(storage::Database::open(options, storage::MigrationMode::create).value());
-    store = std::make_unique<storage::OrderStore>(*database);
+    store = std::make_unique<storage::SqliteOrderStore>(*database);
   }
 
   orders::Order recharging(const std::string& no, TimePoint applied, TimePoint next_poll, std::string reason) {

@@ -6,7 +6,7 @@
 #include "engine/order_service.hpp"
 #include "engine/policy_planner.hpp"
 #include "storage/database.hpp"
-#include "storage/order_store.hpp"
+#include "storage/sqlite_order_store.hpp"
 #include "tests/support/sandbox_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -24,7 +24,7 @@ struct EngineFixture {
     auto opened = storage::Database::open(db_options, storage::MigrationMode::create);
     REQUIRE(opened.ok());
     database = std::move(*opened);
-    store = std::make_unique<storage::OrderStore>(*database);
+    store = std::make_unique<storage::SqliteOrderStore>(*database);
     sink = std::make_unique<engine::StoreSink>(*store);
     client = sandbox.client();
     planner = engine::make_policy_planner({}, sandbox.calendar());

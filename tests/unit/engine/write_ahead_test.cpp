@@ -5,6 +5,7 @@
 #include "engine/order_service.hpp"
 #include "tests/support/sync_tracker.hpp"
 #include "tests/unit/engine/engine_fixture.hpp"
+#include "storage/sqlite_order_store.hpp"
 
 #include <doctest/doctest.h>
 
@@ -44,7 +45,7 @@ public:
     options.path = copy;
     auto db = storage::Database::open(options, storage::MigrationMode::upgrade);
     REQUIRE(db.ok());
-    storage::OrderStore store(**db);
+    storage::SqliteOrderStore store(**db);
     auto found = store.find(watched);
     REQUIRE(found.ok());
     return *found;

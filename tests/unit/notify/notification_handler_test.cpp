@@ -4,6 +4,7 @@
 #include "engine/order_request.hpp"
 #include "logging/setup.hpp"
 #include "storage/database.hpp"
+#include "storage/sqlite_order_store.hpp"
 #include "tests/support/keys.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "wxpay/codec.hpp"
@@ -44,7 +45,7 @@ struct Rig {
     auto db = storage::Database::open(options, storage::MigrationMode::create);
     REQUIRE(db.ok());
     database = std::move(*db);
-    store = std::make_unique<storage::OrderStore>(*database);
+    store = std::make_unique<storage::SqliteOrderStore>(*database);
     handler = std::make_unique<notify::NotificationHandler>(notify::HandlerContext{
         *store, planner, clock, keys.public_key_mode(), keys.apiv3_key, keys.merchant.mchid,
         log, [this](const std::string& no) { confirmed.push_back(no); }});

@@ -3,6 +3,7 @@
 // older copies of the same database; failures leave nothing behind.
 #include "core/file.hpp"
 #include "storage/backup.hpp"
+#include "storage/sqlite_order_store.hpp"
 #include "tests/unit/storage/store_fixture.hpp"
 
 #include <doctest/doctest.h>
@@ -74,7 +75,7 @@ TEST_CASE("a backup taken while another connection writes is one consistent snap
   std::atomic<int> written{0};
   std::thread writer([&] {
     auto db = open_database(f.path);
-    OrderStore store(*db);
+    SqliteOrderStore store(*db);
     for (int i = 0; !stop; ++i) {
       auto o = store.insert_new(sample_order("LIVE" + std::to_string(i)), k_t0);
       if (!o) continue;
@@ -138,7 +139,7 @@ TEST_CASE("a restored backup opens as the database, with its orders, and takes n
   fs::copy_file(r.file, restored / "recharged.db");
   auto db = Database::open({restored / "recharged.db", Millis{2'000}, false}, MigrationMode::upgrade);
   REQUIRE_MESSAGE(db.ok(), (db.ok() ? "" : db.error().message));
-  OrderStore store(**db);
+  SqliteOrderStore store(**db);
   auto found = store.find("RC1");
   REQUIRE(found.ok());
   REQUIRE(found->has_value());

@@ -2,6 +2,7 @@
 // lock, a read-only file and a full disk come back as distinguishable storage errors.
 #include "core/file.hpp"
 #include "tests/unit/storage/store_fixture.hpp"
+#include "storage/sqlite_order_store.hpp"
 
 #include <doctest/doctest.h>
 
@@ -92,7 +93,7 @@ struct ImpatientWriter {
   std::unique_ptr<OrderStore> store;
 
   explicit ImpatientWriter(const std::filesystem::path& path) : db(open_database(path, Millis{0})) {
-    store = std::make_unique<OrderStore>(*db);
+    store = std::make_unique<SqliteOrderStore>(*db);
   }
 
   // Inserts `n` orders and moves each to RECHARGING, one transaction per write.
@@ -148,7 +149,7 @@ TEST_CASE("a writer holding the lock makes writes fail with code busy after busy
   TempDir dir;
   const auto path = dir / "busy.db";
   auto db = open_database(path, Millis{300});
-  OrderStore store(*db);
+  SqliteOrderStore store(*db);
   const auto existing = store.insert_new(sample_order("EXISTING"), k_t0).value().order;
 
   SQLite::Database blocker(path, SQLite::OPEN_READWRITE);
@@ -180,7 +181,7 @@ TEST_CASE("a read-only connection refuses writes with code readonly and still re
   f.insert("RO1");
   auto db = Database::open({f.path, Millis{1'000}, true}, MigrationMode::require_current);
   REQUIRE_MESSAGE(db.ok(), (db.ok() ? "" : db.error().message));
-  OrderStore store(**db);
+  SqliteOrderStore store(**db);
   CHECK(store.find("RO1").value().has_value());
   const auto inserted = store.insert_new(sample_order("RO2"), k_t0);
   REQUIRE_FALSE(inserted.ok());
@@ -203,7 +204,7 @@ TEST_CASE("a database file the process may not write gives code readonly") {
   std::int64_t id = 0;
   {
     auto db = open_database(path);
-    OrderStore store(*db);
+    SqliteOrderStore store(*db);
     id = store.insert_new(sample_order("RO1"), k_t0).value().order.id;
   }
   std::filesystem::permissions(path, std::filesystem::perms::owner_read);
@@ -212,7 +213,7 @@ TEST_CASE("a database file the process may not write gives code readonly") {
     CHECK(db.error().code == "readonly"); // refused while opening, or…
     return;
   }
-  OrderStore store(**db); // …opened read-only by SQLite, refused on the first write
+  SqliteOrderStore store(**db); // …opened read-only by SQLite, refused on the first write
   const auto committed = store.commit_one(transition(id, OrderState::new_order, OrderState::recharging, k_t0));
   REQUIRE_FALSE(committed.ok());
   CHECK(committed.error().code == "readonly");

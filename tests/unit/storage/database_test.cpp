@@ -2,6 +2,7 @@
 #include "storage/database.hpp"
 #include "storage/migrations.hpp"
 #include "storage/sqlite_error.hpp"
+#include "storage/sqlite_order_store.hpp"
 #include "tests/unit/storage/store_fixture.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -61,7 +62,7 @@ TEST_CASE("re-opening a current database applies nothing and keeps its data") {
   {
     auto db = open_at(dir / "r.db", MigrationMode::create);
     REQUIRE(db.ok());
-    OrderStore store(**db);
+    SqliteOrderStore store(**db);
     REQUIRE(store.insert_new(test::sample_order("KEEP1"), test::k_t0).ok());
   }
   auto db = open_at(dir / "r.db", MigrationMode::create);
@@ -70,7 +71,7 @@ TEST_CASE("re-opening a current database applies nothing and keeps its data") {
   REQUIRE(again.ok());
   CHECK(again->empty());
   CHECK(migration_rows(dir / "r.db").size() == embedded_migrations().size());
-  OrderStore store(**db);
+  SqliteOrderStore store(**db);
   CHECK(store.find("KEEP1").value().has_value());
   auto current = open_at(dir / "r.db", MigrationMode::require_current);
   CHECK(current.ok());

@@ -3,6 +3,7 @@
 // how far the WAL was written and how far it was synced.
 #include "tests/support/sync_tracker.hpp"
 #include "tests/unit/storage/store_fixture.hpp"
+#include "storage/sqlite_order_store.hpp"
 
 #include <doctest/doctest.h>
 
@@ -121,7 +122,7 @@ TEST_CASE("a power loss loses only the unsynced observations: the order is due a
   const auto copy = t.f.dir / "after-power-loss.db";
   t.tracker.copy_after_power_loss(t.f.path, copy);
   auto db = open_database(copy);
-  OrderStore survived(*db);
+  SqliteOrderStore survived(*db);
   const auto order_after = survived.find_by_id(order.id).value();
   REQUIRE(order_after);
   CHECK(order_after->state == OrderState::recharging);

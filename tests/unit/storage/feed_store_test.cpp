@@ -1,5 +1,6 @@
 #include "storage/feed_store.hpp"
 #include "storage/idempotency_keys.hpp"
+#include "storage/sqlite_order_store.hpp"
 #include "tests/unit/storage/store_fixture.hpp"
 
 using namespace recharged;
@@ -24,7 +25,7 @@ std::int64_t append(Database& db, std::int64_t order_id, const std::string& type
 TEST_CASE("the feed is read after a cursor, oldest first, a page at a time, with each event's order number") {
   TempDir dir;
   auto db = open_database(dir / "feed.db");
-  OrderStore store(*db);
+  SqliteOrderStore store(*db);
   const auto a = store.insert_new(sample_order("FEEDA"), k_t0).value().order.id;
   const auto b = store.insert_new(sample_order("FEEDB"), k_t0).value().order.id;
   FeedStore feed(*db);

@@ -1,7 +1,7 @@
 // The deliverer against a real endpoint (http::Server on 127.0.0.1) and a real SQLite file: signed messages,
 // per-order order, retries with the same webhook-id, and secret files refused before anything runs.
 #include "http/server.hpp"
-#include "storage/order_store.hpp"
+#include "storage/sqlite_order_store.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "webhooks/deliverer.hpp"
@@ -96,7 +96,7 @@ storage::OrderUpdate move(std::int64_t id, OrderState from, OrderState to, TimeP
 TEST_CASE("messages are signed, retried with the same webhook-id and body, and one order's arrive in order") {
   TempDir dir;
   auto db = storage::Database::open({dir / "r.db"}, storage::MigrationMode::create).value();
-  storage::OrderStore store(*db);
+  storage::SqliteOrderStore store(*db);
   auto hooks_db = storage::Database::open({dir / "r.db"}, storage::MigrationMode::require_current).value();
   storage::WebhookStore hooks(*hooks_db);
   const std::string secret = webhooks::Secret::generate();
@@ -172,7 +172,7 @@ TEST_CASE("a secret file others can read, or one holding no or three secrets, is
 TEST_CASE("an endpoint that answers too late, or resets the connection, has the message retried, never lost") {
   TempDir dir;
   auto db = storage::Database::open({dir / "r.db"}, storage::MigrationMode::create).value();
-  storage::OrderStore store(*db);
+  storage::SqliteOrderStore store(*db);
   auto hooks_db = storage::Database::open({dir / "r.db"}, storage::MigrationMode::require_current).value();
   storage::WebhookStore hooks(*hooks_db);
   const auto secret_file = dir.write("hook.whsec", webhooks::Secret::generate() + "\n");

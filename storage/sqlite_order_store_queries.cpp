@@ -1,7 +1,8 @@
 // The read side of OrderStore: lookups, the due list, listings and counts.
-#include "storage/order_store.hpp"
+#include "storage/sqlite_order_store.hpp"
 
 #include "storage/order_rows.hpp"
+#include "storage/order_store_rules.hpp"
 #include "storage/order_sql.hpp"
 #include "storage/sqlite_error.hpp"
 
@@ -14,7 +15,7 @@ namespace {
 
 using orders::OrderState;
 
-std::string clip(std::string_view text) { return std::string(text.substr(0, 64)); }
+using rules::clip;
 
 // The single value of a MIN(time) query: nullopt for NULL (no rows).
 Result<std::optional<TimePoint>> single_time(SQLite::Statement& query) {
@@ -27,48 +28,9 @@ Result<std::optional<TimePoint>> single_time(SQLite::Statement& query) {
   return std::optional<TimePoint>(*parsed);
 }
 
-// list(): the WHERE clause and its bound values (all text), built from the filter's set fields only.
-struct Filter {
-  std::string where;
-  std::vector<std::string> values;
-
-  void add(const std::string& condition) { where += (where.empty() ? " WHERE " : " AND ") + condition; }
-};
-
-Filter build_filter(const ListFilter& f) {
-  Filter out;
-  if (!f.states.empty()) {
-    std::string in = "state IN (";
-    for (std::size_t i = 0; i < f.states.size(); ++i) {
-      in += i == 0 ? "?" : ", ?";
-      out.values.emplace_back(orders::to_string(f.states[i]));
-    }
-    out.add(in + ")");
-  }
-  if (f.sub_mchid) {
-    out.add("sub_mchid = ?");
-    out.values.push_back(*f.sub_mchid);
-  }
-  if (f.created_since) {
-    out.add("created_at >= ?");
-    out.values.push_back(format_utc(*f.created_since));
-  }
-  if (f.created_until) {
-    out.add("created_at < ?");
-    out.values.push_back(format_utc(*f.created_until));
-  }
-  if (f.after) {
-    out.add("(created_at < ? OR (created_at = ? AND id < ?))");
-    out.values.push_back(format_utc(f.after->created_at));
-    out.values.push_back(format_utc(f.after->created_at));
-    out.values.push_back(std::to_string(f.after->id));
-  }
-  return out;
-}
-
 } // namespace
 
-Result<std::optional<orders::Order>> OrderStore::find(std::string_view out_recharge_no) {
+Result<std::optional<orders::Order>> SqliteOrderStore::find(std::string_view out_recharge_no) {
   std::lock_guard lock(mu_);
   return guarded("read the order '" + clip(out_recharge_no) + "'", db_.path(),
                  [&]() -> Result<std::optional<orders::Order>> {
@@ -78,7 +40,7 @@ Result<std::optional<orders::Order>> OrderStore::find(std::string_view out_recha
                  });
 }
 
-Result<std::optional<orders::Order>> OrderStore::find_by_id(std::int64_t id) {
+Result<std::optional<orders::Order>> SqliteOrderStore::find_by_id(std::int64_t id) {
   std::lock_guard lock(mu_);
   return guarded("read order " + std::to_string(id), db_.path(), [&]() -> Result<std::optional<orders::Order>> {
     auto query = statements_->get(Sql::find_by_id);
@@ -87,7 +49,7 @@ Result<std::optional<orders::Order>> OrderStore::find_by_id(std::int64_t id) {
   });
 }
 
-Result<std::vector<orders::OrderEvent>> OrderStore::events(std::int64_t order_id) {
+Result<std::vector<orders::OrderEvent>> SqliteOrderStore::events(std::int64_t order_id) {
   std::lock_guard lock(mu_);
   return guarded("read the events of order " + std::to_string(order_id), db_.path(),
                  [&]() -> Result<std::vector<orders::OrderEvent>> {
@@ -97,7 +59,7 @@ Result<std::vector<orders::OrderEvent>> OrderStore::events(std::int64_t order_id
                  });
 }
 
-Result<std::vector<NotificationRecord>> OrderStore::notifications(std::string_view out_recharge_no) {
+Result<std::vector<NotificationRecord>> SqliteOrderStore::notifications(std::string_view out_recharge_no) {
   std::lock_guard lock(mu_);
   return guarded("read the notifications of order '" + clip(out_recharge_no) + "'", db_.path(),
                  [&]() -> Result<std::vector<NotificationRecord>> {
@@ -107,7 +69,7 @@ Result<std::vector<NotificationRecord>> OrderStore::notifications(std::string_vi
                  });
 }
 
-Result<std::vector<FundReturnRecord>> OrderStore::fund_returns(std::int64_t order_id) {
+Result<std::vector<FundReturnRecord>> SqliteOrderStore::fund_returns(std::int64_t order_id) {
   std::lock_guard lock(mu_);
   return guarded("read the fund returns of order " + std::to_string(order_id), db_.path(),
                  [&]() -> Result<std::vector<FundReturnRecord>> {
@@ -117,7 +79,7 @@ Result<std::vector<FundReturnRecord>> OrderStore::fund_returns(std::int64_t orde
                  });
 }
 
-Result<std::vector<orders::Order>> OrderStore::due(TimePoint now, int limit) {
+Result<std::vector<orders::Order>> SqliteOrderStore::due(TimePoint now, int limit) {
   if (limit <= 0) return std::vector<orders::Order>{};
   std::lock_guard lock(mu_);
   RECHARGED_CHECK(db_.check_in_place()); // the daemon's view (dispatch, /healthz) of a replaced file
@@ -129,7 +91,7 @@ Result<std::vector<orders::Order>> OrderStore::due(TimePoint now, int limit) {
   });
 }
 
-Result<std::vector<orders::Order>> OrderStore::unscheduled_open(int limit) {
+Result<std::vector<orders::Order>> SqliteOrderStore::unscheduled_open(int limit) {
   if (limit <= 0) return std::vector<orders::Order>{};
   std::lock_guard lock(mu_);
   return guarded("read the unscheduled open orders", db_.path(), [&]() -> Result<std::vector<orders::Order>> {
@@ -139,25 +101,9 @@ Result<std::vector<orders::Order>> OrderStore::unscheduled_open(int limit) {
   });
 }
 
-std::string format_cursor(const ListCursor& cursor) { return format_utc(cursor.created_at) + "~" + std::to_string(cursor.id); }
-
-Result<ListCursor> parse_cursor(std::string_view text, const std::string& field) {
-  const auto bad = [&] {
-    return Error::invalid(field, "The " + field + " '" + clip(text) +
-                                     "' is not a cursor; pass the next_cursor of a previous page unchanged.");
-  };
-  const auto tilde = text.find('~');
-  if (tilde == std::string_view::npos) return bad();
-  auto at = parse_rfc3339(text.substr(0, tilde));
-  const std::string digits(text.substr(tilde + 1));
-  if (!at || digits.empty() || digits.size() > 18 || digits.find_first_not_of("0123456789") != std::string::npos)
-    return bad();
-  return ListCursor{*at, std::stoll(digits)};
-}
-
-Result<ListPage> OrderStore::list(const ListFilter& filter) {
+Result<ListPage> SqliteOrderStore::list(const ListFilter& filter) {
   if (filter.limit <= 0) return ListPage{};
-  const Filter f = build_filter(filter);
+  const rules::ListWhere f = rules::list_where(filter, [](int) { return std::string("?"); });
   // Newest first; `id` breaks ties of equal creation times, so every order is on exactly one page.
   const std::string sql = "SELECT " + std::string(order_columns()) + " FROM orders" + f.where +
                           " ORDER BY created_at DESC, id DESC LIMIT ?";
@@ -168,17 +114,11 @@ Result<ListPage> OrderStore::list(const ListFilter& filter) {
     for (const auto& value : f.values) query.bind(index++, value);
     query.bind(index, filter.limit + 1); // one more than asked: is there a next page?
     RECHARGED_TRY(auto rows, read_orders(query));
-    ListPage page;
-    if (rows.size() > static_cast<std::size_t>(filter.limit)) {
-      rows.resize(static_cast<std::size_t>(filter.limit));
-      page.next = ListCursor{rows.back().created_at, rows.back().id};
-    }
-    page.orders = std::move(rows);
-    return page;
+    return rules::page_of(std::move(rows), filter);
   });
 }
 
-Result<Counts> OrderStore::counts(TimePoint now) {
+Result<Counts> SqliteOrderStore::counts(TimePoint now) {
   std::lock_guard lock(mu_);
   RECHARGED_CHECK(db_.check_in_place()); // the daemon's view (dispatch, /healthz) of a replaced file
   return guarded("count the orders", db_.path(), [&]() -> Result<Counts> {

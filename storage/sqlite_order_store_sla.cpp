@@ -1,5 +1,5 @@
-// OrderStore::settlement_lag: orders whose payment could have landed but that nobody has looked at since.
-#include "storage/order_store.hpp"
+// SqliteOrderStore::settlement_lag: orders whose payment could have landed but that nobody has looked at since.
+#include "storage/sqlite_order_store.hpp"
 
 #include "storage/sqlite_error.hpp"
 
@@ -29,7 +29,7 @@ WHERE state = 'RECHARGING' AND applied_at IS NOT NULL
 
 } // namespace
 
-Result<SettlementLag> OrderStore::settlement_lag(TimePoint now, bool interbank_open) {
+Result<SettlementLag> SqliteOrderStore::settlement_lag(TimePoint now, bool interbank_open) {
   std::lock_guard lock(mu_);
   return guarded("count orders past their settlement window", db_.path(), [&]() -> Result<SettlementLag> {
     SQLite::Statement query(db_.native(), k_lag_sql);
