@@ -183,7 +183,7 @@ void Connection::rollback_quietly() noexcept {
 // UTC and ISO output are what Rows::text relies on. Set by statements rather than the startup packet's options,
 // which connection poolers refuse; run again after every reset.
 Status Connection::start_session() {
-  std::string sql = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'";
+  std::string sql = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'";
   if (read_only_) sql += "; SET default_transaction_read_only = on";
   PGresult* result = PQexec(conn_, sql.c_str());
   const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
@@ -217,6 +217,7 @@ Status Connection::ensure_connected() {
 
 Result<Rows> Connection::run(std::string_view sql, std::span<const Param> params, bool script) {
   RECHARGED_CHECK(ensure_connected());
+  const bool had_transaction = transaction_open(conn_);
   const std::string statement(sql);
   PGresult* result = nullptr;
   if (script) {
@@ -233,7 +234,12 @@ Result<Rows> Connection::run(std::string_view sql, std::span<const Param> params
   if (result != nullptr &&
       (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY))
     return rows;
-  return failure(script ? "run a migration script" : "run '" + statement_summary(sql) + "'", result);
+  Error error = failure(script ? "run a migration script" : "run '" + statement_summary(sql) + "'", result);
+  // Sent, then cut off: the server may have run it. Inside a transaction only a COMMIT can have taken effect.
+  if (PQstatus(conn_) != CONNECTION_OK)
+    error.message += had_transaction ? " The transaction is lost, unless this was its COMMIT, whose outcome is unknown."
+                                     : " Whether the statement took effect is unknown.";
+  return error;
 }
 
 Result<Rows> Connection::exec(std::string_view sql, std::span<const Param> params) {
