@@ -11,6 +11,8 @@ find_package(CLI11 REQUIRED)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
 pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd>=0.9.75)
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
+# The PostgreSQL backend (storage/pg_*.cpp) and the test server that exercises it (tests/support/pg_server.cpp).
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 if(RECHARGED_BUILD_TESTS)
   find_package(doctest REQUIRED)
 endif()

@@ -7,10 +7,21 @@ function(recharged_library name)
 endfunction()
 
 # recharged_unit_tests(<module> DEPS ...): one doctest binary per module from tests/unit/<module>/*_test.cpp.
+# A module may split its tests into several binaries: NAME (default unit_<module>) with the files matching GLOB
+# (default *_test.cpp) and not matching the regular expression EXCLUDE.
 function(recharged_unit_tests module)
-  cmake_parse_arguments(ARG "" "" "DEPS;LABELS" ${ARGN})
-  file(GLOB sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/unit/${module}/*_test.cpp)
+  cmake_parse_arguments(ARG "" "NAME;GLOB;EXCLUDE" "DEPS;LABELS" ${ARGN})
+  if(NOT ARG_GLOB)
+    set(ARG_GLOB *_test.cpp)
+  endif()
+  file(GLOB sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/unit/${module}/${ARG_GLOB})
+  if(ARG_EXCLUDE)
+    list(FILTER sources EXCLUDE REGEX "${ARG_EXCLUDE}")
+  endif()
   set(target unit_${module})
+  if(ARG_NAME)
+    set(target ${ARG_NAME})
+  endif()
   add_executable(${target} ${sources})
   target_link_libraries(${target} PRIVATE ${ARG_DEPS} recharged_test_support recharged_warnings)
   add_test(NAME ${target} COMMAND ${target} --no-version=true)

@@ -81,9 +81,19 @@ public:
 
 private:
   Connection(pg_conn* conn, ConnectionOptions options, std::string redacted_url);
+  [[nodiscard]] Status start_session();
+  [[nodiscard]] Status ensure_connected();
+  [[nodiscard]] Result<Rows> run(std::string_view sql, std::span<const Param> params, bool script);
+  [[nodiscard]] Result<std::vector<int>> apply_pending(int start, TimePoint now);
+  [[nodiscard]] Error failure(std::string_view what, const pg_result* result) const;
+  [[nodiscard]] Error schema_error(std::string code, const std::string& problem) const;
+  void rollback_quietly() noexcept;
+
   pg_conn* conn_;
   ConnectionOptions options_;
   std::string redacted_url_;
+  std::string password_;       // scrubbed from every message libpq or the server writes
+  bool read_only_ = false;     // MigrationMode::inspect: every transaction of the session is read-only
 };
 
 } // namespace recharged::storage::pg
