@@ -9,7 +9,9 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
+#include <thread>
 
 namespace recharged::storage {
 namespace {
@@ -30,9 +32,24 @@ int clamp_ms(Millis timeout) {
   return static_cast<int>(std::clamp<Millis::rep>(timeout.count(), 0, INT_MAX));
 }
 
+// PRAGMA journal_mode = WAL. On a new file that other connections are opening at the same moment (two
+// `recharged migrate` runs, a daemon and a script) SQLite answers BUSY at once, without waiting on the busy
+// handler: a lock upgrade it refuses so as not to deadlock. The switch is retried until busy_timeout has passed.
+std::string switch_to_wal(SQLite::Database& db, Millis busy_timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + busy_timeout;
+  for (auto pause = std::chrono::milliseconds{1};; pause = std::min(pause * 2, std::chrono::milliseconds{50})) {
+    try {
+      return db.execAndGet("PRAGMA journal_mode = WAL").getString();
+    } catch (const SQLite::Exception& e) {
+      if ((e.getErrorCode() & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() + pause > deadline) throw;
+    }
+    std::this_thread::sleep_for(pause);
+  }
+}
+
 // WAL (so auditors' readers never block the daemon), synchronous=FULL (nothing acknowledged before it is
 // on disk), foreign keys on. Each is read back: a setting SQLite silently ignored would be a lie.
-Status apply_pragmas(SQLite::Database& db, bool read_only, const std::filesystem::path& path) {
+Status apply_pragmas(SQLite::Database& db, bool read_only, const std::filesystem::path& path, Millis busy_timeout) {
   if (!read_only) {
     // SQLite silently falls back to read-only when the file cannot be opened for writing; say so plainly
     // instead of failing later on the -wal/-shm files with "unable to open database file".
@@ -40,7 +57,7 @@ Status apply_pragmas(SQLite::Database& db, bool read_only, const std::filesystem
       return schema_error("readonly", path,
                           "is read-only for recharged (a read-only filesystem, or the file or its directory is not "
                           "writable by this user); it must be able to write the file and its -wal and -shm files.");
-    const std::string mode = db.execAndGet("PRAGMA journal_mode = WAL").getString();
+    const std::string mode = switch_to_wal(db, busy_timeout);
     if (mode != "wal")
       return schema_error("wal", path,
                           "stays in journal_mode '" + mode +
@@ -98,7 +115,7 @@ Result<std::unique_ptr<Database>> Database::open(const DatabaseOptions& options,
                       : create          ? SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE
                                         : SQLite::OPEN_READWRITE;
     auto native = std::make_unique<SQLite::Database>(options.path, flags, clamp_ms(options.busy_timeout));
-    RECHARGED_CHECK(apply_pragmas(*native, options.read_only, options.path));
+    RECHARGED_CHECK(apply_pragmas(*native, options.read_only, options.path, options.busy_timeout));
     return std::unique_ptr<Database>(new Database(std::move(native), options.path));
   });
   if (!opened) return opened;
