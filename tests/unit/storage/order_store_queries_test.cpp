@@ -51,8 +51,8 @@ void pretend_a_million_orders(SQLite::Database& conn) {
 
 } // namespace
 
-TEST_CASE("due returns the open orders whose poll time has come, most overdue first, up to the limit") {
-  StoreFixture f;
+STORE_CONTRACT("due returns the open orders whose poll time has come, most overdue first, up to the limit") {
+  StoreFixture f{Backend_::backend};
   scheduled(f, "LATE3", k_t0 + 3min);
   scheduled(f, "LATE1", k_t0 + 1min);
   scheduled(f, "FUTURE", k_t0 + 1h);
@@ -66,16 +66,16 @@ TEST_CASE("due returns the open orders whose poll time has come, most overdue fi
   CHECK(f.store.due(k_t0, 100).value().empty());
 }
 
-TEST_CASE("due breaks ties on the poll time by order id") {
-  StoreFixture f;
+STORE_CONTRACT("due breaks ties on the poll time by order id") {
+  StoreFixture f{Backend_::backend};
   scheduled(f, "TIE1", k_t0 + 1min);
   scheduled(f, "TIE2", k_t0 + 1min);
   scheduled(f, "TIE3", k_t0 + 1min);
   CHECK(numbers(f.store.due(k_t0 + 1min, 10).value()) == std::vector<std::string>{"TIE1", "TIE2", "TIE3"});
 }
 
-TEST_CASE("due never returns finished or SUSPECT orders") {
-  StoreFixture f;
+STORE_CONTRACT("due never returns finished or SUSPECT orders") {
+  StoreFixture f{Backend_::backend};
   for (const auto state : k_all_states) {
     const auto id = scheduled(f, "S" + std::string(orders::to_string(state)), k_t0 + 1min);
     f.reach(id, state);
@@ -128,8 +128,8 @@ TEST_CASE("lookups by order number, by sub-merchant and by creation time use the
   CHECK(query_plan(conn, sql_text(Sql::oldest_open_created_at)).find("orders_state") != std::string::npos);
 }
 
-TEST_CASE("unscheduled_open returns open orders without a next poll, oldest first") {
-  StoreFixture f;
+STORE_CONTRACT("unscheduled_open returns open orders without a next poll, oldest first") {
+  StoreFixture f{Backend_::backend};
   const auto young = scheduled(f, "YOUNG", std::nullopt, k_t0 + 2h);
   scheduled(f, "OLD", std::nullopt, k_t0);
   scheduled(f, "PLANNED", k_t0 + 1min, k_t0 + 1h);
@@ -143,8 +143,8 @@ TEST_CASE("unscheduled_open returns open orders without a next poll, oldest firs
   CHECK(f.store.unscheduled_open(0).value().empty());
 }
 
-TEST_CASE("list filters by state, sub-merchant and creation time, newest first, up to the limit") {
-  StoreFixture f;
+STORE_CONTRACT("list filters by state, sub-merchant and creation time, newest first, up to the limit") {
+  StoreFixture f{Backend_::backend};
   scheduled(f, "A1", std::nullopt, k_t0, "1900000001");
   const auto a2 = scheduled(f, "A2", std::nullopt, k_t0 + 1h, "1900000001");
   scheduled(f, "B1", std::nullopt, k_t0 + 2h, "1900000002");
@@ -178,8 +178,8 @@ TEST_CASE("list filters by state, sub-merchant and creation time, newest first, 
   CHECK(f.store.list(nobody).value().orders.empty());
 }
 
-TEST_CASE("list pages through every order exactly once with the cursor, also across equal creation times") {
-  StoreFixture f;
+STORE_CONTRACT("list pages through every order exactly once with the cursor, also across equal creation times") {
+  StoreFixture f{Backend_::backend};
   for (int i = 0; i < 7; ++i) scheduled(f, "P" + std::to_string(i), std::nullopt, k_t0 + (i / 3) * 1h);
   std::vector<std::string> seen;
   ListFilter page;
@@ -199,8 +199,8 @@ TEST_CASE("list pages through every order exactly once with the cursor, also acr
   }
 }
 
-TEST_CASE("counts reports every state, the due orders, the oldest open order and the next due time") {
-  StoreFixture f;
+STORE_CONTRACT("counts reports every state, the due orders, the oldest open order and the next due time") {
+  StoreFixture f{Backend_::backend};
   auto empty = f.store.counts(k_t0).value();
   CHECK(empty.by_state.size() == 7);
   for (const auto& [state, n] : empty.by_state) CHECK(n == 0);
@@ -228,8 +228,8 @@ TEST_CASE("counts reports every state, the due orders, the oldest open order and
   CHECK(c.next_due_at == k_t0 + 1min);
 }
 
-TEST_CASE("events, notifications and fund returns read back in the order they were written") {
-  StoreFixture f;
+STORE_CONTRACT("events, notifications and fund returns read back in the order they were written") {
+  StoreFixture f{Backend_::backend};
   const auto id = f.insert("ORDERED").id;
   f.reach(id, OrderState::success);
   for (int i = 0; i < 3; ++i) {

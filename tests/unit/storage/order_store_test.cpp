@@ -8,8 +8,8 @@ using namespace recharged::storage;
 using namespace recharged::test;
 using namespace std::chrono_literals;
 
-TEST_CASE("insert_new writes the NEW row and its created event before any API call") {
-  StoreFixture f;
+STORE_CONTRACT("insert_new writes the NEW row and its created event before any API call") {
+  StoreFixture f{Backend_::backend};
   auto order = sample_order("R2026112300001");
   order.next_poll_at = k_t0 + 10s;
   order.next_poll_reason = "recover if the apply call never returns";
@@ -48,17 +48,17 @@ TEST_CASE("insert_new writes the NEW row and its created event before any API ca
   CHECK(f.store.find("R2026112300001").value()->id == stored.id);
 }
 
-TEST_CASE("an order for all channels keeps an empty channel list") {
-  StoreFixture f;
+STORE_CONTRACT("an order for all channels keeps an empty channel list") {
+  StoreFixture f{Backend_::backend};
   auto order = sample_order("ALLCHANNELS");
   order.channels.clear();
   const auto stored = f.store.insert_new(order, k_t0).value().order;
   CHECK(stored.channels.empty());
-  CHECK(scalar(f.raw(), "SELECT channels FROM orders").empty());
+  CHECK(f.scalar("SELECT channels FROM orders").empty());
 }
 
-TEST_CASE("insert_new with an existing out_recharge_no returns the stored order and writes nothing") {
-  StoreFixture f;
+STORE_CONTRACT("insert_new with an existing out_recharge_no returns the stored order and writes nothing") {
+  StoreFixture f{Backend_::backend};
   const auto first = f.insert("DUP1");
   auto again = sample_order("DUP1");
   again.amount = 999;
@@ -71,11 +71,11 @@ TEST_CASE("insert_new with an existing out_recharge_no returns the stored order 
   CHECK(second->order.sub_mchid == "1900000109");
   CHECK(second->order.created_at == k_t0);
   CHECK(f.event_count(first.id) == 1);
-  CHECK(scalar(f.raw(), "SELECT count(*) FROM orders") == "1");
+  CHECK(f.scalar("SELECT count(*) FROM orders") == "1");
 }
 
-TEST_CASE("insert_new refuses an order that is not NEW") {
-  StoreFixture f;
+STORE_CONTRACT("insert_new refuses an order that is not NEW") {
+  StoreFixture f{Backend_::backend};
   auto order = sample_order("NOTNEW");
   order.state = OrderState::success;
   auto inserted = f.store.insert_new(order, k_t0);
@@ -84,23 +84,23 @@ TEST_CASE("insert_new refuses an order that is not NEW") {
   CHECK_FALSE(f.store.find("NOTNEW").value().has_value());
 }
 
-TEST_CASE("a zero amount is refused by the database and nothing is recorded") {
-  StoreFixture f;
+STORE_CONTRACT("a zero amount is refused by the database and nothing is recorded") {
+  StoreFixture f{Backend_::backend};
   auto inserted = f.store.insert_new(sample_order("ZERO", "1900000109", 0), k_t0);
   REQUIRE_FALSE(inserted.ok());
   CHECK(inserted.error().kind == ErrorKind::storage);
   CHECK(inserted.error().code == "constraint");
-  CHECK(scalar(f.raw(), "SELECT count(*) FROM order_events") == "0");
+  CHECK(f.scalar("SELECT count(*) FROM order_events") == "0");
 }
 
-TEST_CASE("every transition the lifecycle allows is committed with its event") {
+STORE_CONTRACT("every transition the lifecycle allows is committed with its event") {
   int allowed = 0;
   for (const auto from : k_all_states) {
     for (const auto to : k_all_states) {
       if (!orders::transition_allowed(from, to)) continue;
       CAPTURE(orders::to_string(from));
       CAPTURE(orders::to_string(to));
-      StoreFixture f;
+      StoreFixture f{Backend_::backend};
       const auto order = f.insert("T1");
       f.reach(order.id, from);
       const auto before = f.event_count(order.id);
@@ -122,10 +122,10 @@ TEST_CASE("every transition the lifecycle allows is committed with its event") {
   CHECK(allowed == 10);
 }
 
-TEST_CASE("every transition the lifecycle forbids is refused by the store and writes nothing") {
+STORE_CONTRACT("every transition the lifecycle forbids is refused by the store and writes nothing") {
   int refused = 0;
   for (const auto from : k_all_states) {
-    StoreFixture f;
+    StoreFixture f{Backend_::backend};
     const auto order = f.insert("F1");
     f.reach(order.id, from);
     const auto before = f.reload(order.id);
@@ -150,8 +150,8 @@ TEST_CASE("every transition the lifecycle forbids is refused by the store and wr
   CHECK(refused == 39);
 }
 
-TEST_CASE("a terminal order never moves, whatever state the caller believes it is in") {
-  StoreFixture f;
+STORE_CONTRACT("a terminal order never moves, whatever state the caller believes it is in") {
+  StoreFixture f{Backend_::backend};
   const auto order = f.insert("TERM1");
   f.reach(order.id, OrderState::success);
   // The caller's stale view (RECHARGING → CLOSED) is a valid transition, but the guard does not hold.
@@ -165,8 +165,8 @@ TEST_CASE("a terminal order never moves, whatever state the caller believes it i
   CHECK(f.reload(order.id).state == OrderState::success);
 }
 
-TEST_CASE("a compare-and-set guard that does not hold writes nothing, not even the events") {
-  StoreFixture f;
+STORE_CONTRACT("a compare-and-set guard that does not hold writes nothing, not even the events") {
+  StoreFixture f{Backend_::backend};
   const auto order = f.insert("CAS1");
   auto update = transition(order.id, OrderState::recharging, OrderState::success, k_t0 + 1h);
   update.recharge_channel = "QR_RECHARGE";
@@ -186,8 +186,8 @@ TEST_CASE("a compare-and-set guard that does not hold writes nothing, not even t
                   .value()); // no such order
 }
 
-TEST_CASE("a state change without its compare-and-set guard is refused") {
-  StoreFixture f;
+STORE_CONTRACT("a state change without its compare-and-set guard is refused") {
+  StoreFixture f{Backend_::backend};
   const auto order = f.insert("NOGUARD");
   OrderUpdate u;
   u.order_id = order.id;
@@ -199,8 +199,8 @@ TEST_CASE("a state change without its compare-and-set guard is refused") {
   CHECK(f.reload(order.id).state == OrderState::new_order);
 }
 
-TEST_CASE("an update without a state change applies with or without a guard") {
-  StoreFixture f;
+STORE_CONTRACT("an update without a state change applies with or without a guard") {
+  StoreFixture f{Backend_::backend};
   const auto order = f.insert("NOSTATE");
   OrderUpdate u;
   u.order_id = order.id;
@@ -217,8 +217,8 @@ TEST_CASE("an update without a state change applies with or without a guard") {
   CHECK(after.state == OrderState::new_order);
 }
 
-TEST_CASE("only the fields an update sets are written") {
-  StoreFixture f;
+STORE_CONTRACT("only the fields an update sets are written") {
+  StoreFixture f{Backend_::backend};
   auto order = sample_order("FIELDS");
   order.next_poll_at = k_t0 + 1min;
   const auto id = f.store.insert_new(order, k_t0).value().order.id;
@@ -270,10 +270,10 @@ TEST_CASE("only the fields an update sets are written") {
   CHECK(o.recharge_id == "1200002026112300001");
 }
 
-TEST_CASE("reaching a terminal or SUSPECT state sets the bookkeeping and drops the next poll") {
+STORE_CONTRACT("reaching a terminal or SUSPECT state sets the bookkeeping and drops the next poll") {
   for (const auto final_state : {OrderState::success, OrderState::closed, OrderState::suspect}) {
     CAPTURE(orders::to_string(final_state));
-    StoreFixture f;
+    StoreFixture f{Backend_::backend};
     const auto id = f.insert("FINAL").id;
     f.reach(id, OrderState::recharging);
     auto u = transition(id, OrderState::recharging, final_state, k_t0 + 1h);
@@ -296,8 +296,8 @@ TEST_CASE("reaching a terminal or SUSPECT state sets the bookkeeping and drops t
   }
 }
 
-TEST_CASE("a batch commits every update whose guard holds and reports the others") {
-  StoreFixture f;
+STORE_CONTRACT("a batch commits every update whose guard holds and reports the others") {
+  StoreFixture f{Backend_::backend};
   const auto a = f.insert("BATCHA").id;
   const auto b = f.insert("BATCHB").id;
   const auto c = f.insert("BATCHC").id;
@@ -321,8 +321,8 @@ TEST_CASE("a batch commits every update whose guard holds and reports the others
   CHECK(f.store.commit({}).value().empty());
 }
 
-TEST_CASE("a path through several states is one batch of consecutive updates") {
-  StoreFixture f;
+STORE_CONTRACT("a path through several states is one batch of consecutive updates") {
+  StoreFixture f{Backend_::backend};
   const auto id = f.insert("PATH").id;
   const std::vector<OrderUpdate> path{
       transition(id, OrderState::new_order, OrderState::recharging, k_t0 + 1h),
@@ -336,8 +336,8 @@ TEST_CASE("a path through several states is one batch of consecutive updates") {
   CHECK(events[2].new_state == OrderState::success);
 }
 
-TEST_CASE("a failure in the middle of a batch rolls back every update of the batch") {
-  StoreFixture f;
+STORE_CONTRACT("a failure in the middle of a batch rolls back every update of the batch") {
+  StoreFixture f{Backend_::backend};
   const auto a = f.insert("ROLLA").id;
   const auto b = f.insert("ROLLB").id;
   auto broken = transition(b, OrderState::new_order, OrderState::recharging, k_t0 + 1h);
@@ -355,8 +355,14 @@ TEST_CASE("a failure in the middle of a batch rolls back every update of the bat
   CHECK(f.event_count(b) == 1);
 
   // A trigger added by hand (as a buggy writer or an operator could) aborts the batch just the same.
-  f.raw().exec("CREATE TRIGGER test_refuse BEFORE INSERT ON order_events WHEN NEW.message = 'boom' "
-               "BEGIN SELECT RAISE(ABORT, 'boom'); END");
+  if (f.backend == Backend::sqlite)
+    REQUIRE(f.exec("CREATE TRIGGER test_refuse BEFORE INSERT ON order_events WHEN NEW.message = 'boom' "
+                   "BEGIN SELECT RAISE(ABORT, 'boom'); END"));
+  else
+    REQUIRE((f.exec("CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    "RAISE EXCEPTION 'boom'; END $$") &&
+             f.exec("CREATE TRIGGER test_refuse BEFORE INSERT ON order_events FOR EACH ROW "
+                    "WHEN (NEW.message = 'boom') EXECUTE FUNCTION test_refuse()")));
   auto boom = transition(b, OrderState::new_order, OrderState::recharging, k_t0 + 2h);
   boom.events.back().message = "boom";
   const std::vector<OrderUpdate> second{transition(a, OrderState::new_order, OrderState::recharging, k_t0 + 2h),
@@ -368,8 +374,8 @@ TEST_CASE("a failure in the middle of a batch rolls back every update of the bat
   CHECK(held_flags(f.store.commit(std::vector<OrderUpdate>{second[0]}).value()) == std::vector<bool>{true});
 }
 
-TEST_CASE("a batch with one forbidden transition is refused before anything is written") {
-  StoreFixture f;
+STORE_CONTRACT("a batch with one forbidden transition is refused before anything is written") {
+  StoreFixture f{Backend_::backend};
   const auto a = f.insert("PREA").id;
   const std::vector<OrderUpdate> batch{transition(a, OrderState::new_order, OrderState::recharging, k_t0),
                                        transition(a, OrderState::recharging, OrderState::new_order, k_t0)};
@@ -377,8 +383,8 @@ TEST_CASE("a batch with one forbidden transition is refused before anything is w
   CHECK(f.reload(a).state == OrderState::new_order);
 }
 
-TEST_CASE("fund returns are recorded once per recharge_returned_id") {
-  StoreFixture f;
+STORE_CONTRACT("fund returns are recorded once per recharge_returned_id") {
+  StoreFixture f{Backend_::backend};
   const auto id = f.insert("FUND1").id;
   f.reach(id, OrderState::success);
   FundReturnRecord ret{"10171652448612345612345678", "BANK_TRANSFER", 100'000, "CNY", k_t0 + 3h,
@@ -440,8 +446,8 @@ NotificationRecord notification(const std::string& id, const std::string& out_re
 
 } // namespace
 
-TEST_CASE("a notification and the update it causes are recorded in one transaction, and only once") {
-  StoreFixture f;
+STORE_CONTRACT("a notification and the update it causes are recorded in one transaction, and only once") {
+  StoreFixture f{Backend_::backend};
   const auto id = f.insert("NOTE1").id;
   f.reach(id, OrderState::recharging);
   auto update = transition(id, OrderState::recharging, OrderState::success, k_t0 + 1h);
@@ -468,11 +474,11 @@ TEST_CASE("a notification and the update it causes are recorded in one transacti
   CHECK(stored[0].summary == "充值成功");
   CHECK(stored[0].resource == notification("EV-1", "NOTE1").resource);
   CHECK(stored[0].outcome == orders::NotificationOutcome::applied);
-  CHECK(scalar(f.raw(), "SELECT order_id FROM notifications WHERE id = 'EV-1'") == std::to_string(id));
+  CHECK(f.scalar("SELECT order_id FROM notifications WHERE id = 'EV-1'") == std::to_string(id));
 }
 
-TEST_CASE("a notification decided against another state of its order writes nothing and fails") {
-  StoreFixture f;
+STORE_CONTRACT("a notification decided against another state of its order writes nothing and fails") {
+  StoreFixture f{Backend_::backend};
   const auto id = f.insert("NOTE2").id;
   auto n = notification("EV-2", "NOTE2");
   const auto result =
@@ -484,8 +490,8 @@ TEST_CASE("a notification decided against another state of its order writes noth
   CHECK(f.store.notifications("NOTE2").value().empty());
 }
 
-TEST_CASE("a notification is judged against its order as stored, inside the recording transaction") {
-  StoreFixture f;
+STORE_CONTRACT("a notification is judged against its order as stored, inside the recording transaction") {
+  StoreFixture f{Backend_::backend};
   const auto id = f.insert("NOTE6").id;
   f.reach(id, OrderState::recharging);
   int calls = 0;
@@ -495,12 +501,20 @@ TEST_CASE("a notification is judged against its order as stored, inside the reco
     REQUIRE(order.has_value());
     CHECK(order->id == id);
     CHECK(order->state == OrderState::recharging);
-    // Nothing else can move the order between this reading and the write: the transaction holds the write lock.
-    SQLite::Database other(f.path, SQLite::OPEN_READWRITE, 0);
-    try {
-      other.exec("UPDATE orders SET updated_at = updated_at WHERE id = " + std::to_string(id));
-    } catch (const SQLite::Exception& e) {
-      other_writer_locked_out = e.getErrorCode() == SQLITE_BUSY;
+    // Nothing else can move the order between this reading and the write: the transaction holds the write lock
+    // (SQLite) or the order's row lock (PostgreSQL).
+    const std::string touch = "UPDATE orders SET updated_at = updated_at WHERE id = " + std::to_string(id);
+    if (f.backend == Backend::sqlite) {
+      SQLite::Database other(f.path, SQLite::OPEN_READWRITE, 0);
+      try {
+        other.exec(touch);
+      } catch (const SQLite::Exception& e) {
+        other_writer_locked_out = e.getErrorCode() == SQLITE_BUSY;
+      }
+    } else {
+      REQUIRE(f.exec("SET lock_timeout = '50ms'"));
+      const auto refused = f.exec(touch);
+      other_writer_locked_out = !refused && refused.error().code == "busy";
     }
     auto u = transition(id, OrderState::recharging, OrderState::success, k_t0 + 1h);
     u.events.back().source = orders::EventSource::notify;
@@ -525,8 +539,8 @@ TEST_CASE("a notification is judged against its order as stored, inside the reco
   CHECK(f.store.notifications("NOTE6").value().size() == 1);
 }
 
-TEST_CASE("a notification's judge sees no order for an unknown number, and its error records nothing") {
-  StoreFixture f;
+STORE_CONTRACT("a notification's judge sees no order for an unknown number, and its error records nothing") {
+  StoreFixture f{Backend_::backend};
   bool saw_none = false;
   const auto unknown = f.store.record_notification(
       notification("EV-7", "NOSUCH7"), [&](const std::optional<orders::Order>& order) -> Result<NotificationDecision> {
@@ -549,21 +563,21 @@ TEST_CASE("a notification's judge sees no order for an unknown number, and its e
   CHECK(f.store.notifications("NOTE8").value().empty());
 }
 
-TEST_CASE("a notification for an unknown order is kept without an order reference") {
-  StoreFixture f;
+STORE_CONTRACT("a notification for an unknown order is kept without an order reference") {
+  StoreFixture f{Backend_::backend};
   auto n = notification("EV-3", "NOSUCHORDER");
   n.outcome = orders::NotificationOutcome::unknown_order;
   const auto result = f.store.record_notification(n, std::nullopt);
   REQUIRE(result.ok());
   CHECK_FALSE(result->duplicate);
   CHECK_FALSE(result->applied);
-  CHECK(scalar(f.raw(), "SELECT order_id IS NULL FROM notifications WHERE id = 'EV-3'") == "1");
+  CHECK(f.scalar("SELECT count(*) FROM notifications WHERE id = 'EV-3' AND order_id IS NULL") == "1");
   CHECK(f.store.notifications("NOSUCHORDER").value().size() == 1);
   CHECK(f.store.record_notification(n, std::nullopt).value().duplicate);
 }
 
-TEST_CASE("a notification whose update fails in storage is not recorded either") {
-  StoreFixture f;
+STORE_CONTRACT("a notification whose update fails in storage is not recorded either") {
+  StoreFixture f{Backend_::backend};
   const auto id = f.insert("NOTE4").id;
   f.reach(id, OrderState::success);
   OrderUpdate u;
@@ -583,8 +597,8 @@ TEST_CASE("a notification whose update fails in storage is not recorded either")
   CHECK(retry->applied);
 }
 
-TEST_CASE("a notification with a forbidden update is refused before anything is written") {
-  StoreFixture f;
+STORE_CONTRACT("a notification with a forbidden update is refused before anything is written") {
+  StoreFixture f{Backend_::backend};
   const auto id = f.insert("NOTE5").id;
   const auto result = f.store.record_notification(
       notification("EV-5", "NOTE5"), transition(id, OrderState::new_order, OrderState::success, k_t0 + 1h));

@@ -4,7 +4,10 @@
 // order through the lifecycle. Header-only because tests/unit/<module> compiles only *_test.cpp files.
 
 #include "orders/lifecycle.hpp"
-#include "storage/order_store.hpp"
+#include "storage/pg_connection.hpp"
+#include "storage/pg_order_store.hpp"
+#include "storage/sqlite_order_store.hpp"
+#include "tests/support/pg_server.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -100,12 +103,37 @@ inline std::vector<OrderState> path_to(OrderState target) {
   return {};
 }
 
-// A database in a fresh temporary directory, with its store and a helper to walk orders around.
+// The order store's backends. The contract tests (STORE_CONTRACT) run once on each: a fresh SQLite file, and
+// a fresh database on the test process's own PostgreSQL server (tests/support/pg_server.hpp).
+enum class Backend { sqlite, postgres };
+struct OnSqlite {
+  static constexpr Backend backend = Backend::sqlite;
+};
+struct OnPostgres {
+  static constexpr Backend backend = Backend::postgres;
+};
+#define STORE_CONTRACT(name) TEST_CASE_TEMPLATE(name, Backend_, ::recharged::test::OnSqlite, ::recharged::test::OnPostgres)
+
+inline std::unique_ptr<storage::pg::Connection> open_pg(const std::string& url) {
+  auto conn = storage::pg::Connection::open({url}, storage::MigrationMode::create);
+  REQUIRE_MESSAGE(conn.ok(), (conn.ok() ? "" : conn.error().message));
+  return std::move(*conn);
+}
+
+// A fresh database of `backend`, with its store and a helper to walk orders around.
 struct StoreFixture {
+  explicit StoreFixture(Backend b = Backend::sqlite) : backend(b) {}
+
+  Backend backend;
   TempDir dir;
-  std::filesystem::path path = dir / "recharged.db";
-  std::unique_ptr<storage::Database> db = open_database(path);
-  storage::OrderStore store{*db};
+  std::filesystem::path path = dir / "recharged.db";                                         // SQLite
+  std::unique_ptr<storage::Database> db = backend == Backend::sqlite ? open_database(path) : nullptr;
+  std::string pg_url = backend == Backend::postgres ? PgServer::shared().create_database() : ""; // PostgreSQL
+  std::unique_ptr<storage::pg::Connection> pg = backend == Backend::postgres ? open_pg(pg_url) : nullptr;
+  std::unique_ptr<storage::OrderStore> owned_store =
+      db ? std::unique_ptr<storage::OrderStore>(std::make_unique<storage::SqliteOrderStore>(*db))
+         : std::unique_ptr<storage::OrderStore>(std::make_unique<storage::PgOrderStore>(*pg));
+  storage::OrderStore& store = *owned_store;
 
   orders::Order insert(const std::string& out_recharge_no, TimePoint now = k_t0,
                        const std::string& sub_mchid = "1900000109") {
@@ -139,12 +167,66 @@ struct StoreFixture {
     return events->size();
   }
 
-  // A second, independent connection for raw SQL (as an operator's sqlite3 would be).
+  // A second, independent connection for raw SQL (as an operator's sqlite3 would be). SQLite only.
   [[nodiscard]] SQLite::Database raw(int flags = SQLite::OPEN_READWRITE) const {
+    REQUIRE(backend == Backend::sqlite);
     SQLite::Database conn(path, flags, 2'000);
     conn.exec("PRAGMA foreign_keys = ON");
     return conn;
   }
+
+  // Raw SQL on a second connection of either backend (an operator's sqlite3 or psql).
+  Status exec(const std::string& sql) {
+    if (backend == Backend::postgres) {
+      auto done = other_pg().exec(sql);
+      if (!done) return done.error();
+      return {};
+    }
+    try {
+      raw().exec(sql);
+      return {};
+    } catch (const std::exception& e) {
+      return Error::make(ErrorKind::storage, "refused", e.what());
+    }
+  }
+  // The text of the single value `sql` returns, on a second connection.
+  std::string scalar(const std::string& sql) {
+    if (backend == Backend::postgres) {
+      auto answer = other_pg().exec(sql);
+      REQUIRE_MESSAGE(answer.ok(), (answer.ok() ? "" : answer.error().message));
+      REQUIRE(answer->size() == 1);
+      return answer->text(0, 0);
+    }
+    SQLite::Database conn = raw();
+    SQLite::Statement q(conn, sql);
+    REQUIRE(q.executeStep());
+    return q.getColumn(0).getString();
+  }
+  // Every row `sql` returns, each value as text, on a second connection.
+  std::vector<std::vector<std::string>> rows(const std::string& sql) {
+    std::vector<std::vector<std::string>> out;
+    if (backend == Backend::postgres) {
+      auto answer = other_pg().exec(sql);
+      REQUIRE_MESSAGE(answer.ok(), (answer.ok() ? "" : answer.error().message));
+      for (int r = 0; r < answer->size(); ++r) {
+        out.emplace_back();
+        for (int c = 0; c < answer->columns(); ++c) out.back().push_back(answer->text(r, c));
+      }
+      return out;
+    }
+    SQLite::Database conn = raw();
+    SQLite::Statement q(conn, sql);
+    while (q.executeStep()) {
+      out.emplace_back();
+      for (int c = 0; c < q.getColumnCount(); ++c) out.back().push_back(q.getColumn(c).getString());
+    }
+    return out;
+  }
+  storage::pg::Connection& other_pg() {
+    if (!raw_pg) raw_pg = open_pg(pg_url);
+    return *raw_pg;
+  }
+  std::unique_ptr<storage::pg::Connection> raw_pg;
 };
 
 // The text of the single value a query returns, via a fresh connection.
