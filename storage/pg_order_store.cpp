@@ -5,8 +5,10 @@
 #include "storage/order_store_rules.hpp"
 #include "storage/pg_statement.hpp"
 
+#include <algorithm>
 #include <array>
 #include <exception>
+#include <tuple>
 
 namespace recharged::storage {
 namespace {
@@ -54,7 +56,8 @@ UPDATE orders SET
   failure_streak      = COALESCE(:failure_streak::integer, failure_streak),
   last_error          = COALESCE(:last_error::text, last_error),
   apply_lease_until   = CASE WHEN :release_apply_lease::integer = 1 THEN NULL
-                             ELSE COALESCE(:apply_lease_until::timestamptz, apply_lease_until) END
+                             ELSE COALESCE(:apply_lease_until::timestamptz, apply_lease_until) END,
+  visit_lease_until   = CASE WHEN :end_visit::integer = 1 THEN NULL ELSE visit_lease_until END
 WHERE id = :id::bigint AND (:expect_state::text IS NULL OR state = :expect_state::text)
 RETURNING {order_columns})";
 
@@ -85,6 +88,22 @@ VALUES (:id, :event_type, :out_recharge_no::text,
         :received_at::timestamptz, :create_time::timestamptz, :summary, :resource, :outcome)
 ON CONFLICT (id) DO NOTHING)";
 
+// The due orders nobody else is visiting, leased to :owner in the same statement. SKIP LOCKED: rows another node is
+// claiming at this moment are passed over, not waited for, so claims from several nodes never queue.
+constexpr std::string_view k_claim_due = R"(
+UPDATE orders SET visit_owner = :owner, visit_lease_until = :until::timestamptz
+WHERE id IN (SELECT id FROM orders
+             WHERE next_poll_at IS NOT NULL AND next_poll_at <= :now::timestamptz
+               AND (visit_lease_until IS NULL OR visit_lease_until <= :now::timestamptz)
+             ORDER BY next_poll_at, id LIMIT :limit::integer
+             FOR UPDATE SKIP LOCKED)
+RETURNING {order_columns})";
+
+// Feed ids must grow in commit order: a reader that has seen id N must never later find a smaller id committed.
+// Identity values are handed out at insert, not at commit, so every transaction that writes feed rows first takes
+// this transaction-level lock ('feedlock' in ASCII); it commits before the next one gets its ids.
+constexpr std::int64_t k_feed_order_lock = 0x666565646c6f636b;
+
 // Settlement windows: QR within 3 minutes, bank transfer usually within 10 (while interbank is open).
 constexpr std::string_view k_settlement_lag = R"(
 SELECT
@@ -100,7 +119,8 @@ WHERE state = 'RECHARGING' AND applied_at IS NOT NULL)";
 
 enum class Q {
   insert_order, update_order, claim_apply, insert_event, insert_fund_return, insert_feed_event,
-  insert_notification, notification_seen, find_by_out_recharge_no, find_by_out_recharge_no_for_update, find_by_id,
+  insert_notification, notification_seen, claim_due, release_visits, find_by_out_recharge_no,
+  find_by_out_recharge_no_for_update, find_by_id,
   events_of_order, notifications_of_order, fund_returns_of_order, due, unscheduled_open, count_by_state,
   count_due, oldest_open_created_at, next_due_at, settlement_lag, invalid_indexes,
 };
@@ -136,6 +156,9 @@ std::array<pg::Statement, k_q_count> build_statements() {
   at(Q::notifications_of_order) =
       "SELECT id, event_type, out_recharge_no, received_at, create_time, summary, resource, outcome "
       "FROM notifications WHERE out_recharge_no = :out_recharge_no ORDER BY received_at, id";
+  at(Q::claim_due) = expand(k_claim_due);
+  at(Q::release_visits) = "UPDATE orders SET visit_lease_until = NULL "
+                          "WHERE visit_owner = :owner AND visit_lease_until IS NOT NULL";
   at(Q::settlement_lag) = k_settlement_lag;
   at(Q::invalid_indexes) = "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
                            "WHERE i.indrelid = 'orders'::regclass AND NOT (i.indisvalid AND i.indisready) "
@@ -212,6 +235,8 @@ Status insert_events(pg::Connection& db, std::int64_t order_id, const std::vecto
 
 Status insert_feed_event(pg::Connection& db, std::int64_t order_id, orders::FeedType type, TimePoint at,
                          const std::string& data) {
+  const std::vector<pg::Param> key{std::to_string(k_feed_order_lock)};
+  RECHARGED_CHECK(db.exec("SELECT pg_advisory_xact_lock($1::bigint)", key)); // held until this transaction ends
   pg::NamedParams p(statement(Q::insert_feed_event));
   p.integer(":order_id", order_id);
   p.text(":type", std::string(orders::to_string(type)));
@@ -226,6 +251,7 @@ Status insert_feed_event(pg::Connection& db, std::int64_t order_id, orders::Feed
 Result<std::optional<orders::Order>> write_update(pg::Connection& db, const OrderUpdate& u) {
   pg::NamedParams update(statement(Q::update_order));
   bind_update(update, u);
+  update.integer(":end_visit", u.end_visit ? 1 : 0); // visit leases exist on this backend only
   RECHARGED_TRY(const pg::Rows rows, update.exec(db));
   RECHARGED_TRY(auto stored, first_order(rows));
   if (!stored) return stored; // the guard did not hold
@@ -407,6 +433,32 @@ Result<std::vector<orders::Order>> PgOrderStore::due(TimePoint now, int limit) {
   p.integer(":limit", limit);
   RECHARGED_TRY(const pg::Rows rows, p.exec(db_));
   return read_all(rows, read_order);
+}
+
+Result<std::vector<orders::Order>> PgOrderStore::claim_due(TimePoint now, int limit, const std::string& owner,
+                                                         TimePoint until) {
+  if (limit <= 0) return std::vector<orders::Order>{};
+  std::lock_guard lock(mu_);
+  pg::NamedParams p(statement(Q::claim_due));
+  p.text(":owner", owner);
+  p.text(":until", format_utc(until));
+  p.text(":now", format_utc(now));
+  p.integer(":limit", limit);
+  RECHARGED_TRY(const pg::Rows rows, p.exec(db_));
+  RECHARGED_TRY(auto claimed, read_all(rows, read_order));
+  // RETURNING follows no ORDER BY: put them back in due() order.
+  std::sort(claimed.begin(), claimed.end(), [](const orders::Order& a, const orders::Order& b) {
+    return std::tie(*a.next_poll_at, a.id) < std::tie(*b.next_poll_at, b.id);
+  });
+  return claimed;
+}
+
+Result<std::int64_t> PgOrderStore::release_visits(const std::string& owner) {
+  std::lock_guard lock(mu_);
+  pg::NamedParams p(statement(Q::release_visits));
+  p.text(":owner", owner);
+  RECHARGED_TRY(const pg::Rows rows, p.exec(db_));
+  return rows.affected();
 }
 
 Result<std::vector<orders::Order>> PgOrderStore::unscheduled_open(int limit) {

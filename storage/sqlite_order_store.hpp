@@ -33,6 +33,9 @@ public:
   [[nodiscard]] Result<std::vector<NotificationRecord>> notifications(std::string_view out_recharge_no) override;
   [[nodiscard]] Result<std::vector<FundReturnRecord>> fund_returns(std::int64_t order_id) override;
   [[nodiscard]] Result<std::vector<orders::Order>> due(TimePoint now, int limit) override;
+  [[nodiscard]] Result<std::vector<orders::Order>> claim_due(TimePoint now, int limit, const std::string& owner,
+                                                             TimePoint until) override;
+  [[nodiscard]] Result<std::int64_t> release_visits(const std::string& owner) override;
   [[nodiscard]] Result<std::vector<orders::Order>> unscheduled_open(int limit) override;
   [[nodiscard]] Result<ListPage> list(const ListFilter& filter) override;
   [[nodiscard]] Result<Counts> counts(TimePoint now) override;

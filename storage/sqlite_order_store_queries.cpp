@@ -91,6 +91,13 @@ Result<std::vector<orders::Order>> SqliteOrderStore::due(TimePoint now, int limi
   });
 }
 
+// One daemon per SQLite database (storage/daemon_lock.hpp): there is nobody to lease against.
+Result<std::vector<orders::Order>> SqliteOrderStore::claim_due(TimePoint now, int limit, const std::string&, TimePoint) {
+  return due(now, limit);
+}
+
+Result<std::int64_t> SqliteOrderStore::release_visits(const std::string&) { return std::int64_t{0}; }
+
 Result<std::vector<orders::Order>> SqliteOrderStore::unscheduled_open(int limit) {
   if (limit <= 0) return std::vector<orders::Order>{};
   std::lock_guard lock(mu_);
