@@ -1,5 +1,6 @@
 // Several daemons on one PostgreSQL database: due orders are claimed under visit leases so no order is visited by
 // two nodes at once, and feed rows get their ids in commit order.
+#include "storage/pg_nodes.hpp"
 #include "tests/support/process.hpp"
 #include "tests/unit/storage/store_fixture.hpp"
 
@@ -151,4 +152,44 @@ TEST_CASE("a change that writes a feed row waits for the feed's commit order; an
   REQUIRE_MESSAGE(changed.ok(), (changed.ok() ? "" : changed.error().message));
   CHECK(*changed);
   CHECK(f.scalar("SELECT count(*) FROM feed_events") == "1");
+}
+
+TEST_CASE("the nodes table: heartbeats, who is live, who holds which leases, and a clean leave") {
+  StoreFixture f{Backend::postgres};
+  due_orders(f, 3);
+  pg::Nodes nodes(*f.pg);
+  const auto now = k_t0 + 2min;
+  REQUIRE(nodes.heartbeat("node-a", "host-a", 101, now));
+  REQUIRE(nodes.heartbeat("node-b", "host-b", 202, now));
+  REQUIRE(nodes.heartbeat("node-a", "host-a", 101, now + 20s)); // renewed; started_at stays
+  REQUIRE(f.store.claim_due(now, 2, "node-a", now + 1h).value().size() == 2);
+  REQUIRE(f.store.claim_due(now, 1, "node-gone", now + 1h).value().size() == 1); // left without a row
+
+  auto seen = nodes.list(now + 40s, Millis{30'000}).value();
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].id == "node-a"); // live first
+  CHECK(seen[0].live);
+  CHECK(seen[0].host == "host-a");
+  CHECK(seen[0].pid == 101);
+  CHECK(seen[0].started_at == now);
+  CHECK(seen[0].heartbeat_at == now + 20s);
+  CHECK(seen[0].leases == 2);
+  CHECK(seen[1].id == "node-b"); // its last beat is 40 s old: gone
+  CHECK_FALSE(seen[1].live);
+  CHECK(seen[1].leases == 0);
+  CHECK(seen[2].id == "node-gone");
+  CHECK_FALSE(seen[2].live);
+  CHECK(seen[2].leases == 1);
+
+  REQUIRE(nodes.leave("node-b"));
+  seen = nodes.list(now + 40s, Millis{30'000}).value();
+  CHECK(seen.size() == 2);
+  // Leases that have run out are no longer counted.
+  CHECK(nodes.list(now + 2h, Millis{30'000}).value().size() == 1);
+}
+
+TEST_CASE("the merchant's API budget is split evenly among the live nodes") {
+  CHECK(pg::budget_share(90.0, 3) == doctest::Approx(30.0));
+  CHECK(pg::budget_share(90.0, 1) == doctest::Approx(90.0));
+  CHECK(pg::budget_share(90.0, 0) == doctest::Approx(90.0)); // this node, before its own first heartbeat is seen
 }
