@@ -144,11 +144,14 @@ public:
   [[nodiscard]] virtual Result<std::vector<orders::Order>> due(TimePoint now, int limit) = 0;
   // Due orders for one visiting daemon, `owner` (its node id): up to `limit` of them as due() orders them, each
   // now leased to `owner` until `until`, so that no two daemons visit one order at once. Orders under a lease
-  // that has not ended are skipped, never waited for — the owner's own too: a visit ends with an update that sets
-  // OrderUpdate::end_visit, or when its lease runs out, which is how a daemon killed mid-visit loses its orders
-  // to the others. SQLite: one daemon per database (the daemon lock), so nothing is leased and this is due().
+  // that has not ended are skipped, never waited for — the owner's own too: a visit ends with end_visit, or when
+  // its lease runs out, which is how a daemon killed mid-visit loses its orders to the others. SQLite: one daemon
+  // per database (the daemon lock), so nothing is leased and this is due().
   [[nodiscard]] virtual Result<std::vector<orders::Order>> claim_due(TimePoint now, int limit, const std::string& owner,
                                                                      TimePoint until) = 0;
+  // Ends `owner`'s visit of order `id` (its outcome is recorded): the order is anyone's when next due. A lease
+  // that is no longer `owner`'s is left alone.
+  [[nodiscard]] virtual Status end_visit(std::int64_t id, const std::string& owner) = 0;
   // Ends every visit lease `owner` holds (a clean stop: the other daemons take its orders at once). How many.
   [[nodiscard]] virtual Result<std::int64_t> release_visits(const std::string& owner) = 0;
   // Open orders without a next_poll_at, e.g. NEW rows left by a crash (recovery), at most `limit`.

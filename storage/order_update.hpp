@@ -47,7 +47,6 @@ struct OrderUpdate {
   std::optional<std::string> last_error;
   std::optional<TimePoint> apply_lease_until; // extends the apply lease (the holder is about to apply)
   bool release_apply_lease = false;           // the apply's outcome is recorded: anyone may recover the order now
-  bool end_visit = false; // the visit that claimed the order (OrderStore::claim_due) is over: its lease ends
 
   std::vector<orders::OrderEvent> events; // appended in order; order_id is filled in by the store
   std::optional<FundReturnRecord> fund_return; // inserted once per recharge_returned_id (a repeat is ignored)

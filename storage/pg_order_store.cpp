@@ -56,8 +56,7 @@ UPDATE orders SET
   failure_streak      = COALESCE(:failure_streak::integer, failure_streak),
   last_error          = COALESCE(:last_error::text, last_error),
   apply_lease_until   = CASE WHEN :release_apply_lease::integer = 1 THEN NULL
-                             ELSE COALESCE(:apply_lease_until::timestamptz, apply_lease_until) END,
-  visit_lease_until   = CASE WHEN :end_visit::integer = 1 THEN NULL ELSE visit_lease_until END
+                             ELSE COALESCE(:apply_lease_until::timestamptz, apply_lease_until) END
 WHERE id = :id::bigint AND (:expect_state::text IS NULL OR state = :expect_state::text)
 RETURNING {order_columns})";
 
@@ -119,7 +118,7 @@ WHERE state = 'RECHARGING' AND applied_at IS NOT NULL)";
 
 enum class Q {
   insert_order, update_order, claim_apply, insert_event, insert_fund_return, insert_feed_event,
-  insert_notification, notification_seen, claim_due, release_visits, find_by_out_recharge_no,
+  insert_notification, notification_seen, claim_due, end_visit, release_visits, find_by_out_recharge_no,
   find_by_out_recharge_no_for_update, find_by_id,
   events_of_order, notifications_of_order, fund_returns_of_order, due, unscheduled_open, count_by_state,
   count_due, oldest_open_created_at, next_due_at, settlement_lag, invalid_indexes,
@@ -157,6 +156,7 @@ std::array<pg::Statement, k_q_count> build_statements() {
       "SELECT id, event_type, out_recharge_no, received_at, create_time, summary, resource, outcome "
       "FROM notifications WHERE out_recharge_no = :out_recharge_no ORDER BY received_at, id";
   at(Q::claim_due) = expand(k_claim_due);
+  at(Q::end_visit) = "UPDATE orders SET visit_lease_until = NULL WHERE id = :id::bigint AND visit_owner = :owner";
   at(Q::release_visits) = "UPDATE orders SET visit_lease_until = NULL "
                           "WHERE visit_owner = :owner AND visit_lease_until IS NOT NULL";
   at(Q::settlement_lag) = k_settlement_lag;
@@ -251,7 +251,6 @@ Status insert_feed_event(pg::Connection& db, std::int64_t order_id, orders::Feed
 Result<std::optional<orders::Order>> write_update(pg::Connection& db, const OrderUpdate& u) {
   pg::NamedParams update(statement(Q::update_order));
   bind_update(update, u);
-  update.integer(":end_visit", u.end_visit ? 1 : 0); // visit leases exist on this backend only
   RECHARGED_TRY(const pg::Rows rows, update.exec(db));
   RECHARGED_TRY(auto stored, first_order(rows));
   if (!stored) return stored; // the guard did not hold
@@ -451,6 +450,15 @@ Result<std::vector<orders::Order>> PgOrderStore::claim_due(TimePoint now, int li
     return std::tie(*a.next_poll_at, a.id) < std::tie(*b.next_poll_at, b.id);
   });
   return claimed;
+}
+
+Status PgOrderStore::end_visit(std::int64_t id, const std::string& owner) {
+  std::lock_guard lock(mu_);
+  pg::NamedParams p(statement(Q::end_visit));
+  p.integer(":id", id);
+  p.text(":owner", owner);
+  RECHARGED_CHECK(p.exec(db_));
+  return {};
 }
 
 Result<std::int64_t> PgOrderStore::release_visits(const std::string& owner) {

@@ -74,18 +74,17 @@ TEST_CASE("an order leased to one node is skipped by the others until the lease 
   // While the leases run nobody, the owner included, is handed those orders again.
   CHECK(f.store.claim_due(now + 1min, 10, "node-a", now + 3min).value().empty());
   CHECK(b.store->claim_due(now + 1min, 10, "node-b", now + 3min).value().empty());
-  // node-b ends one visit with its update; that order is free at once (still due here: no next poll was set).
-  OrderUpdate done;
-  done.order_id = *ids_of(b_claims).begin();
-  done.updated_at = now + 1min;
-  done.end_visit = true;
-  REQUIRE(b.store->commit_one(done).value());
-  CHECK(ids_of(f.store.claim_due(now + 1min, 10, "node-a", now + 3min).value()) ==
-        std::set<std::int64_t>{done.order_id});
+  // node-b ends one visit; that order is free at once (still due here: no next poll was set). Another node's
+  // end_visit of it changes nothing.
+  const std::int64_t done = *ids_of(b_claims).begin();
+  REQUIRE(f.store.end_visit(done, "node-a"));
+  CHECK(f.store.claim_due(now + 1min, 10, "node-a", now + 3min).value().empty());
+  REQUIRE(b.store->end_visit(done, "node-b"));
+  CHECK(ids_of(f.store.claim_due(now + 1min, 10, "node-a", now + 3min).value()) == std::set<std::int64_t>{done});
   // node-a dies: once the leases of now + 2 min have ended, node-b takes node-a's first two orders over (and its
   // own unfinished one again), but not the one node-a leased until now + 3 min.
   std::set<std::int64_t> expected(ids.begin(), ids.end());
-  expected.erase(done.order_id);
+  expected.erase(done);
   CHECK(ids_of(b.store->claim_due(now + 2min, 10, "node-b", now + 5min).value()) == expected);
 }
 
