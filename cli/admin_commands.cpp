@@ -3,6 +3,8 @@
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
+#include "config/secrets.hpp"
+#include "storage/backend.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -18,22 +20,32 @@ int migrate(const GlobalOptions& global) {
     report(cfg.error());
     return k_exit_config;
   }
-  storage::DatabaseOptions options;
+  storage::BackendOptions options;
   options.path = cfg->database.path;
   options.busy_timeout = cfg->database.busy_timeout;
   const auto clock = make_clock(cfg->clock);
   options.clock = clock.get();
-  auto db = storage::Database::open(options, storage::MigrationMode::create);
-  if (!db) {
-    report(db.error());
+  if (cfg->database.postgres()) {
+    auto url = config::database_url(*cfg);
+    if (!url) {
+      report(url.error());
+      return k_exit_config;
+    }
+    options.url = std::move(*url);
+  }
+  // On PostgreSQL the database itself must exist (CREATE DATABASE is the administrator's); its schema is created
+  // under an advisory lock, so hosts migrating at once apply each version once.
+  auto backend = storage::Backend::open(options, storage::MigrationMode::create);
+  if (!backend) {
+    report(backend.error());
     return k_exit_storage;
   }
-  auto version = (*db)->schema_version();
+  auto version = (*backend)->schema_version();
   if (!version) {
     report(version.error());
     return k_exit_storage;
   }
-  std::cout << "database " << options.path.string() << " is at schema version " << *version << "\n";
+  std::cout << "database " << (*backend)->describe() << " is at schema version " << *version << "\n";
   return k_exit_ok;
 }
 

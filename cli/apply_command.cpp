@@ -129,7 +129,7 @@ int run_apply(const GlobalOptions& global, const ApplyArgs& args) {
     auto sound = ctx.store->check_orders_table();
     if (!sound || *sound != "ok")
       return report(Error::make(ErrorKind::storage, "corrupt",
-                                "The database '" + ctx.config.database.path.string() + "' is damaged (" +
+                                "The database '" + ctx.backend->describe() + "' is damaged (" +
                                     (sound ? "quick_check: " + sound->substr(0, 300) : sound.error().message) +
                                     "); nothing was recorded or sent. Stop the daemon, run `recharged check`, and "
                                     "restore the latest backup (README, \"Backups and recovery\")."));

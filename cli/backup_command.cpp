@@ -62,6 +62,12 @@ int backup(const GlobalOptions& global, const BackupArgs& args) {
     report(cfg.error());
     return k_exit_config;
   }
+  if (cfg->database.postgres()) {
+    report(Error::invalid("database.url", "`recharged backup` copies the SQLite file; a PostgreSQL database is backed "
+                                          "up by the server's own tools (pg_dump, or base backups with WAL "
+                                          "archiving): README, \"Running on more than one host\"."));
+    return k_exit_config;
+  }
   const auto clock = make_clock(cfg->clock);
   storage::BackupOptions options;
   options.source = cfg->database.path;

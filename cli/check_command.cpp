@@ -11,7 +11,9 @@
 #include "diagnose/setup.hpp"
 #include "http/curl_transport.hpp"
 #include "http/server.hpp"
+#include "storage/backend.hpp"
 #include "storage/daemon_lock.hpp"
+#include "storage/pg_nodes.hpp"
 #include "wxpay/validation.hpp"
 
 #include <CLI/CLI.hpp>
@@ -154,6 +156,51 @@ void check_schema_and_pages(const config::Config& cfg, bool can_write, Findings&
   out.ok("wal", "checkpoints complete (" + std::to_string(wal->wal_frames) + " frames)");
 }
 
+// PostgreSQL: the server answers, the schema is recharged's and current, the orders indexes are usable, and who
+// shares the database (the cluster). Returns whether a daemon runs on it now (a live node).
+bool check_postgres(const config::Config& cfg, const Clock& clock, Findings& out) {
+  auto url = config::database_url(cfg);
+  if (!url) {
+    out.fail("database", url.error().message, "fix database.url_file or its permissions", k_exit_config);
+    return false;
+  }
+  storage::BackendOptions options;
+  options.url = std::move(*url);
+  auto backend = storage::Backend::open(options, storage::MigrationMode::inspect);
+  if (!backend) {
+    out.fail("database", backend.error().message,
+             "check the server, the URL and the role (README, \"Running on more than one host\"); a new database gets "
+             "its schema from `recharged migrate`",
+             k_exit_storage);
+    return false;
+  }
+  const auto version = (*backend)->schema_version();
+  if (version && *version < (*backend)->latest_version())
+    out.warn("schema", "schema version " + std::to_string(*version) + " of " + std::to_string((*backend)->latest_version()),
+             "`recharged migrate` (or the daemons at their next start) applies the pending migrations");
+  auto sound = (*backend)->orders().check_orders_table();
+  if (!sound || *sound != "ok") {
+    out.fail("database", sound ? *sound : sound.error().message, "REINDEX the indexes named", k_exit_storage);
+    return false;
+  }
+  out.ok("database", (*backend)->describe() + ": schema version " + std::to_string(version.value_or(0)) +
+                         ", orders indexes usable");
+  storage::pg::Nodes nodes(*(*backend)->postgres());
+  auto seen = nodes.list(clock.now(), storage::pg::k_node_dead_after);
+  if (!seen) {
+    out.fail("cluster", seen.error().message, next_for(seen.error()), k_exit_storage);
+    return false;
+  }
+  int live = 0;
+  std::string who;
+  for (const auto& n : *seen) {
+    live += n.live ? 1 : 0;
+    who += (who.empty() ? "" : "; ") + n.id + (n.live ? "" : " (gone)") + ": " + std::to_string(n.leases) + " visit leases";
+  }
+  out.ok("cluster", std::to_string(live) + " live node(s)" + (who.empty() ? "" : " — " + who));
+  return live > 0;
+}
+
 // Returns whether a daemon runs on the database now.
 bool check_database(const config::Config& cfg, Findings& out) {
   const auto& path = cfg.database.path;
@@ -215,7 +262,7 @@ Findings run_checks(const config::Config& cfg, const Clock& clock) {
   } else {
     out.ok("calendar", "covers the next 30 days");
   }
-  const bool running = check_database(cfg, out);
+  const bool running = cfg.database.postgres() ? check_postgres(cfg, clock, out) : check_database(cfg, out);
   for (const auto& [name, enabled, at] : {std::tuple{std::string("notify"), cfg.notify.enabled, cfg.notify.listen},
                                           std::tuple{std::string("metrics"), cfg.metrics.enabled, cfg.metrics.listen}}) {
     if (!enabled) continue;

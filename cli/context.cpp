@@ -1,7 +1,6 @@
 #include "cli/context.hpp"
 
 #include "engine/policy_planner.hpp"
-#include "storage/sqlite_order_store.hpp"
 
 #include <unistd.h>
 
@@ -17,17 +16,21 @@ std::string user_agent() { return std::string("recharged/") + RECHARGED_VERSION 
 namespace {
 
 Status open_database(Context& ctx, storage::MigrationMode migration) {
-  storage::DatabaseOptions db;
-  db.path = ctx.config.database.path;
-  db.busy_timeout = ctx.config.database.busy_timeout;
-  db.clock = ctx.clock.get();
-  // The daemon's lock is taken before SQLite opens the file (see storage::DaemonLock).
-  if (ctx.options.daemon) {
-    RECHARGED_CHECK(storage::require_existing(db.path));
-    RECHARGED_TRY(ctx.daemon_lock, storage::DaemonLock::acquire(db.path));
+  const auto& cfg = ctx.config.database;
+  storage::BackendOptions b;
+  b.path = cfg.path;
+  b.busy_timeout = cfg.busy_timeout;
+  b.clock = ctx.clock.get();
+  if (cfg.postgres()) {
+    RECHARGED_TRY(b.url, config::database_url(ctx.config));
+  } else if (ctx.options.daemon) {
+    // One daemon per SQLite file: its lock is taken before SQLite opens the file (see storage::DaemonLock).
+    RECHARGED_CHECK(storage::require_existing(b.path));
+    RECHARGED_TRY(ctx.daemon_lock, storage::DaemonLock::acquire(b.path));
   }
-  RECHARGED_TRY(ctx.database, storage::Database::open(db, migration));
-  ctx.store = std::make_unique<storage::SqliteOrderStore>(*ctx.database);
+  RECHARGED_TRY(ctx.backend, storage::Backend::open(b, migration));
+  ctx.database = ctx.backend->sqlite();
+  ctx.store = &ctx.backend->orders();
   return {};
 }
 

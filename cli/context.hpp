@@ -11,6 +11,7 @@
 #include "http/curl_transport.hpp"
 #include "logging/setup.hpp"
 #include "schedule/settlement_calendar.hpp"
+#include "storage/backend.hpp"
 #include "storage/daemon_lock.hpp"
 #include "storage/database.hpp"
 #include "storage/order_store.hpp"
@@ -50,9 +51,10 @@ public:
   config::Config config;
   std::shared_ptr<logging::Logging> logging;
   std::unique_ptr<Clock> clock;
-  std::unique_ptr<storage::DaemonLock> daemon_lock; // `run` only; declared before `database` so it outlives it
-  std::unique_ptr<storage::Database> database;
-  std::unique_ptr<storage::OrderStore> store;
+  std::unique_ptr<storage::DaemonLock> daemon_lock; // `run` on SQLite only; declared first so it outlives the file
+  std::unique_ptr<storage::Backend> backend;
+  storage::Database* database = nullptr; // backend->sqlite(): the SQLite-only tools; null on PostgreSQL
+  storage::OrderStore* store = nullptr;  // backend->orders()
   std::unique_ptr<config::Secrets> secrets;
   std::unique_ptr<schedule::SettlementCalendar> calendar;
   std::unique_ptr<http::CurlTransport> transport;

@@ -20,7 +20,7 @@ int run_daemon(GlobalOptions& global) {
   return with_context(global, Needs::client, [&](Context& ctx) {
     StopSignal stop;
     ctx.transport->abort_on(&stop);
-    daemon::DaemonParts parts{ctx.config, ctx.logging,   *ctx.clock,   *ctx.database,   *ctx.store,
+    daemon::DaemonParts parts{ctx.config, ctx.logging,   *ctx.clock,   *ctx.backend,    *ctx.store,
                               *ctx.api,   *ctx.calendar, *ctx.secrets, ctx.apply_grace, ctx.actor};
     auto d = daemon::Daemon::create(std::move(parts), stop);
     if (!d) {

@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <set>
 
@@ -352,8 +353,19 @@ void read_schedule(const toml::table& root, schedule::PollPolicyConfig& policy) 
 }
 
 void read_misc(const toml::table& root, const std::filesystem::path& base, Config& c) {
-  Section db(root, "database", {"path", "busy_timeout", "wal_stall_limit"});
-  if (auto p = db.text("path")) c.database.path = resolve_path(base, *p);
+  Section db(root, "database", {"path", "url", "url_file", "busy_timeout", "wal_stall_limit"});
+  const auto path = db.text("path");
+  if (path) c.database.path = resolve_path(base, *path);
+  if (auto url = db.text("url")) {
+    if (auto ok = check_database_url("database.url", *url, false); !ok) fail("database.url", ok.error().message);
+    c.database.url = *url;
+  }
+  if (db.text("url_file")) c.database.url_file = secret(db, "url_file", base);
+  if (!c.database.url.empty() && c.database.url_file)
+    fail("database.url_file", "cannot be set together with database.url; keep one of them");
+  if (path && c.database.postgres())
+    fail("database.path", "is the SQLite file, but database.url" + std::string(c.database.url_file ? "_file" : "") +
+                              " selects PostgreSQL; keep one of them");
   c.database.busy_timeout =
       db.duration("busy_timeout", Millis{0}, std::chrono::minutes{10}).value_or(c.database.busy_timeout);
   c.database.wal_stall_limit =
@@ -399,6 +411,26 @@ std::vector<std::filesystem::path> default_calendar_dirs() {
   std::error_code ec;
   if (!std::filesystem::is_directory(shipped, ec)) shipped = RECHARGED_SOURCE_CALENDAR_DIR;
   return {shipped, "/etc/recharged/calendar"};
+}
+
+Status check_database_url(std::string_view key, const std::string& url, bool password_allowed) {
+  const auto bad = [&](const std::string& rule) { return Error::invalid(std::string(key), std::string(key) + " " + rule); };
+  const std::size_t scheme = url.find("://");
+  const std::string name = scheme == std::string::npos ? "" : url.substr(0, scheme);
+  if (name != "postgresql" && name != "postgres")
+    return bad("must be a PostgreSQL connection URI starting with postgresql:// (e.g. "
+               "postgresql://recharged@db.internal/recharged?sslmode=verify-full)");
+  if (password_allowed) return {};
+  const std::string rest = url.substr(scheme + 3);
+  const std::string authority = rest.substr(0, rest.find_first_of("/?"));
+  const auto at = authority.rfind('@');
+  std::string query = rest.find('?') == std::string::npos ? "" : rest.substr(rest.find('?'));
+  std::transform(query.begin(), query.end(), query.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  const bool in_userinfo = at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos;
+  if (in_userinfo || query.find("?password=") != std::string::npos || query.find("&password=") != std::string::npos)
+    return bad("holds a password, which the config file must not: put the URL in a chmod-600 file named by "
+               "database.url_file (or credential:NAME), or the password in a libpq password file (passfile=…)");
+  return {};
 }
 
 Result<std::filesystem::path> SecretSource::resolve() const {

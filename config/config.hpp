@@ -20,6 +20,10 @@ struct SecretSource {
   [[nodiscard]] Result<std::filesystem::path> resolve() const;
 };
 
+// Checks a PostgreSQL connection URI for [database] `key`: postgresql:// or postgres://, and — unless
+// `password_allowed` (a URL read from a private file) — no password in it. The error never repeats a password.
+[[nodiscard]] Status check_database_url(std::string_view key, const std::string& url, bool password_allowed);
+
 struct MerchantConfig {
   std::string mchid;                        // platform merchant id (平台商户号)
   std::string serial_no;                    // merchant API certificate serial
@@ -43,6 +47,12 @@ struct PlatformConfig {
 
 struct DatabaseConfig {
   std::filesystem::path path = "/var/lib/recharged/recharged.db";
+  // PostgreSQL instead of the SQLite file, for several daemons on several hosts: a libpq connection URI written
+  // here (never with a password in it), or read from url_file (a chmod-600 file or credential:NAME) when it
+  // carries one. Either path or url/url_file is configured, never both.
+  std::string url;
+  std::optional<SecretSource> url_file;
+  [[nodiscard]] bool postgres() const noexcept { return !url.empty() || url_file.has_value(); }
   Millis busy_timeout{5'000};
   Millis wal_stall_limit{10 * 60'000}; // the daemon reports a WAL it could not checkpoint for this long
 };

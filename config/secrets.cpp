@@ -21,6 +21,21 @@ Result<std::string> read_secret(std::string_view key, const std::filesystem::pat
   return std::move(*text);
 }
 
+} // namespace
+
+Result<std::string> database_url(const Config& c) {
+  if (!c.database.url_file) return c.database.url;
+  RECHARGED_TRY(const auto path, c.database.url_file->resolve());
+  RECHARGED_TRY(std::string url, read_secret("database.url_file", path));
+  url = url.substr(0, url.find('\n'));
+  while (!url.empty() && (url.back() == '\r' || url.back() == ' ')) url.pop_back();
+  if (auto ok = check_database_url("database.url_file", url, true); !ok)
+    return bad("database.url_file", path, "the file must hold one PostgreSQL connection URI (postgresql://…)");
+  return url;
+}
+
+namespace {
+
 Result<crypto::PrivateKey> merchant_key(const Config& c) {
   RECHARGED_TRY(const auto path, c.merchant.private_key_file.resolve());
   RECHARGED_TRY(const std::string pem, read_secret("merchant.private_key_file", path));

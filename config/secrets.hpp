@@ -24,4 +24,8 @@ struct Secrets {
 // Refuses `path` when it is not a regular readable file or when group/others have any access.
 [[nodiscard]] Status check_private_file(const std::filesystem::path& path, std::string_view key);
 
+// The PostgreSQL connection URI of [database]: `url` as written, or the first line of `url_file` (which must be
+// private, as a key file: it may carry a password). Never logged or printed; show pg::redact_url of it.
+[[nodiscard]] Result<std::string> database_url(const Config& config);
+
 } // namespace recharged::config

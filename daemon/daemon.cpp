@@ -2,6 +2,10 @@
 
 #include "logging/event_line.hpp"
 
+#include <unistd.h>
+
+#include <array>
+
 namespace recharged::daemon {
 
 using logging::EventLine;
@@ -35,7 +39,7 @@ Status Daemon::Impl::start_listeners() {
 
 Status Daemon::Impl::start_webhooks() {
   if (parts.config.webhooks.empty()) return {};
-  RECHARGED_TRY(webhook_db, storage::Database::open(storage::DatabaseOptions{parts.database.path(),
+  RECHARGED_TRY(webhook_db, storage::Database::open(storage::DatabaseOptions{parts.backend.describe(),
                                                                              parts.config.database.busy_timeout},
                                                     storage::MigrationMode::require_current));
   webhook_store = std::make_unique<storage::WebhookStore>(*webhook_db);
@@ -55,7 +59,7 @@ Status Daemon::Impl::start_api() {
   if (!sound) return sound.error();
   if (*sound != "ok")
     return Error::make(ErrorKind::storage, "corrupt",
-                       "The database '" + parts.config.database.path.string() + "' is damaged (quick_check: " +
+                       "The database '" + parts.backend.describe() + "' is damaged (quick_check: " +
                            sound->substr(0, 300) + "); the order API does not start on it. Run `recharged check`, " +
                            "and restore the latest backup (README, \"Backups and recovery\").");
   RECHARGED_TRY(api_server, api::ApiServer::start(parts.config, api::ApiParts{service, parts.store, parts.clock,
@@ -64,12 +68,19 @@ Status Daemon::Impl::start_api() {
   return {};
 }
 
+std::string this_node() {
+  std::array<char, 256> host{};
+  if (::gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
+  return std::string(host.data()) + "/" + std::to_string(::getpid());
+}
+
 Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Daemon::~Daemon() = default;
 
 Result<std::unique_ptr<Daemon>> Daemon::create(DaemonParts parts, StopSignal& stop) {
   auto impl = std::make_unique<Impl>(std::move(parts), stop);
   impl->parts.api.set_observer(&impl->call_observers);
+  impl->beat_node(std::chrono::steady_clock::now(), true); // in the cluster view before the first visit
   RECHARGED_CHECK(impl->schedule_unscheduled());
   RECHARGED_CHECK(impl->start_listeners());
   RECHARGED_CHECK(impl->start_webhooks());
@@ -91,7 +102,7 @@ void Daemon::request_reload() {
 int Daemon::run() {
   Impl& d = *impl_;
   const std::string status = d.status_line();
-  d.log->info(EventLine("daemon_started").kv("version", RECHARGED_VERSION).kv("database", d.parts.database.path().string())
+  d.log->info(EventLine("daemon_started").kv("version", RECHARGED_VERSION).kv("database", d.parts.backend.describe()).kv("node", d.node_id)
                   .kv("concurrency", d.parts.config.limits.concurrency).kv("status", status).str());
   d.systemd.ready(status);
   d.last_status = std::chrono::steady_clock::now();
@@ -109,6 +120,12 @@ int Daemon::run() {
   d.pool.join();
   d.committer.shutdown();
   if (d.deliverer) d.deliverer->stop(); // after the last commit: its messages are in the outbox for the next start
+  if (d.parts.backend.shared()) { // every visit is over: the other nodes may take this one's orders at once
+    auto released = d.parts.store.release_visits(d.node_id);
+    if (!released)
+      d.log->warn(EventLine("visit_leases_kept").kv("node", d.node_id).kv("error", released.error().message).str());
+    if (d.nodes) (void)d.nodes->leave(d.node_id); // gone from the cluster view; a failure ages out by itself
+  }
   const auto stats = d.committer.stats();
   d.log->info(EventLine("daemon_stopped").kv("visits", static_cast<std::int64_t>(d.dispatcher.visits()))
                   .kv("transactions", static_cast<std::int64_t>(stats.transactions))

@@ -5,7 +5,7 @@
 #include "core/clock.hpp"
 #include "logging/setup.hpp"
 #include "schedule/settlement_calendar.hpp"
-#include "storage/database.hpp"
+#include "storage/backend.hpp"
 #include "storage/order_store.hpp"
 #include "wxpay/api_client.hpp"
 
@@ -21,8 +21,8 @@ struct DaemonParts {
   config::Config config;
   std::shared_ptr<logging::Logging> logging;
   Clock& clock;
-  storage::Database& database;
-  storage::OrderStore& store;
+  storage::Backend& backend;
+  storage::OrderStore& store; // backend.orders()
   wxpay::ApiClient& api;
   const schedule::SettlementCalendar& calendar;
   const config::Secrets& secrets;

@@ -2,6 +2,8 @@
 
 #include "logging/event_line.hpp"
 
+#include <unistd.h>
+
 namespace recharged::daemon {
 
 using logging::EventLine;
@@ -44,6 +46,24 @@ void Daemon::Impl::heartbeat() {
     last_status = now;
   }
   check_checkpoint(now);
+  beat_node(now);
+}
+
+void Daemon::Impl::beat_node(std::chrono::steady_clock::time_point now, bool force) {
+  if (!parts.backend.shared() || (!force && now - last_node_beat < storage::pg::k_node_heartbeat_every)) return;
+  last_node_beat = now;
+  if (!nodes) {
+    auto again = parts.backend.connect_again();
+    if (!again) {
+      log->warn(EventLine("node_heartbeat_failed").kv("node", node_id).kv("error", again.error().message).str());
+      return;
+    }
+    cluster_db = std::move(*again);
+    nodes = std::make_unique<storage::pg::Nodes>(*cluster_db->postgres());
+  }
+  const auto slash = node_id.rfind('/');
+  auto beat = nodes->heartbeat(node_id, node_id.substr(0, slash), static_cast<int>(::getpid()), parts.clock.now());
+  if (!beat) log->warn(EventLine("node_heartbeat_failed").kv("node", node_id).kv("error", beat.error().message).str());
 }
 
 void Daemon::Impl::check_checkpoint(std::chrono::steady_clock::time_point now) {
@@ -76,7 +96,7 @@ void Daemon::Impl::check_checkpoint(std::chrono::steady_clock::time_point now) {
     checkpoint_problem = problem;
   }
   if (first)
-    log->warn(EventLine("wal_checkpoint_stalled").kv("database", parts.database.path().string())
+    log->warn(EventLine("wal_checkpoint_stalled").kv("database", parts.backend.describe())
                   .kv("wal_frames", wal->wal_frames).kv("checkpointed", wal->checkpointed)
                   .kv("stalled_for", format_duration(stalled))
                   .kv("hint", "close long-running sqlite3 sessions or transactions on the database").str());

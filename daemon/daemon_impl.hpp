@@ -26,6 +26,7 @@
 #include "engine/policy_planner.hpp"
 #include "logging/event_line.hpp"
 #include "notify/notification_handler.hpp"
+#include "storage/pg_nodes.hpp"
 #include "storage/webhook_store.hpp"
 #include "webhooks/deliverer.hpp"
 
@@ -38,6 +39,9 @@
 
 namespace recharged::daemon {
 
+// This daemon's name among those sharing a database: "<hostname>/<pid>".
+[[nodiscard]] std::string this_node();
+
 struct Daemon::Impl {
   Impl(DaemonParts p, StopSignal& s)
       : parts(std::move(p)), stop(s), log(parts.logging->get("daemon")),
@@ -47,7 +51,7 @@ struct Daemon::Impl {
                                        parts.logging->get("engine"), parts.apply_grace, parts.actor}),
         pool(static_cast<std::size_t>(parts.config.limits.concurrency)),
         dispatcher(parts.store, service, pool, parts.clock, stop, log,
-                   static_cast<std::size_t>(parts.config.limits.batch_size)) {
+                   static_cast<std::size_t>(parts.config.limits.batch_size), claims()) {
     call_observers.add(&call_log);
     call_observers.add(&metrics);
     call_observers.add(&setup_watch);
@@ -57,11 +61,20 @@ struct Daemon::Impl {
   std::shared_ptr<const engine::Planner> policy(const schedule::PollPolicyConfig& cfg) {
     return engine::make_policy_planner(cfg, parts.calendar, [this] { return push.view(); });
   }
+  // On a shared database (PostgreSQL): this node's claims, each visit leased for four times the longest apply
+  // call (every host timing out, with its margin) — longer than any visit's calls take.
+  std::optional<Dispatcher::Claims> claims() const {
+    if (!parts.backend.shared()) return std::nullopt;
+    return Dispatcher::Claims{node_id, 4 * parts.apply_grace};
+  }
   std::string status_line();
   void reload();
   void watch_push();
   void heartbeat();
   void check_checkpoint(std::chrono::steady_clock::time_point now);
+  // A shared database: renews this node's row in the nodes table every k_node_heartbeat_every (at once when
+  // `force`), on a connection of its own.
+  void beat_node(std::chrono::steady_clock::time_point now, bool force = false);
   std::vector<Gauge> gauges();
   Status schedule_unscheduled();
   HealthReport health();
@@ -71,6 +84,7 @@ struct Daemon::Impl {
   Status start_api();
 
   DaemonParts parts;
+  const std::string node_id = this_node(); // "host/pid": the owner of this daemon's visit leases
   StopSignal& stop;
   std::shared_ptr<spdlog::logger> log;
   PushWatch push;
@@ -88,6 +102,9 @@ struct Daemon::Impl {
   engine::CallObservers call_observers;
   std::unique_ptr<notify::NotificationHandler> notifications;
   std::unique_ptr<Listeners> listeners;
+  std::unique_ptr<storage::Backend> cluster_db; // beat_node's connection (shared databases only)
+  std::unique_ptr<storage::pg::Nodes> nodes;
+  std::chrono::steady_clock::time_point last_node_beat{};
   // Webhooks: a connection of their own, so deliveries never wait on the pollers' store lock.
   std::unique_ptr<storage::Database> webhook_db;
   std::unique_ptr<storage::WebhookStore> webhook_store;

@@ -29,6 +29,10 @@ void Daemon::Impl::reload() {
     if (changed) restart += (restart.empty() ? "" : ",") + std::string(key);
   };
   note(fresh->database.path != old.database.path, "database.path");
+  note(fresh->database.url != old.database.url, "database.url");
+  note((fresh->database.url_file ? fresh->database.url_file->spec : "") !=
+           (old.database.url_file ? old.database.url_file->spec : ""),
+       "database.url_file");
   note(fresh->merchant.mchid != old.merchant.mchid || fresh->merchant.serial_no != old.merchant.serial_no ||
            fresh->merchant.private_key_file.spec != old.merchant.private_key_file.spec,
        "merchant");

@@ -17,9 +17,23 @@ constexpr Millis k_batch_max_age{std::chrono::seconds{1}};
 } // namespace
 
 Dispatcher::Dispatcher(storage::OrderStore& store, engine::OrderService& service, WorkerPool& pool, Clock& clock,
-                       StopSignal& wake, std::shared_ptr<spdlog::logger> log, std::size_t batch_size)
+                       StopSignal& wake, std::shared_ptr<spdlog::logger> log, std::size_t batch_size,
+                       std::optional<Claims> claims)
     : store_(store), service_(service), pool_(pool), clock_(clock), wake_(wake), log_(std::move(log)),
-      batch_size_(std::max<std::size_t>(batch_size, 1)) {}
+      batch_size_(std::max<std::size_t>(batch_size, 1)), claims_(std::move(claims)) {}
+
+Result<std::vector<orders::Order>> Dispatcher::take_due(TimePoint now, std::size_t idle, std::size_t skip) {
+  // Room for the orders in hand, which the index still lists as due until their visits are recorded.
+  if (!claims_) return store_.due(now, static_cast<int>(std::max(batch_size_, idle) + skip));
+  // Claimed orders are leased from now on: claim only what the idle workers take at once.
+  return store_.claim_due(now, static_cast<int>(idle), claims_->owner, now + claims_->lease);
+}
+
+void Dispatcher::end_visit(std::int64_t id) {
+  if (!claims_) return;
+  if (auto ended = store_.end_visit(id, claims_->owner); !ended) // its lease runs out by itself
+    log_->debug(logging::EventLine("end_visit_failed").kv("order_id", id).kv("error", ended.error().message).str());
+}
 
 std::size_t Dispatcher::in_flight() const {
   std::lock_guard lock(mu_);
@@ -56,8 +70,7 @@ TimePoint Dispatcher::dispatch_once() {
     stale = batch_.empty() || now - batch_read_at_ >= k_batch_max_age;
   }
   if (stale) {
-    // Room for the orders in hand, which the index still lists as due until their visits are recorded.
-    auto due = store_.due(now, static_cast<int>(std::max(batch_size_, idle) + skip));
+    auto due = take_due(now, idle, skip);
     if (!due) return storage_trouble(due.error(), now);
     storage_backoff_ = Millis{0};
     std::lock_guard lock(mu_);
@@ -94,8 +107,17 @@ void Dispatcher::confirm(const std::string& out_recharge_no) {
     std::lock_guard lock(mu_);
     if (!in_flight_.insert(id).second) return;
   }
+  if (claims_) { // another node may be visiting it: then that visit sees the notification's outcome
+    auto mine = store_.claim_visit(id, clock_.now(), claims_->owner, clock_.now() + claims_->lease);
+    if (!mine || !*mine) {
+      std::lock_guard lock(mu_);
+      in_flight_.erase(id);
+      return;
+    }
+  }
   pool_.submit([this, id, no = out_recharge_no] {
     auto result = service_.sync(no, orders::EventSource::notify);
+    end_visit(id);
     if (!result && result.error().reason != ErrorReason::stopping)
       log_->debug(logging::EventLine("confirm_unsettled").kv("out_recharge_no", no).kv("error", result.error().message).str());
     {
@@ -142,6 +164,7 @@ std::optional<orders::Order> Dispatcher::take_from_batch() {
 void Dispatcher::visit(orders::Order order) {
   for (;;) {
     visit_one(order);
+    end_visit(order.id);
     std::optional<orders::Order> next;
     {
       std::lock_guard lock(mu_);

@@ -11,6 +11,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <vector>
 #include <unordered_set>
 
 namespace spdlog {
@@ -27,10 +29,20 @@ namespace recharged::daemon {
 // batch runs out; a batch is read again when it runs out or is k_batch_max_age old, so a visit's snapshot of
 // its order is at most that stale (the engine's compare-and-set guards make a stale snapshot cost at most one
 // extra query).
+//
+// On a database several daemons share (OrderStore::claim_due), the orders it hands out are those it has claimed:
+// each under a visit lease for this node, ended when its visit is done, so no other node visits it meanwhile.
 class Dispatcher {
 public:
+  // How this node claims its visits on a shared database.
+  struct Claims {
+    std::string owner; // this node's id
+    Millis lease{};    // longer than any one visit takes
+  };
+
   Dispatcher(storage::OrderStore& store, engine::OrderService& service, WorkerPool& pool, Clock& clock,
-             StopSignal& wake, std::shared_ptr<spdlog::logger> log, std::size_t batch_size = 256);
+             StopSignal& wake, std::shared_ptr<spdlog::logger> log, std::size_t batch_size = 256,
+             std::optional<Claims> claims = std::nullopt);
 
   // One round: hands due orders to idle workers. Returns when the next round should run at the latest
   // (completions and notifications wake the loop earlier through `wake`).
@@ -52,6 +64,10 @@ private:
   // A visit whose outcome could not be recorded: cools the order down and says so (storage_unavailable, at
   // most once per k_storage_log_every of clock time, with the number of failures not logged since).
   void visit_not_recorded(const orders::Order& order, const Error& error);
+  // Due orders to hand out now: read (one daemon per database) or claimed for this node (a shared one).
+  Result<std::vector<orders::Order>> take_due(TimePoint now, std::size_t idle, std::size_t skip);
+  // A shared database: the visit of `id` is over, the order is anyone's when next due.
+  void end_visit(std::int64_t id);
 
   storage::OrderStore& store_;
   engine::OrderService& service_;
@@ -67,6 +83,7 @@ private:
   std::uint64_t storage_unlogged_ = 0;  // guarded by mu_
   std::atomic<std::uint64_t> visits_{0};
   const std::size_t batch_size_;
+  const std::optional<Claims> claims_;
   std::deque<orders::Order> batch_; // due orders read but not yet handed out; guarded by mu_
   TimePoint batch_read_at_{};       // guarded by mu_
 };

@@ -70,6 +70,7 @@ json stats_json(const CallStats& s, const Platform& platform) {
   return json{{"calls", calls},
               {"hosts", s.hosts},
               {"faults", s.faults},
+              {"overlapping", s.overlapping},
               {"platform", counters_json(platform.counters())},
               {"applies", applies},
               {"max_applies_per_order", most}};

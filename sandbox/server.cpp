@@ -161,6 +161,19 @@ std::vector<CallRecord> Server::calls(std::string_view out_recharge_no) const {
 
 http::Response Server::serve(Endpoint endpoint, const std::string& host, const http::ServerRequest& request,
                              std::string out_recharge_no, const Body& body) {
+  if (!out_recharge_no.empty()) {
+    std::lock_guard lock(mu_);
+    if (answering_[out_recharge_no]++ > 0) ++stats_.overlapping;
+  }
+  struct Answered {
+    Server& server;
+    const std::string& no;
+    ~Answered() {
+      if (no.empty()) return;
+      std::lock_guard lock(server.mu_);
+      if (--server.answering_[no] == 0) server.answering_.erase(no);
+    }
+  } answered{*this, out_recharge_no};
   const FaultConfig wire = faults_.config();
   FaultKind fault = FaultKind::none;
   http::Response out;

@@ -28,6 +28,9 @@ struct CallStats {
   std::map<std::string, std::map<int, std::uint64_t>> calls;
   std::map<std::string, std::uint64_t> hosts;
   std::map<std::string, std::uint64_t> faults;
+  // Calls that arrived while another call naming the same order was still being answered: a client (or several
+  // clients sharing a database) visiting one order twice at once.
+  std::uint64_t overlapping = 0;
 };
 
 // One call the HTTP front received for an order, as the platform's own log would show it: when, which
@@ -97,6 +100,7 @@ private:
   mutable std::mutex mu_;
   CallStats stats_;
   std::unordered_map<std::string, std::vector<CallRecord>> calls_;
+  std::unordered_map<std::string, int> answering_; // calls being answered, per order; guarded by mu_
   std::size_t threads_;
   http::Server http_;
   mutable std::mutex backup_mu_; // guards the backup listener's life; never held while serving

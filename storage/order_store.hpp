@@ -149,6 +149,10 @@ public:
   // per database (the daemon lock), so nothing is leased and this is due().
   [[nodiscard]] virtual Result<std::vector<orders::Order>> claim_due(TimePoint now, int limit, const std::string& owner,
                                                                      TimePoint until) = 0;
+  // Leases order `id` alone to `owner` until `until` (a visit a notification asks for), unless a lease on it is
+  // still running. Whether it is now `owner`'s. SQLite: always.
+  [[nodiscard]] virtual Result<bool> claim_visit(std::int64_t id, TimePoint now, const std::string& owner,
+                                                 TimePoint until) = 0;
   // Ends `owner`'s visit of order `id` (its outcome is recorded): the order is anyone's when next due. A lease
   // that is no longer `owner`'s is left alone.
   [[nodiscard]] virtual Status end_visit(std::int64_t id, const std::string& owner) = 0;

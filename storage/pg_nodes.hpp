@@ -11,6 +11,10 @@
 
 namespace recharged::storage::pg {
 
+// How often a daemon renews its heartbeat, and how old one may be before the others count that node as gone.
+inline constexpr Millis k_node_heartbeat_every{10'000};
+inline constexpr Millis k_node_dead_after{60'000};
+
 // One daemon sharing the database, as the nodes table and the visit leases show it.
 struct NodeView {
   std::string id;

@@ -118,7 +118,7 @@ WHERE state = 'RECHARGING' AND applied_at IS NOT NULL)";
 
 enum class Q {
   insert_order, update_order, claim_apply, insert_event, insert_fund_return, insert_feed_event,
-  insert_notification, notification_seen, claim_due, end_visit, release_visits, find_by_out_recharge_no,
+  insert_notification, notification_seen, claim_due, claim_visit, end_visit, release_visits, find_by_out_recharge_no,
   find_by_out_recharge_no_for_update, find_by_id,
   events_of_order, notifications_of_order, fund_returns_of_order, due, unscheduled_open, count_by_state,
   count_due, oldest_open_created_at, next_due_at, settlement_lag, invalid_indexes,
@@ -156,6 +156,8 @@ std::array<pg::Statement, k_q_count> build_statements() {
       "SELECT id, event_type, out_recharge_no, received_at, create_time, summary, resource, outcome "
       "FROM notifications WHERE out_recharge_no = :out_recharge_no ORDER BY received_at, id";
   at(Q::claim_due) = expand(k_claim_due);
+  at(Q::claim_visit) = "UPDATE orders SET visit_owner = :owner, visit_lease_until = :until::timestamptz "
+                       "WHERE id = :id::bigint AND (visit_lease_until IS NULL OR visit_lease_until <= :now::timestamptz)";
   at(Q::end_visit) = "UPDATE orders SET visit_lease_until = NULL WHERE id = :id::bigint AND visit_owner = :owner";
   at(Q::release_visits) = "UPDATE orders SET visit_lease_until = NULL "
                           "WHERE visit_owner = :owner AND visit_lease_until IS NOT NULL";
@@ -450,6 +452,17 @@ Result<std::vector<orders::Order>> PgOrderStore::claim_due(TimePoint now, int li
     return std::tie(*a.next_poll_at, a.id) < std::tie(*b.next_poll_at, b.id);
   });
   return claimed;
+}
+
+Result<bool> PgOrderStore::claim_visit(std::int64_t id, TimePoint now, const std::string& owner, TimePoint until) {
+  std::lock_guard lock(mu_);
+  pg::NamedParams p(statement(Q::claim_visit));
+  p.integer(":id", id);
+  p.text(":now", format_utc(now));
+  p.text(":owner", owner);
+  p.text(":until", format_utc(until));
+  RECHARGED_TRY(const pg::Rows rows, p.exec(db_));
+  return rows.affected() == 1;
 }
 
 Status PgOrderStore::end_visit(std::int64_t id, const std::string& owner) {

@@ -35,6 +35,8 @@ public:
   [[nodiscard]] Result<std::vector<orders::Order>> due(TimePoint now, int limit) override;
   [[nodiscard]] Result<std::vector<orders::Order>> claim_due(TimePoint now, int limit, const std::string& owner,
                                                              TimePoint until) override;
+  [[nodiscard]] Result<bool> claim_visit(std::int64_t id, TimePoint now, const std::string& owner,
+                                         TimePoint until) override;
   [[nodiscard]] Status end_visit(std::int64_t id, const std::string& owner) override;
   [[nodiscard]] Result<std::int64_t> release_visits(const std::string& owner) override;
   [[nodiscard]] Result<std::vector<orders::Order>> unscheduled_open(int limit) override;

@@ -96,6 +96,8 @@ Result<std::vector<orders::Order>> SqliteOrderStore::claim_due(TimePoint now, in
   return due(now, limit);
 }
 
+Result<bool> SqliteOrderStore::claim_visit(std::int64_t, TimePoint, const std::string&, TimePoint) { return true; }
+
 Status SqliteOrderStore::end_visit(std::int64_t, const std::string&) { return {}; }
 
 Result<std::int64_t> SqliteOrderStore::release_visits(const std::string&) { return std::int64_t{0}; }

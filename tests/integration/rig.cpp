@@ -1,6 +1,7 @@
 #include "tests/integration/rig.hpp"
 
 #include "http/curl_transport.hpp"
+#include "storage/backend.hpp"
 #include "storage/database.hpp"
 #include "storage/sqlite_order_store.hpp"
 
@@ -107,7 +108,10 @@ std::string Rig::render() const {
     t << "]\n";
   }
   t << "connect_timeout = " << quoted(c.connect_timeout) << "\ntimeout = " << quoted(c.timeout) << "\n\n";
-  t << "[database]\npath = " << quoted(c.database.string()) << "\nbusy_timeout = " << quoted(c.busy_timeout) << "\n\n";
+  if (c.database_url.empty())
+    t << "[database]\npath = " << quoted(c.database.string()) << "\nbusy_timeout = " << quoted(c.busy_timeout) << "\n\n";
+  else
+    t << "[database]\nurl = " << quoted(c.database_url) << "\n\n";
   t << "[apply]\nnotify_url = " << quoted(c.apply_notify_url) << "\n\n";
   t << "[notify]\nenabled = " << (c.notify_enabled ? "true" : "false") << "\nlisten = " << listen(c.notify_port)
     << "\npath = " << quoted(c.notify_path) << "\n\n";
@@ -135,7 +139,7 @@ std::string Rig::render() const {
 
 fs::path Rig::write_config(const std::string& name) {
   config_path_ = dir_.write(name, render());
-  if (config_.create_database && !fs::exists(database_path())) {
+  if (config_.create_database && (!config_.database_url.empty() || !fs::exists(database_path()))) {
     const auto created = cli({"migrate"});
     if (!created.status.exited(0))
       throw std::runtime_error("recharged migrate failed (" + to_string(created.status) + "): " + created.err + created.out);
@@ -176,32 +180,42 @@ bool Rig::wait_for_log(const std::string& needle, Millis timeout, std::size_t fr
       timeout, Millis{50});
 }
 
-std::optional<orders::Order> Rig::order(const std::string& no) const {
+template <class F>
+auto Rig::read_store(F&& read) const {
+  if (!config_.database_url.empty()) {
+    storage::BackendOptions o;
+    o.url = config_.database_url;
+    auto backend = storage::Backend::open(o, storage::MigrationMode::require_current);
+    if (!backend) throw std::runtime_error("cannot open " + config_.database_url + ": " + backend.error().message);
+    return read((*backend)->orders());
+  }
   auto db = open_read_only(database_path());
   storage::SqliteOrderStore store(*db);
-  return must(store.find(no), "find");
+  return read(store);
+}
+
+std::optional<orders::Order> Rig::order(const std::string& no) const {
+  return read_store([&](storage::OrderStore& store) { return must(store.find(no), "find"); });
 }
 
 std::vector<orders::Order> Rig::orders() const {
-  auto db = open_read_only(database_path());
-  storage::SqliteOrderStore store(*db);
-  storage::ListFilter f;
-  f.limit = 100000;
-  return must(store.list(f), "list").orders;
+  return read_store([&](storage::OrderStore& store) {
+    storage::ListFilter f;
+    f.limit = 100000;
+    return must(store.list(f), "list").orders;
+  });
 }
 
 std::vector<orders::OrderEvent> Rig::events(const std::string& no) const {
-  auto db = open_read_only(database_path());
-  storage::SqliteOrderStore store(*db);
-  auto found = must(store.find(no), "find");
-  if (!found) throw std::runtime_error("no order " + no + " in the database");
-  return must(store.events(found->id), "events");
+  return read_store([&](storage::OrderStore& store) {
+    auto found = must(store.find(no), "find");
+    if (!found) throw std::runtime_error("no order " + no + " in the database");
+    return must(store.events(found->id), "events");
+  });
 }
 
 std::vector<storage::NotificationRecord> Rig::notifications(const std::string& no) const {
-  auto db = open_read_only(database_path());
-  storage::SqliteOrderStore store(*db);
-  return must(store.notifications(no), "notifications");
+  return read_store([&](storage::OrderStore& store) { return must(store.notifications(no), "notifications"); });
 }
 
 sandbox::OrderTruth Rig::truth(const std::string& no) const {

@@ -33,6 +33,7 @@ struct SharedClock {
 // What the generated recharged.toml says besides the sandbox's keys and address.
 struct RigConfig {
   std::filesystem::path database;                 // default: <rig dir>/recharged.db
+  std::string database_url;                       // PostgreSQL instead ([database] url): write_config() migrates it
   bool create_database = true;                    // write_config() runs `recharged migrate` when it is missing
   bool notify_enabled = false;
   int notify_port = 0;                            // [notify] listen = 127.0.0.1:PORT
@@ -108,6 +109,9 @@ public:
   [[nodiscard]] sandbox::OrderTruth truth(const std::string& out_recharge_no) const;
 
 private:
+  // Runs `read` on an order store of the database the daemons use (a fresh connection per call).
+  template <class F>
+  auto read_store(F&& read) const;
   RigOptions options_;
   SharedClock shared_;
   TempDir dir_;

@@ -289,3 +289,29 @@ TEST_CASE("[[webhooks]] endpoints: URL split for the transport, secrets from fil
     CHECK_MESSAGE(bad.error().field == key, bad.error().message);
   }
 }
+
+TEST_CASE("[database] url selects PostgreSQL; a password in it, a non-PostgreSQL URL or both backends are refused") {
+  auto pg = parse_text(std::string(k_minimal) +
+                       "[database]\nurl = \"postgresql://recharged@db.internal/recharged?sslmode=verify-full\"\n");
+  REQUIRE(pg.ok());
+  CHECK(pg->database.postgres());
+  CHECK(pg->database.url == "postgresql://recharged@db.internal/recharged?sslmode=verify-full");
+  CHECK_FALSE(parse_text(k_minimal)->database.postgres());
+
+  const auto refused = [](const std::string& database, const std::string& field, const std::string& words) {
+    CAPTURE(database);
+    auto c = parse_text(std::string(k_minimal) + "[database]\n" + database + "\n");
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.error().field == field);
+    CHECK(c.error().message.find(words) != std::string::npos);
+    CHECK(c.error().message.find("s3cret") == std::string::npos); // never repeated back
+  };
+  refused("url = \"postgresql://recharged:s3cret@db/recharged\"", "database.url", "password");
+  refused("url = \"postgresql://db/recharged?sslmode=require&password=s3cret\"", "database.url", "password");
+  refused("url = \"mysql://db/recharged\"", "database.url", "postgresql://");
+  refused("url = \"postgresql://db/r\"\nurl_file = \"db.url\"", "database.url_file", "together");
+  refused("path = \"/var/lib/recharged/recharged.db\"\nurl = \"postgresql://db/r\"", "database.path", "PostgreSQL");
+  auto from_file = parse_text(std::string(k_minimal) + "[database]\nurl_file = \"credential:database-url\"\n");
+  REQUIRE(from_file.ok());
+  CHECK(from_file->database.postgres());
+}

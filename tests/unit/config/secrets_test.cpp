@@ -116,3 +116,25 @@ TEST_CASE("check_private_file accepts 0600 and 0400 and refuses directories") {
   CHECK(check_private_file(p, "k").ok());
   CHECK_FALSE(check_private_file(dir.path(), "k").ok());
 }
+
+TEST_CASE("a database URL file is private, may carry a password, and must hold a PostgreSQL URL") {
+  KeyFiles f;
+  f.dir.write("db.url", "postgresql://recharged:s3cret@db.internal/recharged?sslmode=verify-full\n", k_private);
+  f.config.database.url_file = SecretSource{(f.dir / "db.url").string()};
+  auto url = database_url(f.config);
+  REQUIRE(url.ok());
+  CHECK(*url == "postgresql://recharged:s3cret@db.internal/recharged?sslmode=verify-full");
+
+  fs::permissions(f.dir / "db.url", k_public);
+  auto open = database_url(f.config);
+  REQUIRE_FALSE(open.ok());
+  CHECK(open.error().field == "database.url_file");
+  CHECK(open.error().message.find("chmod 600") != std::string::npos);
+
+  f.dir.write("db.url", "host=db user=recharged password=s3cret\n", k_private);
+  fs::permissions(f.dir / "db.url", k_private);
+  auto not_url = database_url(f.config);
+  REQUIRE_FALSE(not_url.ok());
+  CHECK(not_url.error().field == "database.url_file");
+  CHECK(not_url.error().message.find("s3cret") == std::string::npos);
+}

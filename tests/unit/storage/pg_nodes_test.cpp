@@ -88,6 +88,20 @@ TEST_CASE("an order leased to one node is skipped by the others until the lease 
   CHECK(ids_of(b.store->claim_due(now + 2min, 10, "node-b", now + 5min).value()) == expected);
 }
 
+TEST_CASE("a visit a notification asks for leases that one order, unless another node is visiting it") {
+  StoreFixture f{Backend::postgres};
+  const auto ids = due_orders(f, 2);
+  Node b(f.pg_url);
+  const auto now = k_t0 + 2min;
+  REQUIRE(f.store.claim_due(now, 1, "node-a", now + 2min).value().size() == 1);
+  const std::int64_t held = f.store.due(now, 1).value().front().id; // the one node-a holds (earliest due)
+  const std::int64_t free = held == ids[0] ? ids[1] : ids[0];
+  CHECK_FALSE(b.store->claim_visit(held, now, "node-b", now + 2min).value());
+  CHECK(b.store->claim_visit(free, now, "node-b", now + 2min).value());
+  CHECK(f.store.claim_due(now, 10, "node-a", now + 2min).value().empty()); // both leased now
+  CHECK(b.store->claim_visit(held, now + 2min, "node-b", now + 4min).value()); // node-a's lease has ended
+}
+
 TEST_CASE("a node that stops cleanly releases its leases and the others take its orders at once") {
   StoreFixture f{Backend::postgres};
   due_orders(f, 3);

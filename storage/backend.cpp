@@ -1,0 +1,68 @@
+#include "storage/backend.hpp"
+
+#include "storage/pg_connection.hpp"
+#include "storage/pg_order_store.hpp"
+#include "storage/sqlite_order_store.hpp"
+
+namespace recharged::storage {
+namespace {
+
+class SqliteBackend final : public Backend {
+public:
+  SqliteBackend(std::unique_ptr<Database> db, BackendOptions options)
+      : db_(std::move(db)), store_(*db_), options_(std::move(options)) {}
+  std::string describe() const override { return db_->path().string(); }
+  bool shared() const noexcept override { return false; }
+  OrderStore& orders() noexcept override { return store_; }
+  Database* sqlite() noexcept override { return db_.get(); }
+  Result<int> schema_version() override { return db_->schema_version(); }
+  int latest_version() const noexcept override { return Database::latest_version(); }
+  Result<std::unique_ptr<Backend>> connect_again() const override {
+    return Backend::open(options_, MigrationMode::require_current);
+  }
+
+private:
+  std::unique_ptr<Database> db_;
+  SqliteOrderStore store_;
+  BackendOptions options_;
+};
+
+class PgBackend final : public Backend {
+public:
+  PgBackend(std::unique_ptr<pg::Connection> conn, BackendOptions options)
+      : conn_(std::move(conn)), store_(*conn_), options_(std::move(options)) {}
+  std::string describe() const override { return conn_->redacted_url(); }
+  bool shared() const noexcept override { return true; }
+  OrderStore& orders() noexcept override { return store_; }
+  pg::Connection* postgres() noexcept override { return conn_.get(); }
+  Result<int> schema_version() override { return conn_->schema_version(); }
+  int latest_version() const noexcept override { return pg::Connection::latest_version(); }
+  Result<std::unique_ptr<Backend>> connect_again() const override {
+    return Backend::open(options_, MigrationMode::require_current);
+  }
+
+private:
+  std::unique_ptr<pg::Connection> conn_;
+  PgOrderStore store_;
+  BackendOptions options_;
+};
+
+} // namespace
+
+Result<std::unique_ptr<Backend>> Backend::open(const BackendOptions& options, MigrationMode mode) {
+  if (!options.url.empty()) {
+    pg::ConnectionOptions pg_options;
+    pg_options.url = options.url;
+    pg_options.clock = options.clock;
+    RECHARGED_TRY(auto conn, pg::Connection::open(pg_options, mode));
+    return std::unique_ptr<Backend>(std::make_unique<PgBackend>(std::move(conn), options));
+  }
+  DatabaseOptions db;
+  db.path = options.path;
+  db.busy_timeout = options.busy_timeout;
+  db.clock = options.clock;
+  RECHARGED_TRY(auto database, Database::open(db, mode));
+  return std::unique_ptr<Backend>(std::make_unique<SqliteBackend>(std::move(database), options));
+}
+
+} // namespace recharged::storage

@@ -1,0 +1,105 @@
+// Several `recharged run` processes on one PostgreSQL database against the sandbox, in accelerated time: every
+// order settles once, as the platform says, with visits spread over the nodes and never two at once on one order.
+
+#include "storage/backend.hpp"
+#include "storage/pg_connection.hpp"
+#include "tests/integration/rig.hpp"
+#include "tests/support/pg_server.hpp"
+
+#include <doctest/doctest.h>
+
+#include <signal.h>
+
+#include <regex>
+
+using namespace recharged;
+using namespace recharged::test;
+
+namespace {
+
+RigOptions cluster_options(std::uint64_t seed) {
+  RigOptions o;
+  o.speed = 300; // a virtual hour in 12 s
+  o.sandbox.payers = sandbox::Payers::simulated;
+  o.sandbox.seed = seed;
+  auto mix = sandbox::parse_payer_mix("never=0.3,qr=0.4,bank=0.2,online=0.4,qr_delay=3m,online_delay=8m,"
+                                      "bank_delay=20m,spread=0.3,returned=0");
+  REQUIRE(mix.ok());
+  o.sandbox.payer_mix = *mix;
+  return o;
+}
+
+bool all_final(const Rig& rig) {
+  for (const auto& o : rig.orders())
+    if (o.state != orders::OrderState::success && o.state != orders::OrderState::closed) return false;
+  return true;
+}
+
+// The visits each node reported when it stopped (daemon_stopped … visits=N), in the shared daemon log.
+std::vector<long> visits_per_node(const std::string& log) {
+  std::vector<long> visits;
+  const std::regex stopped(R"(daemon_stopped[^\n]*visits=(\d+))");
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), stopped); it != std::sregex_iterator(); ++it)
+    visits.push_back(std::stol((*it)[1]));
+  return visits;
+}
+
+} // namespace
+
+TEST_CASE("three daemons on one PostgreSQL database settle every order once, as the platform says") {
+  Rig rig(cluster_options(11));
+  rig.config().database_url = PgServer::shared().create_database();
+  rig.config().schedule = {{"stale_close_age", "1h"}, {"close_latest_age", "1h20m"}};
+  rig.write_config();
+  // Every answer takes 30 ms of real time, so two nodes visiting one order at once would overlap at the sandbox.
+  sandbox::FaultConfig slow;
+  slow.latency = 1;
+  slow.latency_duration = Millis{30};
+  rig.sandbox().sandbox().faults().set_config(slow);
+  constexpr int k_orders = 24;
+  for (int i = 0; i < k_orders; ++i) {
+    const auto r = rig.cli({"apply", "--sub-mchid", rig.sub_mchid(static_cast<std::size_t>(i) % 3), "--amount",
+                            std::to_string(100 + i) + ".00", "--out-recharge-no", "CL" + std::to_string(i)});
+    INFO(r.err);
+    REQUIRE(r.status.exited(0));
+  }
+  std::vector<std::unique_ptr<Process>> nodes;
+  for (int n = 0; n < 3; ++n) nodes.push_back(rig.start_daemon());
+  const bool settled = eventually([&] { return all_final(rig); }, Millis{180'000}, Millis{200});
+  for (auto& node : nodes) node->send(SIGTERM);
+  for (auto& node : nodes) {
+    const auto status = node->wait_for(Millis{60'000});
+    REQUIRE(status.has_value());
+    CHECK(status->exited(0));
+  }
+  INFO(rig.daemon_log_text().substr(0, 4000));
+  REQUIRE(settled);
+
+  CHECK(rig.sandbox().sandbox().server().stats().overlapping == 0); // no order was visited by two nodes at once
+  const auto local = rig.orders();
+  REQUIRE(local.size() == static_cast<std::size_t>(k_orders));
+  CHECK(rig.platform().counters().duplicate_applies == 0);
+  for (const auto& o : local) {
+    CAPTURE(o.out_recharge_no);
+    const auto truth = rig.truth(o.out_recharge_no);
+    CHECK(truth.applies == 1);
+    CHECK(o.recharge_id == truth.deposit.recharge_id);
+    CHECK(o.platform_state == sandbox::to_string(truth.deposit.recharge_state));
+    CHECK((o.state == orders::OrderState::success) ==
+          (truth.deposit.recharge_state == sandbox::RechargeState::success));
+  }
+  // Every node worked, and left the cluster with no visit lease held.
+  const auto visits = visits_per_node(rig.daemon_log_text());
+  REQUIRE(visits.size() == 3);
+  for (const long v : visits) CHECK(v > 0);
+  storage::BackendOptions o;
+  o.url = rig.config().database_url;
+  auto backend = storage::Backend::open(o, storage::MigrationMode::require_current);
+  REQUIRE(backend.ok());
+  auto held = (*backend)->postgres()->exec("SELECT count(*) FROM orders WHERE visit_lease_until IS NOT NULL");
+  REQUIRE(held.ok());
+  CHECK(held->text(0, 0) == "0");
+  auto rows = (*backend)->postgres()->exec("SELECT count(*) FROM nodes");
+  REQUIRE(rows.ok());
+  CHECK(rows->text(0, 0) == "0");
+}
