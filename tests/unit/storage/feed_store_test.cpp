@@ -1,5 +1,5 @@
-#include "storage/feed_store.hpp"
-#include "storage/idempotency_keys.hpp"
+#include "storage/sqlite_feed_store.hpp"
+#include "storage/sqlite_idempotency_keys.hpp"
 #include "storage/sqlite_order_store.hpp"
 #include "tests/unit/storage/store_fixture.hpp"
 
@@ -28,7 +28,7 @@ TEST_CASE("the feed is read after a cursor, oldest first, a page at a time, with
   SqliteOrderStore store(*db);
   const auto a = store.insert_new(sample_order("FEEDA"), k_t0).value().order.id;
   const auto b = store.insert_new(sample_order("FEEDB"), k_t0).value().order.id;
-  FeedStore feed(*db);
+  SqliteFeedStore feed(*db);
   CHECK(feed.last_id().value() == 0);
   CHECK(feed.after(0, 10).value().empty());
   const auto e1 = append(*db, a, "order.recharging", R"({"order":{"out_recharge_no":"FEEDA"}})");
@@ -79,7 +79,7 @@ TEST_CASE("a feed cursor is a decimal id or an event id; anything else names the
 TEST_CASE("an idempotency key is recorded once; a second request under it gets the first one back") {
   TempDir dir;
   auto db = open_database(dir / "keys.db");
-  IdempotencyKeys keys(*db);
+  SqliteIdempotencyKeys keys(*db);
   CHECK_FALSE(keys.find("k1").value());
   const IdempotencyKey first{"k1", "hash-a", "RC1", k_t0};
   const auto stored = keys.remember(first).value();

@@ -1,6 +1,6 @@
 // The transactional outbox: feed rows written with the state changes that cause them, and the webhook store that
 // fans them out to endpoints and hands out deliveries in per-order feed order.
-#include "storage/webhook_store.hpp"
+#include "storage/sqlite_webhook_store.hpp"
 #include "tests/unit/storage/store_fixture.hpp"
 
 #include <nlohmann/json.hpp>
@@ -117,7 +117,7 @@ STORE_CONTRACT("a change whose transaction fails leaves no feed row, and the fee
 
 TEST_CASE("an endpoint starts at the end of the feed and gets only the types it asked for") {
   StoreFixture f;
-  storage::WebhookStore hooks(*f.db);
+  storage::SqliteWebhookStore hooks(*f.db);
   const auto early = f.insert("HOOK0");
   f.reach(early.id, OrderState::recharging); // before the endpoint existed
   const storage::WebhookEndpoint all{"all", {}};
@@ -138,7 +138,7 @@ TEST_CASE("an endpoint starts at the end of the feed and gets only the types it 
 
 TEST_CASE("deliveries of one order go out in feed order, retry on schedule, and give up as failed") {
   StoreFixture f;
-  storage::WebhookStore hooks(*f.db);
+  storage::SqliteWebhookStore hooks(*f.db);
   const storage::WebhookEndpoint e{"backoffice", {}};
   REQUIRE(hooks.fan_out({e}, k_t0, 100).ok()); // the cursor starts here
   const auto order = f.insert("HOOK2");
@@ -179,7 +179,7 @@ TEST_CASE("deliveries of one order go out in feed order, retry on schedule, and 
 
 TEST_CASE("the backlog /metrics reads on every scrape is answered from the pending and failed indexes only") {
   StoreFixture f;
-  SQLite::Statement plan(f.db->native(), "EXPLAIN QUERY PLAN " + std::string(storage::WebhookStore::backlog_sql()));
+  SQLite::Statement plan(f.db->native(), "EXPLAIN QUERY PLAN " + std::string(storage::SqliteWebhookStore::backlog_sql()));
   std::vector<std::string> steps;
   while (plan.executeStep()) steps.push_back(plan.getColumn(3).getString());
   std::size_t pending = 0, failed = 0;
@@ -198,7 +198,7 @@ TEST_CASE("the backlog /metrics reads on every scrape is answered from the pendi
 
 TEST_CASE("replay since a time sends an endpoint the events it never had, once") {
   StoreFixture f;
-  storage::WebhookStore hooks(*f.db);
+  storage::SqliteWebhookStore hooks(*f.db);
   const auto order = f.insert("HOOK3");
   f.reach(order.id, OrderState::closed, k_t0 + 1min);
   const storage::WebhookEndpoint e{"late", {"order.closed"}};
