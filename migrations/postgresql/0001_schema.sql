@@ -158,6 +158,10 @@ CREATE TABLE webhook_deliveries (
   last_error      text NOT NULL DEFAULT '',
   created_at      timestamptz NOT NULL,
   delivered_at    timestamptz,
+  -- Several nodes deliver: due() leases the pending rows it hands out to one node (lease_owner) until
+  -- lease_until, when another node may take them; recording an attempt ends the lease. Not in SQLite's schema.
+  lease_until     timestamptz,
+  lease_owner     text NOT NULL DEFAULT '',
   UNIQUE (endpoint, feed_event_id),
   CHECK ((state = 'pending') = (next_attempt_at IS NOT NULL))
 );
