@@ -7,8 +7,8 @@
 #include "core/file.hpp"
 #include "logging/event_line.hpp"
 #include "storage/database.hpp"
-#include "storage/feed_store.hpp"
-#include "storage/idempotency_keys.hpp"
+#include "storage/sqlite_feed_store.hpp"
+#include "storage/sqlite_idempotency_keys.hpp"
 
 #include <spdlog/logger.h>
 
@@ -88,8 +88,8 @@ struct ApiServer::Impl {
   Tokens tokens;
   std::unique_ptr<storage::Database> feed_database;
   std::unique_ptr<storage::Database> keys_database;
-  storage::FeedStore feed;
-  storage::IdempotencyKeys keys;
+  storage::SqliteFeedStore feed;
+  storage::SqliteIdempotencyKeys keys;
   StopSignal stop;
   OrderRoutes routes;
   int workers;

@@ -4,7 +4,7 @@
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "storage/feed_store.hpp"
-#include "storage/webhook_store.hpp"
+#include "storage/sqlite_webhook_store.hpp"
 #include "webhooks/signature.hpp"
 
 #include <CLI/CLI.hpp>
@@ -60,7 +60,7 @@ Result<const config::WebhookConfig*> configured(const config::Config& c, const s
 }
 
 int list(Context& ctx, const WebhooksArgs& a) {
-  storage::WebhookStore store(*ctx.database);
+  storage::SqliteWebhookStore store(*ctx.database);
   auto summaries = store.summaries();
   if (!summaries) return report(summaries.error());
   const TimePoint now = ctx.clock->now();
@@ -95,7 +95,7 @@ int list(Context& ctx, const WebhooksArgs& a) {
 }
 
 int show(Context& ctx, const WebhooksArgs& a) {
-  storage::WebhookStore store(*ctx.database);
+  storage::SqliteWebhookStore store(*ctx.database);
   if (a.id != 0) {
     auto d = store.delivery(a.id);
     if (!d) return report(d.error());
@@ -142,7 +142,7 @@ int show(Context& ctx, const WebhooksArgs& a) {
 }
 
 int replay(Context& ctx, const WebhooksArgs& a) {
-  storage::WebhookStore store(*ctx.database);
+  storage::SqliteWebhookStore store(*ctx.database);
   const TimePoint now = ctx.clock->now();
   std::int64_t queued = 0;
   if (a.id != 0) {

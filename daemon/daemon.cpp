@@ -1,6 +1,7 @@
 #include "daemon/daemon_impl.hpp"
 
 #include "logging/event_line.hpp"
+#include "storage/sqlite_webhook_store.hpp"
 
 #include <unistd.h>
 
@@ -42,7 +43,7 @@ Status Daemon::Impl::start_webhooks() {
   RECHARGED_TRY(webhook_db, storage::Database::open(storage::DatabaseOptions{parts.backend.describe(),
                                                                              parts.config.database.busy_timeout},
                                                     storage::MigrationMode::require_current));
-  webhook_store = std::make_unique<storage::WebhookStore>(*webhook_db);
+  webhook_store = std::make_unique<storage::SqliteWebhookStore>(*webhook_db);
   deliverer = std::make_unique<webhooks::Deliverer>(parts.config.webhooks, *webhook_store, parts.clock,
                                                     parts.logging->get("webhooks"));
   return deliverer->start();

@@ -1,12 +1,10 @@
 #pragma once
 
 #include "core/result.hpp"
-#include "storage/database.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,20 +30,16 @@ struct FeedEvent {
 // text that is not JSON (never written so) is shown as a string rather than dropped.
 [[nodiscard]] nlohmann::json event_envelope(const FeedEvent& event);
 
-// The read side of the event feed. Its own connection (`db`, which must outlive it); calls are serialised on it.
-// Thread-safe.
+// The read side of the event feed, on either backend (SqliteFeedStore, PgFeedStore; one contract suite). Each
+// implementation has its own connection and serialises its calls on it. Thread-safe.
 class FeedStore {
 public:
-  explicit FeedStore(Database& db);
+  virtual ~FeedStore() = default;
 
   // Events with id > `after`, oldest first, at most `limit` (1 or more).
-  [[nodiscard]] Result<std::vector<FeedEvent>> after(std::int64_t after, int limit);
+  [[nodiscard]] virtual Result<std::vector<FeedEvent>> after(std::int64_t after, int limit) = 0;
   // The newest event's id, 0 for an empty feed.
-  [[nodiscard]] Result<std::int64_t> last_id();
-
-private:
-  Database& db_;
-  std::mutex mu_;
+  [[nodiscard]] virtual Result<std::int64_t> last_id() = 0;
 };
 
 } // namespace recharged::storage

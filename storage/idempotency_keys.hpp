@@ -2,9 +2,7 @@
 
 #include "core/result.hpp"
 #include "core/time.hpp"
-#include "storage/database.hpp"
 
-#include <mutex>
 #include <optional>
 #include <string>
 
@@ -18,21 +16,20 @@ struct IdempotencyKey {
   TimePoint created_at{};
 };
 
-// api_idempotency_keys: a key, once recorded, names one request and one order number for ever. Its own
-// connection (`db`, which must outlive it); calls are serialised on it. Thread-safe; safe across processes.
+// api_idempotency_keys: a key, once recorded, names one request and one order number for ever. On either backend
+// (SqliteIdempotencyKeys, PgIdempotencyKeys; one contract suite), each on its own connection with its calls
+// serialised on it. Thread-safe; safe across processes and, on PostgreSQL, across hosts.
 class IdempotencyKeys {
 public:
-  explicit IdempotencyKeys(Database& db);
+  virtual ~IdempotencyKeys() = default;
 
-  [[nodiscard]] Result<std::optional<IdempotencyKey>> find(const std::string& key);
-  // Records `entry` unless its key is already recorded, in one IMMEDIATE transaction, and returns the row as
-  // stored: `entry`, or the earlier one that holds the key (the caller compares its request_hash).
-  [[nodiscard]] Result<IdempotencyKey> remember(const IdempotencyKey& entry);
-
-private:
-  Result<std::optional<IdempotencyKey>> select(const std::string& key);
-  Database& db_;
-  std::mutex mu_;
+  [[nodiscard]] virtual Result<std::optional<IdempotencyKey>> find(const std::string& key) = 0;
+  // Records `entry` unless its key is already recorded and returns the row as stored: `entry`, or the earlier one
+  // that holds the key (the caller compares its request_hash). Callers racing on one key all get the first row.
+  [[nodiscard]] virtual Result<IdempotencyKey> remember(const IdempotencyKey& entry) = 0;
 };
+
+// created_at as stored, read back; an unreadable time is Error{storage, "corrupt"}.
+[[nodiscard]] Result<TimePoint> idempotency_key_time(const std::string& stored);
 
 } // namespace recharged::storage

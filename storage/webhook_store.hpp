@@ -2,10 +2,8 @@
 
 #include "core/result.hpp"
 #include "core/time.hpp"
-#include "storage/database.hpp"
 
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -73,43 +71,45 @@ struct EndpointSummary {
 // The webhook side of the transactional outbox (tables feed_events, webhook_cursors, webhook_deliveries,
 // webhook_attempts). OrderStore writes feed rows with the state changes; this store fans them out into one
 // delivery per interested endpoint, hands out the due ones in per-order feed order, and records every attempt.
-// It has its own connection (the deliverer runs beside the pollers without sharing their lock). Thread-safe.
+// On either backend (SqliteWebhookStore, PgWebhookStore; one contract suite), each on a connection of its own (the
+// deliverer runs beside the pollers without sharing their lock). Thread-safe.
 class WebhookStore {
 public:
-  explicit WebhookStore(Database& db) : db_(db) {} // `db` must outlive the store
+  virtual ~WebhookStore() = default;
 
   // Creates the deliveries of up to `limit` feed events after each endpoint's cursor and moves the cursor, in one
   // transaction. An endpoint seen for the first time starts at the current end of the feed (it is not sent the
-  // past; `replay` does that). Returns how many deliveries were created.
-  [[nodiscard]] Result<std::int64_t> fan_out(const std::vector<WebhookEndpoint>& endpoints, TimePoint now, int limit);
+  // past; `replay` does that). Returns how many deliveries were created. Nodes fanning out at once create each
+  // delivery once and only ever move a cursor forward.
+  [[nodiscard]] virtual Result<std::int64_t> fan_out(const std::vector<WebhookEndpoint>& endpoints, TimePoint now,
+                                                     int limit) = 0;
 
   // `endpoint`'s pending deliveries due at `now`, oldest first, each only when no earlier event of the same order
-  // is still pending for it: per endpoint, an order's messages go out in the order they were recorded.
-  [[nodiscard]] Result<std::vector<DueDelivery>> due(const std::string& endpoint, TimePoint now, int limit);
+  // is still pending for it: per endpoint, an order's messages go out in the order they were recorded. Where
+  // several nodes share the store (PostgreSQL), the deliveries handed out are leased to this store until it
+  // records an attempt or the lease runs out; meanwhile no other node is handed them.
+  [[nodiscard]] virtual Result<std::vector<DueDelivery>> due(const std::string& endpoint, TimePoint now,
+                                                             int limit) = 0;
 
   // Records an attempt and moves the delivery on: delivered, retried at next_attempt_at, or failed.
-  [[nodiscard]] Status record_attempt(std::int64_t delivery_id, const DeliveryAttempt& attempt);
+  [[nodiscard]] virtual Status record_attempt(std::int64_t delivery_id, const DeliveryAttempt& attempt) = 0;
 
   // Sends again: one delivery (by id), or for `endpoint` every event recorded since `since` (creating the
   // deliveries the endpoint never had, e.g. from before it was configured). Returns how many were queued.
-  [[nodiscard]] Result<std::int64_t> replay_delivery(std::int64_t delivery_id, TimePoint now);
-  [[nodiscard]] Result<std::int64_t> replay_since(const WebhookEndpoint& endpoint, TimePoint since, TimePoint now);
+  [[nodiscard]] virtual Result<std::int64_t> replay_delivery(std::int64_t delivery_id, TimePoint now) = 0;
+  [[nodiscard]] virtual Result<std::int64_t> replay_since(const WebhookEndpoint& endpoint, TimePoint since,
+                                                          TimePoint now) = 0;
 
   // Every count, delivered included: it reads the endpoint's whole history (`recharged webhooks list`).
-  [[nodiscard]] Result<std::vector<EndpointSummary>> summaries();
+  [[nodiscard]] virtual Result<std::vector<EndpointSummary>> summaries() = 0;
   // Pending and failed counts and the oldest pending message (`delivered` left 0), through the partial indexes
   // on pending and failed rows: it costs the backlog, not the history (/metrics, the deliverer's behind report).
-  [[nodiscard]] Result<std::vector<EndpointSummary>> backlog();
-  [[nodiscard]] static std::string_view backlog_sql() noexcept; // its query, for the query-plan test
+  [[nodiscard]] virtual Result<std::vector<EndpointSummary>> backlog() = 0;
   // Deliveries of one endpoint (all when empty), newest first; of one order when out_recharge_no is set.
-  [[nodiscard]] Result<std::vector<DeliveryRow>> deliveries(const std::string& endpoint,
-                                                            const std::string& out_recharge_no, int limit);
-  [[nodiscard]] Result<std::optional<DeliveryRow>> delivery(std::int64_t id);
-  [[nodiscard]] Result<std::vector<AttemptRow>> attempts(std::int64_t delivery_id);
-
-private:
-  Database& db_;
-  std::mutex mu_;
+  [[nodiscard]] virtual Result<std::vector<DeliveryRow>> deliveries(const std::string& endpoint,
+                                                                    const std::string& out_recharge_no, int limit) = 0;
+  [[nodiscard]] virtual Result<std::optional<DeliveryRow>> delivery(std::int64_t id) = 0;
+  [[nodiscard]] virtual Result<std::vector<AttemptRow>> attempts(std::int64_t delivery_id) = 0;
 };
 
 } // namespace recharged::storage

@@ -9,7 +9,7 @@
 #include "core/clock.hpp"
 #include "http/server.hpp"
 #include "storage/sqlite_order_store.hpp"
-#include "storage/webhook_store.hpp"
+#include "storage/sqlite_webhook_store.hpp"
 #include "webhooks/deliverer.hpp"
 
 #include <CLI/CLI.hpp>
@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
   auto db = storage::Database::open({path}, storage::MigrationMode::create).value();
   storage::SqliteOrderStore store(*db);
   auto hooks_db = storage::Database::open({path}, storage::MigrationMode::require_current).value();
-  storage::WebhookStore hooks(*hooks_db);
+  storage::SqliteWebhookStore hooks(*hooks_db);
   const auto secret_file = std::filesystem::path(dir) / "bench.whsec";
   {
     std::ofstream(secret_file) << webhooks::Secret::generate() << "\n";

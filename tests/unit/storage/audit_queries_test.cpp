@@ -1,7 +1,7 @@
 // The queries documented for auditors run, and answer correctly, on a database the store populated.
 // The queries are README.md's (section "Auditing the database"); RECHARGED_AUDIT_DOC points the test at another file.
 #include "core/file.hpp"
-#include "storage/webhook_store.hpp"
+#include "storage/sqlite_webhook_store.hpp"
 #include "tests/unit/storage/store_fixture.hpp"
 
 #include <doctest/doctest.h>
@@ -145,7 +145,7 @@ const TimePoint k_day = utc("2026-11-23T01:00:00.000Z"); // 09:00 in Shanghai
 
 void populate(StoreFixture& f) {
   AuditData d(f);
-  storage::WebhookStore hooks(*f.db);
+  storage::SqliteWebhookStore hooks(*f.db);
   REQUIRE(hooks.fan_out({{"backoffice", {}}}, k_day, 0).ok()); // the endpoint's cursor starts before any order
   const auto o1 = d.order("R202611230001", "1900000109", 150'000, k_day);
   d.apply_ok(o1, k_day + 1s);

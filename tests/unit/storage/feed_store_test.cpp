@@ -1,7 +1,4 @@
-#include "storage/feed_store.hpp"
-#include "storage/idempotency_keys.hpp"
-#include "storage/sqlite_order_store.hpp"
-#include "tests/unit/storage/store_fixture.hpp"
+#include "tests/unit/storage/outbox_fixture.hpp"
 
 using namespace recharged;
 using namespace recharged::storage;
@@ -9,31 +6,26 @@ using namespace recharged::test;
 
 namespace {
 
-// Feed rows as the daemon writes them: order_id, type, at, data.
-std::int64_t append(Database& db, std::int64_t order_id, const std::string& type, const std::string& data) {
-  SQLite::Statement insert(db.native(), "INSERT INTO feed_events (order_id, type, at, data) VALUES (?, ?, ?, ?)");
-  insert.bind(1, static_cast<std::int64_t>(order_id));
-  insert.bind(2, type);
-  insert.bind(3, "2026-11-23T01:00:00.000Z");
-  insert.bind(4, data);
-  insert.exec();
-  return db.native().getLastInsertRowid();
+// Feed rows as the daemon writes them: order_id, type, at, data. Its id.
+std::int64_t append(StoreFixture& f, std::int64_t order_id, const std::string& type, const std::string& data) {
+  REQUIRE(f.exec("INSERT INTO feed_events (order_id, type, at, data) VALUES (" + std::to_string(order_id) + ", '" +
+                 type + "', '2026-11-23T01:00:00.000Z', '" + data + "')"));
+  return std::stoll(f.scalar("SELECT max(id) FROM feed_events"));
 }
 
 } // namespace
 
-TEST_CASE("the feed is read after a cursor, oldest first, a page at a time, with each event's order number") {
-  TempDir dir;
-  auto db = open_database(dir / "feed.db");
-  SqliteOrderStore store(*db);
-  const auto a = store.insert_new(sample_order("FEEDA"), k_t0).value().order.id;
-  const auto b = store.insert_new(sample_order("FEEDB"), k_t0).value().order.id;
-  FeedStore feed(*db);
+STORE_CONTRACT("the feed is read after a cursor, oldest first, a page at a time, with each event's order number") {
+  StoreFixture f{Backend_::backend};
+  const auto a = f.insert("FEEDA").id;
+  const auto b = f.insert("FEEDB").id;
+  OutboxStores stores(f);
+  FeedStore& feed = *stores.feed;
   CHECK(feed.last_id().value() == 0);
   CHECK(feed.after(0, 10).value().empty());
-  const auto e1 = append(*db, a, "order.recharging", R"({"order":{"out_recharge_no":"FEEDA"}})");
-  const auto e2 = append(*db, b, "order.recharging", R"({"order":{"out_recharge_no":"FEEDB"}})");
-  const auto e3 = append(*db, a, "order.succeeded", R"({"order":{"out_recharge_no":"FEEDA"}})");
+  const auto e1 = append(f, a, "order.recharging", R"({"order":{"out_recharge_no":"FEEDA"}})");
+  const auto e2 = append(f, b, "order.recharging", R"({"order":{"out_recharge_no":"FEEDB"}})");
+  const auto e3 = append(f, a, "order.succeeded", R"({"order":{"out_recharge_no":"FEEDA"}})");
   CHECK(feed.last_id().value() == e3);
 
   const auto first = feed.after(0, 2).value();
@@ -76,10 +68,10 @@ TEST_CASE("a feed cursor is a decimal id or an event id; anything else names the
   }
 }
 
-TEST_CASE("an idempotency key is recorded once; a second request under it gets the first one back") {
-  TempDir dir;
-  auto db = open_database(dir / "keys.db");
-  IdempotencyKeys keys(*db);
+STORE_CONTRACT("an idempotency key is recorded once; a second request under it gets the first one back") {
+  StoreFixture f{Backend_::backend};
+  OutboxStores stores(f);
+  IdempotencyKeys& keys = *stores.keys;
   CHECK_FALSE(keys.find("k1").value());
   const IdempotencyKey first{"k1", "hash-a", "RC1", k_t0};
   const auto stored = keys.remember(first).value();
@@ -90,5 +82,7 @@ TEST_CASE("an idempotency key is recorded once; a second request under it gets t
   CHECK(again.out_recharge_no == "RC1");
   CHECK(keys.find("k1").value()->out_recharge_no == "RC1");
   // The table refuses changes from outside too.
-  CHECK_THROWS(db->native().exec("UPDATE api_idempotency_keys SET out_recharge_no = 'RC9'"));
+  CHECK_FALSE(f.exec("UPDATE api_idempotency_keys SET out_recharge_no = 'RC9'"));
+  CHECK(keys.find("k1").value()->out_recharge_no == "RC1");
+  CHECK_FALSE(keys.find("k2").value());
 }

@@ -1,7 +1,6 @@
 // The transactional outbox: feed rows written with the state changes that cause them, and the webhook store that
 // fans them out to endpoints and hands out deliveries in per-order feed order.
-#include "storage/webhook_store.hpp"
-#include "tests/unit/storage/store_fixture.hpp"
+#include "tests/unit/storage/outbox_fixture.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -30,23 +29,6 @@ std::vector<std::string> types_of(const std::vector<FeedRow>& rows) {
   std::vector<std::string> t;
   for (const auto& r : rows) t.push_back(r.type);
   return t;
-}
-
-storage::DeliveryAttempt failed_at(TimePoint at, std::optional<TimePoint> next) {
-  storage::DeliveryAttempt a;
-  a.at = at;
-  a.status = 500;
-  a.error = "HTTP 500";
-  a.next_attempt_at = next;
-  return a;
-}
-
-storage::DeliveryAttempt delivered_at(TimePoint at) {
-  storage::DeliveryAttempt a;
-  a.at = at;
-  a.status = 204;
-  a.delivered = true;
-  return a;
 }
 
 } // namespace
@@ -115,9 +97,10 @@ STORE_CONTRACT("a change whose transaction fails leaves no feed row, and the fee
   CHECK_FALSE(f.exec("DELETE FROM feed_events"));
 }
 
-TEST_CASE("an endpoint starts at the end of the feed and gets only the types it asked for") {
-  StoreFixture f;
-  storage::WebhookStore hooks(*f.db);
+STORE_CONTRACT("an endpoint starts at the end of the feed and gets only the types it asked for") {
+  StoreFixture f{Backend_::backend};
+  OutboxStores stores(f);
+  storage::WebhookStore& hooks = *stores.hooks;
   const auto early = f.insert("HOOK0");
   f.reach(early.id, OrderState::recharging); // before the endpoint existed
   const storage::WebhookEndpoint all{"all", {}};
@@ -136,9 +119,10 @@ TEST_CASE("an endpoint starts at the end of the feed and gets only the types it 
   CHECK(to_paid[0].type == "order.succeeded");
 }
 
-TEST_CASE("deliveries of one order go out in feed order, retry on schedule, and give up as failed") {
-  StoreFixture f;
-  storage::WebhookStore hooks(*f.db);
+STORE_CONTRACT("deliveries of one order go out in feed order, retry on schedule, and give up as failed") {
+  StoreFixture f{Backend_::backend};
+  OutboxStores stores(f);
+  storage::WebhookStore& hooks = *stores.hooks;
   const storage::WebhookEndpoint e{"backoffice", {}};
   REQUIRE(hooks.fan_out({e}, k_t0, 100).ok()); // the cursor starts here
   const auto order = f.insert("HOOK2");
@@ -179,7 +163,7 @@ TEST_CASE("deliveries of one order go out in feed order, retry on schedule, and 
 
 TEST_CASE("the backlog /metrics reads on every scrape is answered from the pending and failed indexes only") {
   StoreFixture f;
-  SQLite::Statement plan(f.db->native(), "EXPLAIN QUERY PLAN " + std::string(storage::WebhookStore::backlog_sql()));
+  SQLite::Statement plan(f.db->native(), "EXPLAIN QUERY PLAN " + std::string(storage::SqliteWebhookStore::backlog_sql()));
   std::vector<std::string> steps;
   while (plan.executeStep()) steps.push_back(plan.getColumn(3).getString());
   std::size_t pending = 0, failed = 0;
@@ -196,9 +180,10 @@ TEST_CASE("the backlog /metrics reads on every scrape is answered from the pendi
   CHECK(failed == 1);
 }
 
-TEST_CASE("replay since a time sends an endpoint the events it never had, once") {
-  StoreFixture f;
-  storage::WebhookStore hooks(*f.db);
+STORE_CONTRACT("replay since a time sends an endpoint the events it never had, once") {
+  StoreFixture f{Backend_::backend};
+  OutboxStores stores(f);
+  storage::WebhookStore& hooks = *stores.hooks;
   const auto order = f.insert("HOOK3");
   f.reach(order.id, OrderState::closed, k_t0 + 1min);
   const storage::WebhookEndpoint e{"late", {"order.closed"}};
@@ -209,6 +194,62 @@ TEST_CASE("replay since a time sends an endpoint the events it never had, once")
   REQUIRE(due.size() == 1);
   CHECK(due[0].type == "order.closed");
   CHECK(hooks.replay_since(e, k_t0 + 2min, k_t0 + 1h).value() == 0); // nothing recorded since then
+}
+
+STORE_CONTRACT("fan-out takes the feed a page at a time; deliveries are listed newest first, by endpoint and order") {
+  StoreFixture f{Backend_::backend};
+  OutboxStores stores(f);
+  storage::WebhookStore& hooks = *stores.hooks;
+  const storage::WebhookEndpoint e{"ops", {}};
+  const storage::WebhookEndpoint other{"audit", {"order.closed"}};
+  REQUIRE(hooks.fan_out({e, other}, k_t0, 100).ok());
+  const auto a = f.insert("LIST1");
+  const auto b = f.insert("LIST2");
+  f.reach(a.id, OrderState::success);
+  f.reach(b.id, OrderState::recharging);
+  CHECK(hooks.fan_out({e, other}, k_t0 + 1min, 2).value() == 2); // two events of three
+  CHECK(hooks.backlog().value().at(1).after == std::stoll(f.scalar("SELECT min(id) FROM feed_events")) + 1);
+  CHECK(hooks.fan_out({e, other}, k_t0 + 1min, 2).value() == 1);
+  CHECK(hooks.fan_out({e, other}, k_t0 + 1min, 2).value() == 0);
+
+  const auto all = hooks.deliveries("", "", 10).value();
+  REQUIRE(all.size() == 3);
+  CHECK(all[0].id > all[1].id);
+  CHECK(all[1].id > all[2].id);
+  CHECK(all[0].out_recharge_no == "LIST2");
+  CHECK(all[0].state == "pending");
+  CHECK(all[0].next_attempt_at == k_t0 + 1min);
+  CHECK(all[0].created_at == k_t0 + 1min);
+  CHECK_FALSE(all[0].delivered_at);
+  CHECK(hooks.deliveries("audit", "", 10).value().empty());
+  const auto of_a = hooks.deliveries("ops", "LIST1", 10).value();
+  REQUIRE(of_a.size() == 2);
+  CHECK(of_a[0].type == "order.succeeded");
+  CHECK(of_a[1].type == "order.recharging");
+  CHECK(hooks.deliveries("ops", "", 1).value().size() == 1);
+
+  REQUIRE(hooks.record_attempt(of_a[1].id, delivered_at(k_t0 + 2min)).ok());
+  const auto shown = hooks.delivery(of_a[1].id).value();
+  REQUIRE(shown);
+  CHECK(shown->state == "delivered");
+  CHECK(shown->attempts == 1);
+  CHECK(shown->last_status == 204);
+  CHECK(shown->delivered_at == k_t0 + 2min);
+  CHECK(shown->last_attempt_at == k_t0 + 2min);
+  CHECK_FALSE(shown->next_attempt_at);
+  CHECK_FALSE(hooks.delivery(of_a[1].id + 100).value());
+  const auto tried = hooks.attempts(of_a[1].id).value();
+  REQUIRE(tried.size() == 1);
+  CHECK(tried[0].at == k_t0 + 2min);
+  CHECK(tried[0].status == 204);
+  const auto summary = hooks.summaries().value();
+  REQUIRE(summary.size() == 2); // by endpoint name
+  CHECK(summary[0].endpoint == "audit");
+  CHECK(summary[0].pending + summary[0].delivered + summary[0].failed == 0);
+  CHECK(summary[1].endpoint == "ops");
+  CHECK(summary[1].delivered == 1);
+  CHECK(summary[1].pending == 2);
+  CHECK(summary[1].oldest_pending_created_at == k_t0 + 1min);
 }
 
 } // namespace recharged::test

@@ -2,6 +2,7 @@
 // per-order order, retries with the same webhook-id, and secret files refused before anything runs.
 #include "http/server.hpp"
 #include "storage/sqlite_order_store.hpp"
+#include "storage/sqlite_webhook_store.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "webhooks/deliverer.hpp"
@@ -98,7 +99,7 @@ TEST_CASE("messages are signed, retried with the same webhook-id and body, and o
   auto db = storage::Database::open({dir / "r.db"}, storage::MigrationMode::create).value();
   storage::SqliteOrderStore store(*db);
   auto hooks_db = storage::Database::open({dir / "r.db"}, storage::MigrationMode::require_current).value();
-  storage::WebhookStore hooks(*hooks_db);
+  storage::SqliteWebhookStore hooks(*hooks_db);
   const std::string secret = webhooks::Secret::generate();
   const auto secret_file = dir.write("hook.whsec", "# rotated 2026-12\n" + secret + "\n");
   Endpoint endpoint;
@@ -174,7 +175,7 @@ TEST_CASE("an endpoint that answers too late, or resets the connection, has the 
   auto db = storage::Database::open({dir / "r.db"}, storage::MigrationMode::create).value();
   storage::SqliteOrderStore store(*db);
   auto hooks_db = storage::Database::open({dir / "r.db"}, storage::MigrationMode::require_current).value();
-  storage::WebhookStore hooks(*hooks_db);
+  storage::SqliteWebhookStore hooks(*hooks_db);
   const auto secret_file = dir.write("hook.whsec", webhooks::Secret::generate() + "\n");
 
   // "slow" answers its first request after the deliverer's 300 ms timeout, then at once.

@@ -1,4 +1,4 @@
-#include "storage/webhook_store.hpp"
+#include "storage/sqlite_webhook_store.hpp"
 
 #include "storage/sqlite_error.hpp"
 
@@ -85,7 +85,7 @@ DeliveryRow read_delivery(SQLite::Statement& q) {
 
 } // namespace
 
-Result<std::int64_t> WebhookStore::fan_out(const std::vector<WebhookEndpoint>& endpoints, TimePoint now, int limit) {
+Result<std::int64_t> SqliteWebhookStore::fan_out(const std::vector<WebhookEndpoint>& endpoints, TimePoint now, int limit) {
   std::lock_guard lock(mu_);
   return guarded("queue webhook deliveries", db_.path(), [&]() -> Result<std::int64_t> {
     auto& db = db_.native();
@@ -125,7 +125,7 @@ Result<std::int64_t> WebhookStore::fan_out(const std::vector<WebhookEndpoint>& e
   });
 }
 
-Result<std::vector<DueDelivery>> WebhookStore::due(const std::string& endpoint, TimePoint now, int limit) {
+Result<std::vector<DueDelivery>> SqliteWebhookStore::due(const std::string& endpoint, TimePoint now, int limit) {
   std::lock_guard lock(mu_);
   return guarded("read the due webhook deliveries", db_.path(), [&]() -> Result<std::vector<DueDelivery>> {
     SQLite::Statement q(db_.native(),
@@ -155,7 +155,7 @@ Result<std::vector<DueDelivery>> WebhookStore::due(const std::string& endpoint, 
   });
 }
 
-Status WebhookStore::record_attempt(std::int64_t delivery_id, const DeliveryAttempt& a) {
+Status SqliteWebhookStore::record_attempt(std::int64_t delivery_id, const DeliveryAttempt& a) {
   std::lock_guard lock(mu_);
   return guarded("record a webhook attempt", db_.path(), [&]() -> Status {
     auto& db = db_.native();
@@ -188,7 +188,7 @@ Status WebhookStore::record_attempt(std::int64_t delivery_id, const DeliveryAtte
   });
 }
 
-Result<std::int64_t> WebhookStore::replay_delivery(std::int64_t delivery_id, TimePoint now) {
+Result<std::int64_t> SqliteWebhookStore::replay_delivery(std::int64_t delivery_id, TimePoint now) {
   std::lock_guard lock(mu_);
   return guarded("replay a webhook delivery", db_.path(), [&]() -> Result<std::int64_t> {
     SQLite::Statement q(db_.native(),
@@ -199,7 +199,7 @@ Result<std::int64_t> WebhookStore::replay_delivery(std::int64_t delivery_id, Tim
   });
 }
 
-Result<std::int64_t> WebhookStore::replay_since(const WebhookEndpoint& endpoint, TimePoint since, TimePoint now) {
+Result<std::int64_t> SqliteWebhookStore::replay_since(const WebhookEndpoint& endpoint, TimePoint since, TimePoint now) {
   std::lock_guard lock(mu_);
   return guarded("replay webhook deliveries", db_.path(), [&]() -> Result<std::int64_t> {
     auto& db = db_.native();
@@ -219,7 +219,7 @@ Result<std::int64_t> WebhookStore::replay_since(const WebhookEndpoint& endpoint,
   });
 }
 
-Result<std::vector<EndpointSummary>> WebhookStore::summaries() {
+Result<std::vector<EndpointSummary>> SqliteWebhookStore::summaries() {
   RECHARGED_TRY(std::vector<EndpointSummary> out, backlog());
   std::lock_guard lock(mu_);
   return guarded("count delivered webhooks", db_.path(), [&]() -> Result<std::vector<EndpointSummary>> {
@@ -234,9 +234,9 @@ Result<std::vector<EndpointSummary>> WebhookStore::summaries() {
   });
 }
 
-std::string_view WebhookStore::backlog_sql() noexcept { return k_backlog_query; }
+std::string_view SqliteWebhookStore::backlog_sql() noexcept { return k_backlog_query; }
 
-Result<std::vector<EndpointSummary>> WebhookStore::backlog() {
+Result<std::vector<EndpointSummary>> SqliteWebhookStore::backlog() {
   std::lock_guard lock(mu_);
   return guarded("read the webhook backlog", db_.path(), [&]() -> Result<std::vector<EndpointSummary>> {
     SQLite::Statement q(db_.native(), k_backlog_query);
@@ -254,7 +254,7 @@ Result<std::vector<EndpointSummary>> WebhookStore::backlog() {
   });
 }
 
-Result<std::vector<DeliveryRow>> WebhookStore::deliveries(const std::string& endpoint,
+Result<std::vector<DeliveryRow>> SqliteWebhookStore::deliveries(const std::string& endpoint,
                                                           const std::string& out_recharge_no, int limit) {
   std::lock_guard lock(mu_);
   return guarded("list webhook deliveries", db_.path(), [&]() -> Result<std::vector<DeliveryRow>> {
@@ -270,7 +270,7 @@ Result<std::vector<DeliveryRow>> WebhookStore::deliveries(const std::string& end
   });
 }
 
-Result<std::optional<DeliveryRow>> WebhookStore::delivery(std::int64_t id) {
+Result<std::optional<DeliveryRow>> SqliteWebhookStore::delivery(std::int64_t id) {
   std::lock_guard lock(mu_);
   return guarded("read a webhook delivery", db_.path(), [&]() -> Result<std::optional<DeliveryRow>> {
     SQLite::Statement q(db_.native(), std::string("SELECT ") + k_delivery_columns + k_delivery_from + "WHERE d.id = ?1");
@@ -280,7 +280,7 @@ Result<std::optional<DeliveryRow>> WebhookStore::delivery(std::int64_t id) {
   });
 }
 
-Result<std::vector<AttemptRow>> WebhookStore::attempts(std::int64_t delivery_id) {
+Result<std::vector<AttemptRow>> SqliteWebhookStore::attempts(std::int64_t delivery_id) {
   std::lock_guard lock(mu_);
   return guarded("read webhook attempts", db_.path(), [&]() -> Result<std::vector<AttemptRow>> {
     SQLite::Statement q(db_.native(),
