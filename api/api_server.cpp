@@ -6,9 +6,6 @@
 #include "config/secrets.hpp"
 #include "core/file.hpp"
 #include "logging/event_line.hpp"
-#include "storage/database.hpp"
-#include "storage/sqlite_feed_store.hpp"
-#include "storage/sqlite_idempotency_keys.hpp"
 
 #include <spdlog/logger.h>
 
@@ -70,11 +67,11 @@ http::ServerOptions server_options(const config::ApiConfig& c) {
 } // namespace
 
 struct ApiServer::Impl {
-  Impl(const config::Config& c, ApiParts p, Tokens t, std::unique_ptr<storage::Database> feed_db,
-       std::unique_ptr<storage::Database> keys_db)
+  Impl(const config::Config& c, ApiParts p, Tokens t, std::unique_ptr<storage::Backend> feed_db,
+       std::unique_ptr<storage::Backend> keys_db)
       : parts(std::move(p)), tokens(std::move(t)), feed_database(std::move(feed_db)),
-        keys_database(std::move(keys_db)), feed(*feed_database), keys(*keys_database),
-        routes(RouteContext{parts.service, parts.store, feed, keys, c.apply, parts.clock, stop, c.api.max_wait}),
+        keys_database(std::move(keys_db)), feed(feed_database->feed_store()), keys(keys_database->idempotency_keys()),
+        routes(RouteContext{parts.service, parts.store, *feed, *keys, c.apply, parts.clock, stop, c.api.max_wait}),
         workers(c.api.workers), server(server_options(c.api)) {}
 
   enum class Access { open, read, write };
@@ -86,10 +83,10 @@ struct ApiServer::Impl {
 
   ApiParts parts;
   Tokens tokens;
-  std::unique_ptr<storage::Database> feed_database;
-  std::unique_ptr<storage::Database> keys_database;
-  storage::SqliteFeedStore feed;
-  storage::SqliteIdempotencyKeys keys;
+  std::unique_ptr<storage::Backend> feed_database;
+  std::unique_ptr<storage::Backend> keys_database;
+  std::unique_ptr<storage::FeedStore> feed;
+  std::unique_ptr<storage::IdempotencyKeys> keys;
   StopSignal stop;
   OrderRoutes routes;
   int workers;
@@ -160,12 +157,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const config::Config& config
   const auto& c = config.api;
   if (!c.listen) return Error::invalid("api.listen", "The order API needs api.listen.");
   RECHARGED_TRY(Tokens tokens, load_tokens(c));
-  storage::DatabaseOptions db;
-  db.path = config.database.path;
-  db.busy_timeout = config.database.busy_timeout;
-  db.clock = &parts.clock;
-  RECHARGED_TRY(auto feed_db, storage::Database::open(db, storage::MigrationMode::require_current));
-  RECHARGED_TRY(auto keys_db, storage::Database::open(db, storage::MigrationMode::require_current));
+  RECHARGED_TRY(auto feed_db, parts.backend.connect_again());
+  RECHARGED_TRY(auto keys_db, parts.backend.connect_again());
   auto impl = std::make_unique<Impl>(config, std::move(parts), std::move(tokens), std::move(feed_db), std::move(keys_db));
   Impl* d = impl.get();
   using M = http::Method;

@@ -5,6 +5,7 @@
 #include "core/clock.hpp"
 #include "engine/order_service.hpp"
 #include "http/server.hpp"
+#include "storage/backend.hpp"
 #include "storage/order_store.hpp"
 
 #include <memory>
@@ -20,6 +21,7 @@ namespace recharged::api {
 struct ApiParts {
   engine::OrderService& service;
   storage::OrderStore& store;
+  const storage::Backend& backend; // where the feed and the idempotency keys are, each on a connection of its own
   const Clock& clock;
   std::shared_ptr<spdlog::logger> log; // "api": api_request per request, listener_* notices
 };
@@ -27,7 +29,7 @@ struct ApiParts {
 // The order API on [api] listen: its own http::Server (so it cannot take the notification listener's
 // connections or workers), bearer tokens from [api] tokens_file, and at most [api] workers requests handled at
 // once — one more gets 503 + Retry-After at once instead of waiting. The event feed and the idempotency keys
-// are read and written on two connections of its own to [database] path.
+// are read and written on two connections of its own to the database.
 class ApiServer {
 public:
   // Reads the tokens, opens the connections and listens; errors name the config key (tokens_file, listen).

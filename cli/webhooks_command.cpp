@@ -4,7 +4,6 @@
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "storage/feed_store.hpp"
-#include "storage/sqlite_webhook_store.hpp"
 #include "webhooks/signature.hpp"
 
 #include <CLI/CLI.hpp>
@@ -60,8 +59,8 @@ Result<const config::WebhookConfig*> configured(const config::Config& c, const s
 }
 
 int list(Context& ctx, const WebhooksArgs& a) {
-  storage::SqliteWebhookStore store(*ctx.database);
-  auto summaries = store.summaries();
+  const auto store = ctx.backend->webhook_store(ctx.actor, Millis{0}); // reads and replays: it claims nothing
+  auto summaries = store->summaries();
   if (!summaries) return report(summaries.error());
   const TimePoint now = ctx.clock->now();
   if (ctx.options.json) {
@@ -95,13 +94,13 @@ int list(Context& ctx, const WebhooksArgs& a) {
 }
 
 int show(Context& ctx, const WebhooksArgs& a) {
-  storage::SqliteWebhookStore store(*ctx.database);
+  const auto store = ctx.backend->webhook_store(ctx.actor, Millis{0}); // reads and replays: it claims nothing
   if (a.id != 0) {
-    auto d = store.delivery(a.id);
+    auto d = store->delivery(a.id);
     if (!d) return report(d.error());
     if (!*d) return report(Error::make(ErrorKind::not_found, "unknown_delivery",
                                        "No webhook delivery has the id " + std::to_string(a.id) + "."));
-    auto attempts = store.attempts(a.id);
+    auto attempts = store->attempts(a.id);
     if (!attempts) return report(attempts.error());
     if (ctx.options.json) {
       json j = delivery_object(**d);
@@ -123,7 +122,7 @@ int show(Context& ctx, const WebhooksArgs& a) {
                 << (t.error.empty() ? "" : "  " + t.error) << "\n";
     return k_exit_ok;
   }
-  auto rows = store.deliveries(a.endpoint, a.order, a.limit);
+  auto rows = store->deliveries(a.endpoint, a.order, a.limit);
   if (!rows) return report(rows.error());
   if (ctx.options.json) {
     json arr = json::array();
@@ -142,11 +141,11 @@ int show(Context& ctx, const WebhooksArgs& a) {
 }
 
 int replay(Context& ctx, const WebhooksArgs& a) {
-  storage::SqliteWebhookStore store(*ctx.database);
+  const auto store = ctx.backend->webhook_store(ctx.actor, Millis{0}); // reads and replays: it claims nothing
   const TimePoint now = ctx.clock->now();
   std::int64_t queued = 0;
   if (a.id != 0) {
-    auto n = store.replay_delivery(a.id, now);
+    auto n = store->replay_delivery(a.id, now);
     if (!n) return report(n.error());
     if (*n == 0) return report(Error::make(ErrorKind::not_found, "unknown_delivery",
                                            "No webhook delivery has the id " + std::to_string(a.id) + "."));
@@ -161,7 +160,7 @@ int replay(Context& ctx, const WebhooksArgs& a) {
     if (!since) return report(Error::invalid("--since", "The --since '" + a.since.substr(0, 40) +
                                                             "' is not an RFC 3339 time, e.g. 2026-12-01T00:00:00+08:00."));
     storage::WebhookEndpoint e{(*endpoint)->name, {(*endpoint)->events.begin(), (*endpoint)->events.end()}};
-    auto n = store.replay_since(e, *since, now);
+    auto n = store->replay_since(e, *since, now);
     if (!n) return report(n.error());
     queued = *n;
   }

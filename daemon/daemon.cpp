@@ -1,7 +1,6 @@
 #include "daemon/daemon_impl.hpp"
 
 #include "logging/event_line.hpp"
-#include "storage/sqlite_webhook_store.hpp"
 
 #include <unistd.h>
 
@@ -40,10 +39,12 @@ Status Daemon::Impl::start_listeners() {
 
 Status Daemon::Impl::start_webhooks() {
   if (parts.config.webhooks.empty()) return {};
-  RECHARGED_TRY(webhook_db, storage::Database::open(storage::DatabaseOptions{parts.backend.describe(),
-                                                                             parts.config.database.busy_timeout},
-                                                    storage::MigrationMode::require_current));
-  webhook_store = std::make_unique<storage::SqliteWebhookStore>(*webhook_db);
+  RECHARGED_TRY(webhook_db, parts.backend.connect_again());
+  // On a shared database the deliveries a round takes are leased to this node for longer than the round can last:
+  // every delivery of the batch timing out, with a minute to spare.
+  Millis slowest{0};
+  for (const auto& w : parts.config.webhooks) slowest = std::max(slowest, w.timeout);
+  webhook_store = webhook_db->webhook_store(node_id, webhooks::DelivererOptions{}.batch * slowest + Millis{60'000});
   deliverer = std::make_unique<webhooks::Deliverer>(parts.config.webhooks, *webhook_store, parts.clock,
                                                     parts.logging->get("webhooks"));
   return deliverer->start();
@@ -63,7 +64,7 @@ Status Daemon::Impl::start_api() {
                        "The database '" + parts.backend.describe() + "' is damaged (quick_check: " +
                            sound->substr(0, 300) + "); the order API does not start on it. Run `recharged check`, " +
                            "and restore the latest backup (README, \"Backups and recovery\").");
-  RECHARGED_TRY(api_server, api::ApiServer::start(parts.config, api::ApiParts{service, parts.store, parts.clock,
+  RECHARGED_TRY(api_server, api::ApiServer::start(parts.config, api::ApiParts{service, parts.store, parts.backend, parts.clock,
                                                                               parts.logging->get("api")}));
   log->info(EventLine("listening").kv("api", api_server->address()).str());
   return {};
@@ -125,6 +126,7 @@ int Daemon::run() {
     auto released = d.parts.store.release_visits(d.node_id);
     if (!released)
       d.log->warn(EventLine("visit_leases_kept").kv("node", d.node_id).kv("error", released.error().message).str());
+    std::lock_guard lock(d.nodes_mu);
     if (d.nodes) (void)d.nodes->leave(d.node_id); // gone from the cluster view; a failure ages out by itself
   }
   const auto stats = d.committer.stats();

@@ -52,6 +52,7 @@ void Daemon::Impl::heartbeat() {
 void Daemon::Impl::beat_node(std::chrono::steady_clock::time_point now, bool force) {
   if (!parts.backend.shared() || (!force && now - last_node_beat < storage::pg::k_node_heartbeat_every)) return;
   last_node_beat = now;
+  std::lock_guard lock(nodes_mu);
   if (!nodes) {
     auto again = parts.backend.connect_again();
     if (!again) {
@@ -63,7 +64,22 @@ void Daemon::Impl::beat_node(std::chrono::steady_clock::time_point now, bool for
   }
   const auto slash = node_id.rfind('/');
   auto beat = nodes->heartbeat(node_id, node_id.substr(0, slash), static_cast<int>(::getpid()), parts.clock.now());
-  if (!beat) log->warn(EventLine("node_heartbeat_failed").kv("node", node_id).kv("error", beat.error().message).str());
+  if (!beat) {
+    log->warn(EventLine("node_heartbeat_failed").kv("node", node_id).kv("error", beat.error().message).str());
+    return;
+  }
+  // The merchant's API budget is split among the live nodes; a change in their number moves every share.
+  auto seen = nodes->list(parts.clock.now(), storage::pg::k_node_dead_after);
+  if (!seen) return;
+  int live = 0;
+  for (const auto& n : *seen) live += n.live ? 1 : 0;
+  live = std::max(live, 1);
+  if (live == budget_nodes) return;
+  budget_nodes = live;
+  const auto share = limits_share(limits, live);
+  gate.configure(share);
+  log->info(EventLine("api_budget_shared").kv("nodes", live).kv("query_rate", share.query_rate)
+                .kv("apply_rate", share.apply_rate).kv("close_rate", share.close_rate).str());
 }
 
 void Daemon::Impl::check_checkpoint(std::chrono::steady_clock::time_point now) {

@@ -76,6 +76,7 @@ struct Daemon::Impl {
   // `force`), on a connection of its own.
   void beat_node(std::chrono::steady_clock::time_point now, bool force = false);
   std::vector<Gauge> gauges();
+  void cluster_gauges(std::vector<Gauge>& g, TimePoint now);
   Status schedule_unscheduled();
   HealthReport health();
   Status start_listeners();
@@ -102,11 +103,16 @@ struct Daemon::Impl {
   engine::CallObservers call_observers;
   std::unique_ptr<notify::NotificationHandler> notifications;
   std::unique_ptr<Listeners> listeners;
+  std::mutex nodes_mu; // guards cluster_db and nodes (set by beat_node, read by /metrics)
   std::unique_ptr<storage::Backend> cluster_db; // beat_node's connection (shared databases only)
   std::unique_ptr<storage::pg::Nodes> nodes;
   std::chrono::steady_clock::time_point last_node_beat{};
+  // Live daemons sharing the merchant's API budget (1 on SQLite), and [limits] as last loaded: the gate gets
+  // limits_share of the two. Main thread only (beat_node, reload).
+  int budget_nodes = 1;
+  config::LimitsConfig limits = parts.config.limits;
   // Webhooks: a connection of their own, so deliveries never wait on the pollers' store lock.
-  std::unique_ptr<storage::Database> webhook_db;
+  std::unique_ptr<storage::Backend> webhook_db;
   std::unique_ptr<storage::WebhookStore> webhook_store;
   std::unique_ptr<webhooks::Deliverer> deliverer;
   std::unique_ptr<api::ApiServer> api_server; // when [api] listen is set

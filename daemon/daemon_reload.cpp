@@ -22,7 +22,8 @@ void Daemon::Impl::reload() {
   if (auto level = parts.logging->set_level(fresh->log.level); !level)
     log->warn(EventLine("config_reload_partial").kv("error", level.error().message).str());
   planner.replace(policy(fresh->schedule));
-  gate.configure(fresh->limits);
+  limits = fresh->limits;
+  gate.configure(limits_share(limits, budget_nodes));
   const auto& old = parts.config;
   std::string restart;
   auto note = [&](bool changed, const char* key) {

@@ -6,6 +6,23 @@ namespace recharged::daemon {
 
 using logging::EventLine;
 
+// A shared database: the daemons sharing it as the nodes table shows them, and the visit leases each holds.
+void Daemon::Impl::cluster_gauges(std::vector<Gauge>& g, TimePoint now) {
+  std::lock_guard lock(nodes_mu);
+  if (!nodes) return;
+  auto seen = nodes->list(now, storage::pg::k_node_dead_after);
+  if (!seen) return; // the database's own failures are reported by every other use of it
+  double live = 0;
+  for (const auto& n : *seen) live += n.live ? 1 : 0;
+  g.push_back({"recharged_cluster_live_nodes", "gauge",
+               "Daemons sharing the database whose heartbeat is recent (this one included).", {}, live});
+  for (std::size_t i = 0; i < seen->size(); ++i)
+    g.push_back({"recharged_visit_leases", "gauge",
+                 i == 0 ? "Orders each daemon holds a running visit lease on, by node." : "",
+                 {{"node", (*seen)[i].id}, {"live", (*seen)[i].live ? "true" : "false"}},
+                 static_cast<double>((*seen)[i].leases)});
+}
+
 std::vector<Gauge> Daemon::Impl::gauges() {
   std::vector<Gauge> g;
   const TimePoint now = parts.clock.now();
@@ -32,6 +49,7 @@ std::vector<Gauge> Daemon::Impl::gauges() {
     const double overdue = c->next_due_at && *c->next_due_at < now ? std::chrono::duration<double>(now - *c->next_due_at).count() : 0;
     g.push_back({"recharged_poll_overdue_seconds", "gauge", "How late the most overdue poll is.", {}, overdue});
   }
+  cluster_gauges(g, now);
   // On the safety net notifications report payments and queries are sparse by design: nothing is overdue.
   const bool sparse = push.schedule() == schedule::PollSchedule::safety_net;
   if (auto lag = sparse ? Result<storage::SettlementLag>(storage::SettlementLag{})

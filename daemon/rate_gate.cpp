@@ -1,5 +1,7 @@
 #include "daemon/rate_gate.hpp"
 
+#include "storage/pg_nodes.hpp"
+
 #include <algorithm>
 
 namespace recharged::daemon {
@@ -55,6 +57,15 @@ void RateGate::leave(wxpay::Endpoint endpoint, const Error* error) {
   } else if (error == nullptr) {
     bucket(endpoint).on_success(now);
   }
+}
+
+config::LimitsConfig limits_share(const config::LimitsConfig& limits, int nodes) {
+  config::LimitsConfig share = limits;
+  share.query_rate = storage::pg::budget_share(limits.query_rate, nodes);
+  share.apply_rate = storage::pg::budget_share(limits.apply_rate, nodes);
+  share.close_rate = storage::pg::budget_share(limits.close_rate, nodes);
+  share.burst = std::max(1, limits.burst / std::max(nodes, 1));
+  return share;
 }
 
 void RateGate::configure(const config::LimitsConfig& l) {

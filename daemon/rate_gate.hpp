@@ -43,6 +43,10 @@ private:
   Stats stats_;
 };
 
+// One daemon's part of [limits] when `nodes` live daemons share the merchant's API budget (a shared database):
+// every rate split evenly among them (storage::pg::budget_share), the burst too, at least 1.
+[[nodiscard]] config::LimitsConfig limits_share(const config::LimitsConfig& limits, int nodes);
+
 // Bucket settings for one endpoint's rate from [limits].
 [[nodiscard]] schedule::TokenBucketConfig bucket_config(double rate, int burst);
 

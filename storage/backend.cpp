@@ -1,8 +1,14 @@
 #include "storage/backend.hpp"
 
 #include "storage/pg_connection.hpp"
+#include "storage/pg_feed_store.hpp"
+#include "storage/pg_idempotency_keys.hpp"
 #include "storage/pg_order_store.hpp"
+#include "storage/pg_webhook_store.hpp"
+#include "storage/sqlite_feed_store.hpp"
+#include "storage/sqlite_idempotency_keys.hpp"
 #include "storage/sqlite_order_store.hpp"
+#include "storage/sqlite_webhook_store.hpp"
 
 namespace recharged::storage {
 namespace {
@@ -15,6 +21,14 @@ public:
   bool shared() const noexcept override { return false; }
   OrderStore& orders() noexcept override { return store_; }
   Database* sqlite() noexcept override { return db_.get(); }
+  std::unique_ptr<FeedStore> feed_store() override { return std::make_unique<SqliteFeedStore>(*db_); }
+  std::unique_ptr<IdempotencyKeys> idempotency_keys() override {
+    return std::make_unique<SqliteIdempotencyKeys>(*db_);
+  }
+  // One daemon per file: nobody to lease deliveries against.
+  std::unique_ptr<WebhookStore> webhook_store(const std::string&, Millis) override {
+    return std::make_unique<SqliteWebhookStore>(*db_);
+  }
   Result<int> schema_version() override { return db_->schema_version(); }
   int latest_version() const noexcept override { return Database::latest_version(); }
   Result<std::unique_ptr<Backend>> connect_again() const override {
@@ -35,6 +49,11 @@ public:
   bool shared() const noexcept override { return true; }
   OrderStore& orders() noexcept override { return store_; }
   pg::Connection* postgres() noexcept override { return conn_.get(); }
+  std::unique_ptr<FeedStore> feed_store() override { return std::make_unique<PgFeedStore>(*conn_); }
+  std::unique_ptr<IdempotencyKeys> idempotency_keys() override { return std::make_unique<PgIdempotencyKeys>(*conn_); }
+  std::unique_ptr<WebhookStore> webhook_store(const std::string& owner, Millis lease) override {
+    return std::make_unique<PgWebhookStore>(*conn_, owner, lease);
+  }
   Result<int> schema_version() override { return conn_->schema_version(); }
   int latest_version() const noexcept override { return pg::Connection::latest_version(); }
   Result<std::unique_ptr<Backend>> connect_again() const override {

@@ -3,7 +3,10 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "storage/database.hpp"
+#include "storage/feed_store.hpp"
+#include "storage/idempotency_keys.hpp"
 #include "storage/order_store.hpp"
+#include "storage/webhook_store.hpp"
 
 #include <filesystem>
 #include <memory>
@@ -41,6 +44,12 @@ public:
   [[nodiscard]] virtual Database* sqlite() noexcept { return nullptr; }
   // The PostgreSQL connection (the nodes table, the cluster view); null on SQLite.
   [[nodiscard]] virtual pg::Connection* postgres() noexcept { return nullptr; }
+  // The other stores, on this backend's connection (keep the backend alive while they are used; give each thread
+  // that works on its own a backend of its own, connect_again()). `owner` and `lease`: the webhook deliveries a
+  // node claims on a shared database, for longer than one delivery round takes.
+  [[nodiscard]] virtual std::unique_ptr<FeedStore> feed_store() = 0;
+  [[nodiscard]] virtual std::unique_ptr<IdempotencyKeys> idempotency_keys() = 0;
+  [[nodiscard]] virtual std::unique_ptr<WebhookStore> webhook_store(const std::string& owner, Millis lease) = 0;
   // Another connection to the same database, with its own order store, for a part of the process that works beside
   // the pollers (the schema must be current by now).
   [[nodiscard]] virtual Result<std::unique_ptr<Backend>> connect_again() const = 0;

@@ -4,10 +4,10 @@
 #include "storage/order_sql.hpp"
 #include "storage/order_store_rules.hpp"
 #include "storage/pg_statement.hpp"
+#include "storage/pg_transaction.hpp"
 
 #include <algorithm>
 #include <array>
-#include <exception>
 #include <tuple>
 
 namespace recharged::storage {
@@ -202,27 +202,6 @@ Result<std::optional<TimePoint>> single_time(const pg::Rows& rows) {
   return std::optional<TimePoint>(*parsed);
 }
 
-// Runs `body` inside BEGIN … COMMIT on `db`; any error (or exception) rolls back and is returned with
-// `operation` named.
-template <class F>
-auto in_transaction(pg::Connection& db, std::string_view begin, std::string_view operation, F&& body)
-    -> decltype(body()) {
-  const auto fail = [&](Error e) -> decltype(body()) {
-    if (db.in_transaction()) (void)db.exec("ROLLBACK");
-    e.message = "Could not " + std::string(operation) + ": " + e.message;
-    return e;
-  };
-  if (auto started = db.exec(begin); !started) return fail(started.error());
-  try {
-    auto result = body();
-    if (!result) return fail(result.error());
-    if (auto committed = db.exec("COMMIT"); !committed) return fail(committed.error());
-    return result;
-  } catch (const std::exception& e) {
-    return fail(Error::make(ErrorKind::internal, "exception", e.what()));
-  }
-}
-
 constexpr std::string_view k_begin = "BEGIN";
 constexpr std::string_view k_snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
@@ -294,7 +273,7 @@ Result<InsertResult> PgOrderStore::insert_new(const orders::Order& order, TimePo
     return Error::invalid("state", "Only NEW orders can be recorded; order '" + clip(order.out_recharge_no) +
                                        "' is " + std::string(orders::to_string(order.state)) + ".");
   std::lock_guard lock(mu_);
-  return in_transaction(db_, k_begin, "record the new order '" + clip(order.out_recharge_no) + "'",
+  return pg::in_transaction(db_, k_begin, "record the new order '" + clip(order.out_recharge_no) + "'",
                         [&]() -> Result<InsertResult> {
                           pg::NamedParams insert(statement(Q::insert_order));
                           bind_new_order(insert, order, now);
@@ -315,7 +294,7 @@ Result<InsertResult> PgOrderStore::insert_new(const orders::Order& order, TimePo
 
 Result<ClaimResult> PgOrderStore::claim_apply(std::int64_t id, TimePoint now, TimePoint until, const std::string& owner) {
   std::lock_guard lock(mu_);
-  return in_transaction(db_, k_begin, "claim the apply of " + order_label(id), [&]() -> Result<ClaimResult> {
+  return pg::in_transaction(db_, k_begin, "claim the apply of " + order_label(id), [&]() -> Result<ClaimResult> {
     pg::NamedParams claim(statement(Q::claim_apply));
     claim.integer(":id", id);
     claim.text(":now", format_utc(now));
@@ -334,7 +313,7 @@ Result<Committed> PgOrderStore::commit(std::span<const OrderUpdate> updates) {
   RECHARGED_CHECK(rules::check_updates(updates));
   if (updates.empty()) return Committed{};
   std::lock_guard lock(mu_);
-  return in_transaction(db_, k_begin, "commit " + std::to_string(updates.size()) + " order update(s)",
+  return pg::in_transaction(db_, k_begin, "commit " + std::to_string(updates.size()) + " order update(s)",
                         [&]() -> Result<Committed> {
                           if (rules::batch_durability(updates) == Durability::unsynced)
                             RECHARGED_CHECK(db_.exec("SET LOCAL synchronous_commit = off"));
@@ -350,7 +329,7 @@ Result<Committed> PgOrderStore::commit(std::span<const OrderUpdate> updates) {
 
 Result<NotificationResult> PgOrderStore::record_notification(NotificationRecord record, const NotificationJudge& judge) {
   std::lock_guard lock(mu_);
-  return in_transaction(
+  return pg::in_transaction(
       db_, k_begin, "record the notification '" + clip(record.id) + "'", [&]() -> Result<NotificationResult> {
         const auto seen = [&]() -> Result<std::optional<orders::NotificationOutcome>> {
           pg::NamedParams p(statement(Q::notification_seen));
@@ -507,7 +486,7 @@ Result<ListPage> PgOrderStore::list(const ListFilter& filter) {
 
 Result<Counts> PgOrderStore::counts(TimePoint now) {
   std::lock_guard lock(mu_);
-  return in_transaction(db_, k_snapshot, "count the orders", [&]() -> Result<Counts> {
+  return pg::in_transaction(db_, k_snapshot, "count the orders", [&]() -> Result<Counts> {
     Counts c;
     for (const OrderState s : orders::k_order_states) c.by_state[s] = 0;
     RECHARGED_TRY(const pg::Rows by_state, db_.exec(statement(Q::count_by_state).sql));

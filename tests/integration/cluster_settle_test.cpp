@@ -10,6 +10,8 @@
 
 #include <signal.h>
 
+#include <cstdlib>
+#include <random>
 #include <regex>
 
 using namespace recharged;
@@ -44,25 +46,47 @@ std::vector<long> visits_per_node(const std::string& log) {
   return visits;
 }
 
-} // namespace
-
-TEST_CASE("three daemons on one PostgreSQL database settle every order once, as the platform says") {
-  Rig rig(cluster_options(11));
+// A fresh database on the test's PostgreSQL server, a sandbox whose every answer takes 30 ms of real time (so two
+// nodes visiting one order at once would overlap there), and `orders` orders applied through the CLI.
+void prepare(Rig& rig, const std::string& prefix, int orders) {
   rig.config().database_url = PgServer::shared().create_database();
   rig.config().schedule = {{"stale_close_age", "1h"}, {"close_latest_age", "1h20m"}};
   rig.write_config();
-  // Every answer takes 30 ms of real time, so two nodes visiting one order at once would overlap at the sandbox.
   sandbox::FaultConfig slow;
   slow.latency = 1;
   slow.latency_duration = Millis{30};
   rig.sandbox().sandbox().faults().set_config(slow);
-  constexpr int k_orders = 24;
-  for (int i = 0; i < k_orders; ++i) {
+  for (int i = 0; i < orders; ++i) {
     const auto r = rig.cli({"apply", "--sub-mchid", rig.sub_mchid(static_cast<std::size_t>(i) % 3), "--amount",
-                            std::to_string(100 + i) + ".00", "--out-recharge-no", "CL" + std::to_string(i)});
+                            std::to_string(100 + i) + ".00", "--out-recharge-no", prefix + std::to_string(i)});
     INFO(r.err);
     REQUIRE(r.status.exited(0));
   }
+}
+
+// Nothing overlapped, nothing was applied twice, and every order ends as the platform has it.
+void check_against_truth(Rig& rig, int orders) {
+  CHECK(rig.sandbox().sandbox().server().stats().overlapping == 0); // no order was visited by two nodes at once
+  CHECK(rig.platform().counters().duplicate_applies == 0);
+  const auto local = rig.orders();
+  REQUIRE(local.size() == static_cast<std::size_t>(orders));
+  for (const auto& o : local) {
+    CAPTURE(o.out_recharge_no);
+    const auto truth = rig.truth(o.out_recharge_no);
+    CHECK(truth.applies == 1);
+    CHECK(o.recharge_id == truth.deposit.recharge_id);
+    CHECK(o.platform_state == sandbox::to_string(truth.deposit.recharge_state));
+    CHECK((o.state == orders::OrderState::success) ==
+          (truth.deposit.recharge_state == sandbox::RechargeState::success));
+  }
+}
+
+} // namespace
+
+TEST_CASE("three daemons on one PostgreSQL database settle every order once, as the platform says") {
+  Rig rig(cluster_options(11));
+  constexpr int k_orders = 24;
+  prepare(rig, "CL", k_orders);
   std::vector<std::unique_ptr<Process>> nodes;
   for (int n = 0; n < 3; ++n) nodes.push_back(rig.start_daemon());
   const bool settled = eventually([&] { return all_final(rig); }, Millis{180'000}, Millis{200});
@@ -75,19 +99,9 @@ TEST_CASE("three daemons on one PostgreSQL database settle every order once, as 
   INFO(rig.daemon_log_text().substr(0, 4000));
   REQUIRE(settled);
 
-  CHECK(rig.sandbox().sandbox().server().stats().overlapping == 0); // no order was visited by two nodes at once
-  const auto local = rig.orders();
-  REQUIRE(local.size() == static_cast<std::size_t>(k_orders));
-  CHECK(rig.platform().counters().duplicate_applies == 0);
-  for (const auto& o : local) {
-    CAPTURE(o.out_recharge_no);
-    const auto truth = rig.truth(o.out_recharge_no);
-    CHECK(truth.applies == 1);
-    CHECK(o.recharge_id == truth.deposit.recharge_id);
-    CHECK(o.platform_state == sandbox::to_string(truth.deposit.recharge_state));
-    CHECK((o.state == orders::OrderState::success) ==
-          (truth.deposit.recharge_state == sandbox::RechargeState::success));
-  }
+  check_against_truth(rig, k_orders);
+  // The merchant's API budget was split three ways once all three were up.
+  CHECK(rig.daemon_log_text().find("api_budget_shared nodes=3") != std::string::npos);
   // Every node worked, and left the cluster with no visit lease held.
   const auto visits = visits_per_node(rig.daemon_log_text());
   REQUIRE(visits.size() == 3);
@@ -102,4 +116,34 @@ TEST_CASE("three daemons on one PostgreSQL database settle every order once, as 
   auto rows = (*backend)->postgres()->exec("SELECT count(*) FROM nodes");
   REQUIRE(rows.ok());
   CHECK(rows->text(0, 0) == "0");
+}
+
+TEST_CASE("kill -9 of random nodes and a PostgreSQL restart lose nothing, apply nothing twice, overlap no visit") {
+  const char* kills_env = std::getenv("RECHARGED_CLUSTER_KILLS");
+  const int kills = kills_env != nullptr ? std::atoi(kills_env) : 12;
+  Rig rig(cluster_options(23));
+  constexpr int k_orders = 30;
+  prepare(rig, "KC", k_orders);
+  std::vector<std::unique_ptr<Process>> nodes;
+  for (int n = 0; n < 3; ++n) nodes.push_back(rig.start_daemon());
+  std::mt19937 random(23);
+  std::size_t log_at = 0;
+  for (int k = 0; k < kills; ++k) {
+    // Wait for a visit to be under way somewhere (a new api_call in the log), then kill a random node.
+    CHECK(eventually([&] { return rig.daemon_log_text().find("api_call", log_at + 1) != std::string::npos; },
+                     Millis{30'000}, Millis{10}));
+    log_at = rig.daemon_log_text().size();
+    auto& victim = nodes[random() % nodes.size()];
+    victim->kill_hard();
+    (void)victim->wait_for(Millis{10'000});
+    if (k == kills / 2) PgServer::shared().restart(); // the database itself goes away and comes back
+    victim = rig.start_daemon();
+  }
+  const bool settled = eventually([&] { return all_final(rig); }, Millis{300'000}, Millis{200});
+  for (auto& node : nodes) node->send(SIGTERM);
+  for (auto& node : nodes) (void)node->wait_for(Millis{60'000});
+  INFO(rig.daemon_log_text().substr(rig.daemon_log_text().size() > 6000 ? rig.daemon_log_text().size() - 6000 : 0));
+  REQUIRE(settled);
+  check_against_truth(rig, k_orders);
+  MESSAGE(kills << " nodes killed with SIGKILL, one PostgreSQL restart");
 }

@@ -63,3 +63,21 @@ TEST_CASE("a 429 lowers the rate and a stop ends a wait at once") {
   CHECK(result == 0);
   CHECK_FALSE(gate.enter(wxpay::Endpoint::apply)); // nothing new starts once stopping
 }
+
+TEST_CASE("daemons sharing a database split the merchant's API budget evenly among the live ones") {
+  config::LimitsConfig limits;
+  limits.query_rate = 90;
+  limits.apply_rate = 6;
+  limits.close_rate = 3;
+  limits.burst = 10;
+  using daemon::limits_share;
+  const auto third = limits_share(limits, 3);
+  CHECK(third.query_rate == doctest::Approx(30));
+  CHECK(third.apply_rate == doctest::Approx(2));
+  CHECK(third.close_rate == doctest::Approx(1));
+  CHECK(third.burst == 3);
+  CHECK(third.concurrency == limits.concurrency); // a host's own resources are not shared
+  CHECK(limits_share(limits, 1).query_rate == doctest::Approx(90));
+  CHECK(limits_share(limits, 0).query_rate == doctest::Approx(90)); // before its own first heartbeat is seen
+  CHECK(limits_share(limits, 20).burst == 1);
+}
