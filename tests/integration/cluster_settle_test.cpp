@@ -154,3 +154,31 @@ TEST_CASE("kill -9 of random nodes and a PostgreSQL restart lose nothing, apply 
   check_against_truth(rig, total);
   MESSAGE(kills << " nodes killed with SIGKILL, one PostgreSQL restart, " << total << " orders");
 }
+
+TEST_CASE("migrate, check and backup on PostgreSQL: the schema once, the cluster shown, the server's own backups") {
+  Rig rig;
+  rig.config().database_url = PgServer::shared().create_database();
+  rig.config().create_database = false;
+  rig.write_config();
+  const auto before = rig.cli({"check", "--json"});
+  CHECK(before.status.exited(6)); // no schema yet: `migrate` creates it
+  const auto first = rig.cli({"migrate"});
+  INFO(first.err);
+  REQUIRE(first.status.exited(0));
+  CHECK(first.out.find("schema version 1") != std::string::npos);
+  CHECK(rig.cli({"migrate"}).status.exited(0)); // idempotent
+
+  auto daemon = rig.start_daemon();
+  REQUIRE(rig.wait_for_log("daemon_started", Millis{30'000}));
+  const auto checked = rig.cli({"check"});
+  INFO(checked.out, checked.err);
+  CHECK(checked.out.find("ok    database") != std::string::npos);
+  CHECK(checked.out.find("1 live node(s)") != std::string::npos);
+  daemon->send(SIGTERM);
+  REQUIRE(daemon->wait_for(Millis{30'000}).has_value());
+
+  const auto backup = rig.cli({"backup", rig.dir().path().string()});
+  INFO(backup.err);
+  CHECK(backup.status.exited(3));
+  CHECK(backup.err.find("pg_dump") != std::string::npos);
+}
