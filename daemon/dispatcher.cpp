@@ -73,6 +73,15 @@ TimePoint Dispatcher::dispatch_once() {
     auto due = take_due(now, idle, skip);
     if (!due) return storage_trouble(due.error(), now);
     storage_backoff_ = Millis{0};
+    if (claims_) { // claimed orders cooling down here are not visited now: let them go rather than hold them
+      std::vector<std::int64_t> not_now;
+      {
+        std::lock_guard lock(mu_);
+        for (const auto& o : *due)
+          if (in_flight_.contains(o.id) || cooldown_.contains(o.id)) not_now.push_back(o.id);
+      }
+      for (const auto id : not_now) end_visit(id);
+    }
     std::lock_guard lock(mu_);
     batch_.assign(std::make_move_iterator(due->begin()), std::make_move_iterator(due->end()));
     batch_read_at_ = now;

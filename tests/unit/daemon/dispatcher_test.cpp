@@ -5,8 +5,9 @@
 #include "engine/order_request.hpp"
 #include "engine/policy_planner.hpp"
 #include "logging/setup.hpp"
-#include "storage/database.hpp"
-#include "storage/sqlite_order_store.hpp"
+#include "storage/backend.hpp"
+#include "storage/pg_connection.hpp"
+#include "tests/support/pg_server.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/sandbox_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -41,20 +42,24 @@ private:
 // the sandbox (manual payers), a worker pool of `workers` threads, and the daemon's loop (dispatch, then
 // sleep until the next round or a wake-up).
 struct DispatchRig {
-  explicit DispatchRig(std::size_t workers, std::size_t batch_size = 256) : sandbox(clock), pool(workers) {
-    storage::DatabaseOptions options;
+  // `claims`: the dispatcher of one node among several on a PostgreSQL database (the test process's server).
+  explicit DispatchRig(std::size_t workers, std::size_t batch_size = 256,
+                       std::optional<daemon::Dispatcher::Claims> claims = std::nullopt)
+      : sandbox(clock), pool(workers) {
+    storage::BackendOptions options;
     options.path = dir / "recharged.db";
-    auto opened = storage::Database::open(options, storage::MigrationMode::create);
+    if (claims) options.url = test::PgServer::shared().create_database();
+    auto opened = storage::Backend::open(options, storage::MigrationMode::create);
     REQUIRE(opened.ok());
-    database = std::move(*opened);
-    store = std::make_unique<storage::SqliteOrderStore>(*database);
+    backend = std::move(*opened);
+    store = &backend->orders();
     sink = std::make_unique<daemon::GroupCommitter>(*store);
     client = sandbox.client();
     planner = engine::make_policy_planner({}, sandbox.calendar());
     service = std::make_unique<engine::OrderService>(
         engine::ServiceContext{*store, *sink, client->api(), gate, *planner, clock, nullptr});
     dispatcher = std::make_unique<daemon::Dispatcher>(*store, *service, pool, clock, stop,
-                                                      logging::Logging::null_logger("daemon"), batch_size);
+                                                      logging::Logging::null_logger("daemon"), batch_size, claims);
   }
 
   // A NEW row due a second ago (as a crash leaves it): its visit queries, then applies.
@@ -83,8 +88,8 @@ struct DispatchRig {
   int missed_wakeups = 0;
   test::TempDir dir;
   test::SandboxFixture sandbox;
-  std::unique_ptr<storage::Database> database;
-  std::unique_ptr<storage::OrderStore> store;
+  std::unique_ptr<storage::Backend> backend;
+  storage::OrderStore* store = nullptr;
   std::unique_ptr<daemon::GroupCommitter> sink;
   std::unique_ptr<test::SandboxClient> client;
   engine::OpenGate gate;
@@ -162,4 +167,23 @@ TEST_CASE("a backlog larger than the batch is read again batch by batch and ever
   auto due = rig.store->due(rig.clock.now(), 100);
   REQUIRE(due.ok());
   CHECK(due->empty());
+}
+
+TEST_CASE("on a shared database a node visits only what it claimed, and ends every visit it made") {
+  DispatchRig rig(2, 256, daemon::Dispatcher::Claims{"node-a", minutes{10}});
+  for (int i = 0; i < 5; ++i) rig.add_due_order("CLAIM" + std::to_string(i));
+  rig.add_due_order("ELSEWHERE");
+  // Another node is visiting ELSEWHERE: this one must leave it alone.
+  const auto other = rig.store->find("ELSEWHERE").value();
+  REQUIRE(other);
+  REQUIRE(rig.store->claim_visit(other->id, rig.clock.now(), "node-b", rig.clock.now() + minutes{10}).value());
+  rig.run_until(5);
+  CHECK(rig.missed_wakeups == 0);
+  CHECK(rig.dispatcher->visits() == 5);
+  CHECK(rig.store->find("ELSEWHERE").value()->state == orders::OrderState::new_order); // never visited here
+  CHECK(rig.sandbox.platform().truth("ELSEWHERE") == std::nullopt);                     // nor applied
+  auto held = rig.backend->postgres()->exec("SELECT visit_owner FROM orders WHERE visit_lease_until IS NOT NULL");
+  REQUIRE(held.ok());
+  REQUIRE(held->size() == 1); // node-a ended each of its visits; only node-b's lease is left
+  CHECK(held->text(0, 0) == "node-b");
 }
