@@ -226,3 +226,29 @@ TEST_CASE("The API listens on a unix socket") {
   CHECK(listed.json()["orders"].size() == 1);
   CHECK(api.rig.daemon_log_text().find("client=unix") != std::string::npos);
 }
+
+TEST_CASE("On PostgreSQL the order API creates once, honours an Idempotency-Key, lists, and feeds the events") {
+  ApiRigOptions o;
+  o.postgres = true;
+  ApiRig api(o);
+  api.start();
+  const auto first = api.call("POST", "/v1/orders", api.create_body("APIPG1"));
+  INFO(first.body);
+  REQUIRE(first.status == 201);
+  CHECK(first.json()["state"] == "RECHARGING");
+  CHECK(api.call("POST", "/v1/orders", api.create_body("APIPG1")).status == 200);
+  const auto keyed = api.call("POST", "/v1/orders", api.create_body(""), {{"Idempotency-Key", "pg-key-1"}});
+  REQUIRE(keyed.status == 201);
+  const auto again = api.call("POST", "/v1/orders", api.create_body(""), {{"Idempotency-Key", "pg-key-1"}});
+  REQUIRE(again.status == 200);
+  CHECK(again.json()["out_recharge_no"] == keyed.json()["out_recharge_no"]);
+  const auto list = api.call("GET", "/v1/orders", "", {}, k_read_token);
+  REQUIRE(list.status == 200);
+  CHECK(list.json()["orders"].size() == 2);
+  const auto events = api.call("GET", "/v1/events", "", {}, k_read_token);
+  INFO(events.body);
+  REQUIRE(events.status == 200);
+  CHECK(events.json()["events"].size() == 2); // order.recharging of each
+  CHECK(api.rig.orders().size() == 2);
+  CHECK(api.rig.platform().counters().duplicate_applies == 0);
+}

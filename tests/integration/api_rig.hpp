@@ -5,6 +5,7 @@
 // answer, which integration_api_openapi checks against api/openapi.json.
 
 #include "tests/integration/rig.hpp"
+#include "tests/support/pg_server.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -141,6 +142,7 @@ struct ApiRigOptions {
   int max_body_bytes = 4096;
   std::string max_wait = "30s";
   double speed = 60;
+  bool postgres = false; // a fresh database on the test process's PostgreSQL server instead of an SQLite file
 };
 
 // A rig and its daemon with the order API on.
@@ -157,6 +159,7 @@ struct ApiRig {
                               "\"\nworkers = " + std::to_string(o.workers) +
                               "\nmax_body_bytes = " + std::to_string(o.max_body_bytes) + "\nmax_wait = \"" +
                               o.max_wait + "\"\n";
+    if (o.postgres) rig.config().database_url = PgServer::shared().create_database();
     rig.write_config();
   }
 
