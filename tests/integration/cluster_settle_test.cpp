@@ -21,15 +21,8 @@ using namespace recharged::test;
 namespace {
 
 RigOptions cluster_options(std::uint64_t seed) {
-  RigOptions o;
-  o.speed = 300; // a virtual hour in 12 s
-  o.sandbox.payers = sandbox::Payers::simulated;
-  o.sandbox.seed = seed;
-  auto mix = sandbox::parse_payer_mix("never=0.3,qr=0.4,bank=0.2,online=0.4,qr_delay=3m,online_delay=8m,"
-                                      "bank_delay=20m,spread=0.3,returned=0");
-  REQUIRE(mix.ok());
-  o.sandbox.payer_mix = *mix;
-  return o;
+  return paying_rig(seed, "never=0.3,qr=0.4,bank=0.2,online=0.4,qr_delay=3m,online_delay=8m,"
+                             "bank_delay=20m,spread=0.3,returned=0");
 }
 
 bool all_final(const Rig& rig) {

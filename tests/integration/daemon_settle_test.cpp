@@ -18,15 +18,8 @@ namespace {
 // Payers who pay within minutes (QR, online banking) or half an hour (bank transfer), or never; nothing is sent
 // back. With a 1h stale-close age every order is SUCCESS or CLOSED within ~2 virtual hours.
 RigOptions batch_options(std::uint64_t seed) {
-  RigOptions o;
-  o.speed = 300; // a virtual hour in 12 s; the ±300 s signature window is still a full real second
-  o.sandbox.payers = sandbox::Payers::simulated;
-  o.sandbox.seed = seed;
-  auto mix = sandbox::parse_payer_mix("never=0.3,qr=0.4,bank=0.2,online=0.4,qr_delay=3m,online_delay=8m,"
-                                      "bank_delay=20m,spread=0.3,returned=0");
-  REQUIRE(mix.ok());
-  o.sandbox.payer_mix = *mix;
-  return o;
+  return paying_rig(seed, "never=0.3,qr=0.4,bank=0.2,online=0.4,qr_delay=3m,online_delay=8m,"
+                             "bank_delay=20m,spread=0.3,returned=0");
 }
 
 void batch_schedule(Rig& rig) {

@@ -82,6 +82,17 @@ Rig::Rig(RigOptions options)
   config_.log_file = dir_ / "recharged.log";
 }
 
+RigOptions paying_rig(std::uint64_t seed, std::string_view mix) {
+  RigOptions o;
+  o.speed = 300;
+  o.sandbox.payers = sandbox::Payers::simulated;
+  o.sandbox.seed = seed;
+  auto parsed = sandbox::parse_payer_mix(mix);
+  if (!parsed) throw std::runtime_error("bad payer mix '" + std::string(mix) + "': " + parsed.error().message);
+  o.sandbox.payer_mix = *parsed;
+  return o;
+}
+
 fs::path Rig::database_path() const { return config_.database; }
 
 std::string Rig::render() const {

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace recharged::test {
@@ -67,6 +68,10 @@ struct RigOptions {
   TimePoint start = monday_morning();             // virtual time at the start (used when speed != 1)
   SandboxFixtureOptions sandbox;
 };
+
+// A rig whose payers the sandbox simulates (`mix`: sandbox::parse_payer_mix's text) with `seed`, in time 300 times
+// faster than real: a virtual hour in 12 s, while the ±300 s signature window is still a full real second.
+[[nodiscard]] RigOptions paying_rig(std::uint64_t seed, std::string_view mix);
 
 class Rig {
 public:

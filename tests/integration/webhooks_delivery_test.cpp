@@ -92,15 +92,8 @@ std::vector<FeedEvent> feed(const Rig& rig) {
 }
 
 RigOptions paying_options(std::uint64_t seed) {
-  RigOptions o;
-  o.speed = 300;
-  o.sandbox.payers = sandbox::Payers::simulated;
-  o.sandbox.seed = seed;
-  auto mix = sandbox::parse_payer_mix("never=0.3,qr=0.5,online=0.3,bank=0.2,qr_delay=3m,online_delay=8m,"
-                                      "bank_delay=20m,spread=0.3,returned=0");
-  REQUIRE(mix.ok());
-  o.sandbox.payer_mix = *mix;
-  return o;
+  return paying_rig(seed, "never=0.3,qr=0.5,online=0.3,bank=0.2,qr_delay=3m,online_delay=8m,"
+                             "bank_delay=20m,spread=0.3,returned=0");
 }
 
 std::string webhook_table(Rig& rig, const std::string& secret, int port) {
