@@ -14,6 +14,10 @@ constexpr Millis k_storage_backoff_max{std::chrono::seconds{30}};
 constexpr Millis k_order_cooldown{std::chrono::seconds{30}};
 constexpr Millis k_storage_log_every{std::chrono::seconds{10}};
 constexpr Millis k_batch_max_age{std::chrono::seconds{1}};
+// Later than any poll is ever planned, and still a time both backends can store and compare (TimePoint::max()
+// is not: it formats to no valid year, which SQLite compared as text before every poll time, and PostgreSQL
+// refuses).
+const TimePoint k_any_time = std::chrono::sys_days{std::chrono::year{9999} / 12 / 31};
 } // namespace
 
 Dispatcher::Dispatcher(storage::OrderStore& store, engine::OrderService& service, WorkerPool& pool, Clock& clock,
@@ -98,7 +102,7 @@ TimePoint Dispatcher::dispatch_once() {
     if (++handed == idle) return now + k_idle_look; // woken when a worker frees up
   }
   // Nothing more is due now: sleep until the earliest scheduled order that is not already in hand.
-  auto upcoming = store_.due(TimePoint::max(), static_cast<int>(skip + handed + 1));
+  auto upcoming = store_.due(k_any_time, static_cast<int>(skip + handed + 1));
   if (!upcoming) return storage_trouble(upcoming.error(), now);
   std::lock_guard lock(mu_);
   for (const auto& o : *upcoming) {

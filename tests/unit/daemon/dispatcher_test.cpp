@@ -187,3 +187,23 @@ TEST_CASE("on a shared database a node visits only what it claimed, and ends eve
   REQUIRE(held->size() == 1); // node-a ended each of its visits; only node-b's lease is left
   CHECK(held->text(0, 0) == "node-b");
 }
+
+TEST_CASE("with nothing due the dispatcher sleeps until the earliest planned poll, on either backend") {
+  for (const bool shared : {false, true}) {
+    CAPTURE(shared);
+    std::optional<daemon::Dispatcher::Claims> claims;
+    if (shared) claims = daemon::Dispatcher::Claims{"node-a", minutes{10}};
+    DispatchRig rig(2, 256, claims);
+    rig.add_due_order("LATER");
+    storage::OrderUpdate later;
+    later.order_id = rig.store->find("LATER").value()->id;
+    later.updated_at = rig.clock.now();
+    later.set_next_poll = true;
+    later.next_poll_at = rig.clock.now() + seconds{5};
+    REQUIRE(rig.store->commit_one(later).value());
+    CHECK(rig.dispatcher->dispatch_once() == rig.clock.now() + seconds{5}); // not the 60 s idle look
+    rig.stop.request_stop();
+    rig.pool.join();
+    rig.sink->shutdown();
+  }
+}
