@@ -159,14 +159,12 @@ void check_schema_and_pages(const config::Config& cfg, bool can_write, Findings&
 // PostgreSQL: the server answers, the schema is recharged's and current, the orders indexes are usable, and who
 // shares the database (the cluster). Returns whether a daemon runs on it now (a live node).
 bool check_postgres(const config::Config& cfg, const Clock& clock, Findings& out) {
-  auto url = config::database_url(cfg);
-  if (!url) {
-    out.fail("database", url.error().message, "fix database.url_file or its permissions", k_exit_config);
+  auto options = backend_options(cfg, &clock);
+  if (!options) {
+    out.fail("database", options.error().message, "fix database.url_file or its permissions", k_exit_config);
     return false;
   }
-  storage::BackendOptions options;
-  options.url = std::move(*url);
-  auto backend = storage::Backend::open(options, storage::MigrationMode::inspect);
+  auto backend = storage::Backend::open(*options, storage::MigrationMode::inspect);
   if (!backend) {
     out.fail("database", backend.error().message,
              "check the server, the URL and the role (README, \"Running on more than one host\"); a new database gets "
@@ -191,12 +189,10 @@ bool check_postgres(const config::Config& cfg, const Clock& clock, Findings& out
     out.fail("cluster", seen.error().message, next_for(seen.error()), k_exit_storage);
     return false;
   }
-  int live = 0;
+  const int live = storage::pg::live_count(*seen);
   std::string who;
-  for (const auto& n : *seen) {
-    live += n.live ? 1 : 0;
+  for (const auto& n : *seen)
     who += (who.empty() ? "" : "; ") + n.id + (n.live ? "" : " (gone)") + ": " + std::to_string(n.leases) + " visit leases";
-  }
   out.ok("cluster", std::to_string(live) + " live node(s)" + (who.empty() ? "" : " — " + who));
   return live > 0;
 }

@@ -70,10 +70,10 @@ Status Daemon::Impl::start_api() {
   return {};
 }
 
-std::string this_node() {
+std::string host_name() {
   std::array<char, 256> host{};
   if (::gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
-  return std::string(host.data()) + "/" + std::to_string(::getpid());
+  return host.data();
 }
 
 Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

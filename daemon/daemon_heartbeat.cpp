@@ -2,8 +2,6 @@
 
 #include "logging/event_line.hpp"
 
-#include <unistd.h>
-
 namespace recharged::daemon {
 
 using logging::EventLine;
@@ -62,8 +60,7 @@ void Daemon::Impl::beat_node(std::chrono::steady_clock::time_point now, bool for
     cluster_db = std::move(*again);
     nodes = std::make_unique<storage::pg::Nodes>(*cluster_db->postgres());
   }
-  const auto slash = node_id.rfind('/');
-  auto beat = nodes->heartbeat(node_id, node_id.substr(0, slash), static_cast<int>(::getpid()), parts.clock.now());
+  auto beat = nodes->heartbeat(node_id, node_host, node_pid, parts.clock.now());
   if (!beat) {
     log->warn(EventLine("node_heartbeat_failed").kv("node", node_id).kv("error", beat.error().message).str());
     return;
@@ -71,9 +68,7 @@ void Daemon::Impl::beat_node(std::chrono::steady_clock::time_point now, bool for
   // The merchant's API budget is split among the live nodes; a change in their number moves every share.
   auto seen = nodes->list(parts.clock.now(), storage::pg::k_node_dead_after);
   if (!seen) return;
-  int live = 0;
-  for (const auto& n : *seen) live += n.live ? 1 : 0;
-  live = std::max(live, 1);
+  const int live = std::max(storage::pg::live_count(*seen), 1);
   if (live == budget_nodes) return;
   budget_nodes = live;
   const auto share = limits_share(limits, live);

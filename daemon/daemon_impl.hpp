@@ -32,6 +32,8 @@
 
 #include <spdlog/logger.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <mutex>
@@ -39,8 +41,8 @@
 
 namespace recharged::daemon {
 
-// This daemon's name among those sharing a database: "<hostname>/<pid>".
-[[nodiscard]] std::string this_node();
+// The name of the host this daemon runs on ("" when it cannot be read).
+[[nodiscard]] std::string host_name();
 
 struct Daemon::Impl {
   Impl(DaemonParts p, StopSignal& s)
@@ -85,7 +87,10 @@ struct Daemon::Impl {
   Status start_api();
 
   DaemonParts parts;
-  const std::string node_id = this_node(); // "host/pid": the owner of this daemon's visit leases
+  const std::string node_host = host_name();
+  const int node_pid = static_cast<int>(::getpid());
+  // This daemon's name among those sharing a database, "host/pid": the owner of its visit leases.
+  const std::string node_id = node_host + "/" + std::to_string(node_pid);
   StopSignal& stop;
   std::shared_ptr<spdlog::logger> log;
   PushWatch push;

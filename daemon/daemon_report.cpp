@@ -12,10 +12,9 @@ void Daemon::Impl::cluster_gauges(std::vector<Gauge>& g, TimePoint now) {
   if (!nodes) return;
   auto seen = nodes->list(now, storage::pg::k_node_dead_after);
   if (!seen) return; // the database's own failures are reported by every other use of it
-  double live = 0;
-  for (const auto& n : *seen) live += n.live ? 1 : 0;
   g.push_back({"recharged_cluster_live_nodes", "gauge",
-               "Daemons sharing the database whose heartbeat is recent (this one included).", {}, live});
+               "Daemons sharing the database whose heartbeat is recent (this one included).", {},
+               static_cast<double>(storage::pg::live_count(*seen))});
   for (std::size_t i = 0; i < seen->size(); ++i)
     g.push_back({"recharged_visit_leases", "gauge",
                  i == 0 ? "Orders each daemon holds a running visit lease on, by node." : "",

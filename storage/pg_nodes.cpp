@@ -68,6 +68,10 @@ Status Nodes::leave(const std::string& id) {
   return {};
 }
 
+int live_count(const std::vector<NodeView>& nodes) {
+  return static_cast<int>(std::count_if(nodes.begin(), nodes.end(), [](const NodeView& n) { return n.live; }));
+}
+
 double budget_share(double budget, int live_nodes) { return budget / std::max(live_nodes, 1); }
 
 } // namespace recharged::storage::pg

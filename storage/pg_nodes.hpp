@@ -46,6 +46,9 @@ private:
   std::mutex mu_;
 };
 
+// How many of `nodes` are live.
+[[nodiscard]] int live_count(const std::vector<NodeView>& nodes);
+
 // One node's part of a budget the merchant's API allows all nodes together (calls per second): an even split
 // among the live nodes, this one included even when its own heartbeat has not been seen yet.
 [[nodiscard]] double budget_share(double budget, int live_nodes);
