@@ -3,8 +3,6 @@
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
-#include "config/secrets.hpp"
-#include "storage/backend.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -20,22 +18,15 @@ int migrate(const GlobalOptions& global) {
     report(cfg.error());
     return k_exit_config;
   }
-  storage::BackendOptions options;
-  options.path = cfg->database.path;
-  options.busy_timeout = cfg->database.busy_timeout;
   const auto clock = make_clock(cfg->clock);
-  options.clock = clock.get();
-  if (cfg->database.postgres()) {
-    auto url = config::database_url(*cfg);
-    if (!url) {
-      report(url.error());
-      return k_exit_config;
-    }
-    options.url = std::move(*url);
+  auto options = backend_options(*cfg, clock.get());
+  if (!options) {
+    report(options.error());
+    return k_exit_config;
   }
   // On PostgreSQL the database itself must exist (CREATE DATABASE is the administrator's); its schema is created
   // under an advisory lock, so hosts migrating at once apply each version once.
-  auto backend = storage::Backend::open(options, storage::MigrationMode::create);
+  auto backend = storage::Backend::open(*options, storage::MigrationMode::create);
   if (!backend) {
     report(backend.error());
     return k_exit_storage;

@@ -13,17 +13,22 @@ std::unique_ptr<Clock> make_clock(const config::ClockConfig& c) {
 
 std::string user_agent() { return std::string("recharged/") + RECHARGED_VERSION + " (Linux)"; }
 
+Result<storage::BackendOptions> backend_options(const config::Config& config, const Clock* clock) {
+  storage::BackendOptions b;
+  b.path = config.database.path;
+  b.busy_timeout = config.database.busy_timeout;
+  b.clock = clock;
+  if (config.database.postgres()) {
+    RECHARGED_TRY(b.url, config::database_url(config));
+  }
+  return b;
+}
+
 namespace {
 
 Status open_database(Context& ctx, storage::MigrationMode migration) {
-  const auto& cfg = ctx.config.database;
-  storage::BackendOptions b;
-  b.path = cfg.path;
-  b.busy_timeout = cfg.busy_timeout;
-  b.clock = ctx.clock.get();
-  if (cfg.postgres()) {
-    RECHARGED_TRY(b.url, config::database_url(ctx.config));
-  } else if (ctx.options.daemon) {
+  RECHARGED_TRY(const storage::BackendOptions b, backend_options(ctx.config, ctx.clock.get()));
+  if (!ctx.config.database.postgres() && ctx.options.daemon) {
     // One daemon per SQLite file: its lock is taken before SQLite opens the file (see storage::DaemonLock).
     RECHARGED_CHECK(storage::require_existing(b.path));
     RECHARGED_TRY(ctx.daemon_lock, storage::DaemonLock::acquire(b.path));

@@ -69,6 +69,10 @@ public:
   std::unique_ptr<engine::OrderService> service;
 };
 
+// Where [database] keeps the orders: the SQLite file, or the PostgreSQL URL read from url or url_file (an error
+// names the key). `clock` stamps applied migrations.
+[[nodiscard]] Result<storage::BackendOptions> backend_options(const config::Config& config, const Clock* clock);
+
 // The clock the config asks for: wall time, or the sandbox's shared accelerated time.
 [[nodiscard]] std::unique_ptr<Clock> make_clock(const config::ClockConfig& clock);
 // "recharged/0.1.0 (Linux)" — sent as User-Agent.

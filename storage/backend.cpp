@@ -16,7 +16,7 @@ namespace {
 class SqliteBackend final : public Backend {
 public:
   SqliteBackend(std::unique_ptr<Database> db, BackendOptions options)
-      : db_(std::move(db)), store_(*db_), options_(std::move(options)) {}
+      : Backend(std::move(options)), db_(std::move(db)), store_(*db_) {}
   std::string describe() const override { return db_->path().string(); }
   bool shared() const noexcept override { return false; }
   OrderStore& orders() noexcept override { return store_; }
@@ -31,20 +31,16 @@ public:
   }
   Result<int> schema_version() override { return db_->schema_version(); }
   int latest_version() const noexcept override { return Database::latest_version(); }
-  Result<std::unique_ptr<Backend>> connect_again() const override {
-    return Backend::open(options_, MigrationMode::require_current);
-  }
 
 private:
   std::unique_ptr<Database> db_;
   SqliteOrderStore store_;
-  BackendOptions options_;
 };
 
 class PgBackend final : public Backend {
 public:
   PgBackend(std::unique_ptr<pg::Connection> conn, BackendOptions options)
-      : conn_(std::move(conn)), store_(*conn_), options_(std::move(options)) {}
+      : Backend(std::move(options)), conn_(std::move(conn)), store_(*conn_) {}
   std::string describe() const override { return conn_->redacted_url(); }
   bool shared() const noexcept override { return true; }
   OrderStore& orders() noexcept override { return store_; }
@@ -56,17 +52,17 @@ public:
   }
   Result<int> schema_version() override { return conn_->schema_version(); }
   int latest_version() const noexcept override { return pg::Connection::latest_version(); }
-  Result<std::unique_ptr<Backend>> connect_again() const override {
-    return Backend::open(options_, MigrationMode::require_current);
-  }
 
 private:
   std::unique_ptr<pg::Connection> conn_;
   PgOrderStore store_;
-  BackendOptions options_;
 };
 
 } // namespace
+
+Result<std::unique_ptr<Backend>> Backend::connect_again() const {
+  return Backend::open(options_, MigrationMode::require_current);
+}
 
 Result<std::unique_ptr<Backend>> Backend::open(const BackendOptions& options, MigrationMode mode) {
   if (!options.url.empty()) {

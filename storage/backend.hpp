@@ -52,10 +52,16 @@ public:
   [[nodiscard]] virtual std::unique_ptr<WebhookStore> webhook_store(const std::string& owner, Millis lease) = 0;
   // Another connection to the same database, with its own order store, for a part of the process that works beside
   // the pollers (the schema must be current by now).
-  [[nodiscard]] virtual Result<std::unique_ptr<Backend>> connect_again() const = 0;
+  [[nodiscard]] Result<std::unique_ptr<Backend>> connect_again() const;
   // The schema version the first connection found (after `mode` was applied).
   [[nodiscard]] virtual Result<int> schema_version() = 0;
   [[nodiscard]] virtual int latest_version() const noexcept = 0;
+
+protected:
+  explicit Backend(BackendOptions options) : options_(std::move(options)) {}
+
+private:
+  BackendOptions options_; // how this backend was opened: connect_again opens the same
 };
 
 } // namespace recharged::storage
